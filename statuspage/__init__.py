@@ -1,0 +1,71 @@
+"""statuspage: a status page that keeps the promises made during an incident.
+
+create_app() is the only place that wires the pieces together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from statuspage import cli, security, telemetry
+from statuspage.config import ConfigurationError, load_config
+from statuspage.extensions import csrf, db, login_manager, migrate
+from statuspage.models import User
+from statuspage.views import admin, auth, errors, health, public
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Templates, static files and migrations live beside the package, not inside it: the app runs from
+# a source checkout or an editable install (the Dockerfile installs it that way).
+TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
+STATIC_FOLDER = PROJECT_ROOT / "static"
+MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers and commands."""
+    if not (TEMPLATE_FOLDER / "base.html").is_file():
+        raise ConfigurationError(
+            f"Templates not found in {TEMPLATE_FOLDER}: install statuspage from a source checkout "
+            "with `pip install -e .` (see README)."
+        )
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATE_FOLDER),
+        static_folder=str(STATIC_FOLDER),
+    )
+    load_config(app, test_config)
+    if app.config["ENV"] != "testing":
+        telemetry.configure_logging(app.config["LOG_LEVEL"])
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.user_loader(_load_user)
+
+    for blueprint in (public.bp, auth.bp, admin.bp, health.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    telemetry.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A deactivated account loses its sessions at once.
+    return user if user is not None and user.is_active else None

@@ -1,0 +1,129 @@
+"""Flask commands: accounts, defaults and demo data, the scheduler, and running a job by hand."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from statuspage.clock import utcnow
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.models import Role
+from statuspage.scheduler import run_job_by_name, run_scheduler
+from statuspage.services import accounts, demo
+from statuspage.services.defaults import ensure_defaults
+from statuspage.site import Site
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_user, set_password, setup, seed_demo, scheduler, run_job):
+        app.cli.add_command(command)
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.VIEWER.value,
+    show_default=True,
+)
+@click.option("--name", help="Display name (default: the part of the email before the @).")
+@click.option(
+    "--generate-password",
+    is_flag=True,
+    help="Generate a password and print it once instead of prompting for one.",
+)
+@click.option("--if-missing", is_flag=True, help="Do nothing if the account already exists.")
+def create_user(
+    email: str, role: str, name: str | None, generate_password: bool, if_missing: bool
+) -> None:
+    """Create a console account (prompts for a password unless --generate-password)."""
+    if accounts.find_user(email) is not None:
+        if if_missing:
+            click.echo(
+                f"{accounts.normalise_email(email)} already exists; its password is "
+                "unchanged (flask --app statuspage set-password to reset it)."
+            )
+            return
+        raise click.ClickException(f"There is already an account for {email}.")
+    password = _new_password(generate_password)
+    try:
+        user = accounts.create_user(
+            email, name=name, role=Role(role), password=password, now=utcnow()
+        )
+    except ValidationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+    if generate_password:
+        click.echo(f"Password (shown once): {password}")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--generate-password", is_flag=True, help="Generate one and print it once.")
+def set_password(email: str, generate_password: bool) -> None:
+    """Set a new password for an existing account."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    password = _new_password(generate_password)
+    try:
+        accounts.set_password(user, password)
+    except ValidationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}")
+    if generate_password:
+        click.echo(f"Password (shown once): {password}")
+
+
+@click.command("setup")
+@with_appcontext
+def setup() -> None:
+    """Add the built-in audiences, templates and cadence policies that are missing."""
+    ensure_defaults(now=utcnow())
+    db.session.commit()
+    click.echo("Defaults are in place.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Only if there are no components or incidents yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo organisation (safe to run again: it only adds what is missing)."""
+    if if_empty and demo.has_content():
+        click.echo("The database already has content; demo data not loaded.")
+        return
+    demo.seed_demo(now=utcnow(), site=Site.from_config(current_app.config))
+    db.session.commit()
+    click.echo("Demo data is in place.")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the scheduler in the foreground (one per deployment on SQLite)."""
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.command("run-job")
+@with_appcontext
+@click.argument("name")
+def run_job(name: str) -> None:
+    """Run one scheduled job now, e.g. `flask --app statuspage run-job purge-login-failures`."""
+    try:
+        result = run_job_by_name(current_app._get_current_object(), name)  # type: ignore[attr-defined]
+    except KeyError as error:
+        raise click.ClickException(str(error.args[0])) from error
+    click.echo(f"{name}: {result!r}")
+
+
+def _new_password(generate: bool) -> str:
+    if generate:
+        return accounts.generate_password()
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)

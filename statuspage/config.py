@@ -1,0 +1,124 @@
+"""Settings: safe defaults for a local run, overridden by STATUSPAGE_* environment variables.
+
+This is the only module that reads the environment. Every setting is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+# A key anyone can read in this file: fine on a laptop, refused in production.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-deploy"
+MIN_SECRET_KEY_LENGTH = 32
+
+DEFAULTS: dict[str, Any] = {
+    # production | development | testing. Production is the default so that a forgotten setting fails
+    # closed: `make run` and the tests ask for the other modes explicitly.
+    "ENV": "production",
+    "SECRET_KEY": DEVELOPMENT_SECRET_KEY,
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "BASE_URL": "http://127.0.0.1:5000",
+    "PAGE_NAME": "Status",
+    "TIMEZONE": "Etc/UTC",
+    "SMTP_URL": None,
+    "MAIL_FROM": "status@localhost",
+    "LOG_LEVEL": "INFO",
+    # How many reverse proxies sit in front of the app (X-Forwarded-For / -Proto hops to trust).
+    "TRUSTED_PROXIES": 0,
+    # Sign-in throttling: failures counted over a window, per account and per client address.
+    "LOGIN_WINDOW_SECONDS": 900,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_SLOWDOWN_SECONDS": 0.25,
+    "DATABASE_CONNECT_TIMEOUT": 3,
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run the app safely; the message says which one and why."""
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill app.config from defaults, then the environment, then the test mapping, and check it."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("STATUSPAGE")
+    if test_config:
+        app.config.from_mapping(test_config)
+    # prometheus-client reads this variable itself; it is recorded here so the app can see it too.
+    app.config.setdefault("METRICS_MULTIPROC_DIR", os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    _derive(app)
+    _check(app.config)
+
+
+def _derive(app: Flask) -> None:
+    config = app.config
+    database_url = config["DATABASE_URL"] or _default_sqlite_url(app.instance_path)
+    config["DATABASE_URL"] = normalise_database_url(database_url)
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        config["DATABASE_URL"], config["DATABASE_CONNECT_TIMEOUT"]
+    )
+    is_https = str(config["BASE_URL"]).startswith("https://")
+    config.update(
+        # from_prefixed_env parses values as JSON: a key of digits would arrive as a number.
+        SECRET_KEY=str(config["SECRET_KEY"] or ""),
+        BASE_URL=str(config["BASE_URL"]).rstrip("/"),
+        TESTING=config["ENV"] == "testing",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=is_https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=is_https,
+        PREFERRED_URL_SCHEME="https" if is_https else "http",
+    )
+
+
+def _default_sqlite_url(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'statuspage.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres:// and postgresql:// URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def engine_options(database_url: str, connect_timeout: int) -> dict[str, Any]:
+    """Engine settings per backend: fail fast when PostgreSQL is away, let SQLite wait for locks."""
+    if database_url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": connect_timeout}}
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {}
+
+
+def _check(config: Mapping[str, Any]) -> None:
+    if config["ENV"] not in {"production", "development", "testing"}:
+        raise ConfigurationError(
+            f"STATUSPAGE_ENV must be production, development or testing, not {config['ENV']!r}"
+        )
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigurationError(
+            f"STATUSPAGE_TIMEZONE {config['TIMEZONE']!r} is not an IANA time zone"
+        ) from error
+    if config["ENV"] == "production":
+        key = config["SECRET_KEY"]
+        if key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                "Refusing to start in production without a real secret key: set "
+                f"STATUSPAGE_SECRET_KEY to at least {MIN_SECRET_KEY_LENGTH} random characters "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))"), '
+                "or STATUSPAGE_ENV=development on your own machine."
+            )

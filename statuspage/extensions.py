@@ -1,0 +1,46 @@
+"""Flask extensions, created unbound here and bound to an app in create_app, and the model base."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase, registry
+
+from statuspage.dbtypes import UTCDateTime, enum_column_type
+
+# Stable constraint names keep migrations portable and let SQLite's batch mode find them again.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    # One registry carrying both the metadata and the type map: Flask-SQLAlchemy subclasses this
+    # base, and SQLAlchemy 2.1 refuses a type map declared beside an inherited registry.
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime(),
+            timedelta: sa.Interval(),
+            enum.Enum: enum_column_type(),
+            dict[str, Any]: sa.JSON(),
+            list[dict[str, Any]]: sa.JSON(),
+        },
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()

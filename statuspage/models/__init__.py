@@ -1,0 +1,64 @@
+"""Typed SQLAlchemy models, one module per area; importing this package registers them all."""
+
+from statuspage.models.audiences import Audience, MessageTemplate
+from statuspage.models.cadence import CadenceAlert, CadencePolicy, Promise
+from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
+from statuspage.models.enums import (
+    CadenceAlertKind,
+    ComponentStatus,
+    DeliveryState,
+    Impact,
+    IncidentKind,
+    IncidentStatus,
+    PromiseState,
+    Role,
+    RosterRole,
+    Severity,
+    SubscriberKind,
+    TimelineKind,
+    UpdateState,
+    Visibility,
+)
+from statuspage.models.incidents import Incident, IncidentComponent, RosterAssignment
+from statuspage.models.people import LoginFailure, User
+from statuspage.models.publication import Publication
+from statuspage.models.records import AuditEntry, TimelineEvent
+from statuspage.models.subscriptions import Delivery, Subscriber, subscriber_component
+from statuspage.models.updates import Update
+
+__all__ = [
+    "Audience",
+    "AuditEntry",
+    "CadenceAlert",
+    "CadenceAlertKind",
+    "CadencePolicy",
+    "Component",
+    "ComponentGroup",
+    "ComponentStatus",
+    "ComponentStatusChange",
+    "Delivery",
+    "DeliveryState",
+    "Impact",
+    "Incident",
+    "IncidentComponent",
+    "IncidentKind",
+    "IncidentStatus",
+    "LoginFailure",
+    "MessageTemplate",
+    "Promise",
+    "PromiseState",
+    "Publication",
+    "Role",
+    "RosterAssignment",
+    "RosterRole",
+    "Severity",
+    "Subscriber",
+    "SubscriberKind",
+    "TimelineEvent",
+    "TimelineKind",
+    "Update",
+    "UpdateState",
+    "User",
+    "Visibility",
+    "subscriber_component",
+]

@@ -1,0 +1,198 @@
+"""The domain's vocabulary: statuses, severities, roles and states, with their public names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ComponentStatus(StrEnum):
+    OPERATIONAL = "operational"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+    UNDER_MAINTENANCE = "under_maintenance"
+
+    @property
+    def label(self) -> str:
+        return _COMPONENT_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """How bad the status is, for "worst of" rollups: operational 0 ... major outage 4."""
+        return _COMPONENT_RANKS[self]
+
+
+_COMPONENT_LABELS = {
+    ComponentStatus.OPERATIONAL: "Operational",
+    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded performance",
+    ComponentStatus.PARTIAL_OUTAGE: "Partial outage",
+    ComponentStatus.MAJOR_OUTAGE: "Major outage",
+    ComponentStatus.UNDER_MAINTENANCE: "Under maintenance",
+}
+_COMPONENT_RANKS = {
+    ComponentStatus.OPERATIONAL: 0,
+    ComponentStatus.UNDER_MAINTENANCE: 1,
+    ComponentStatus.DEGRADED_PERFORMANCE: 2,
+    ComponentStatus.PARTIAL_OUTAGE: 3,
+    ComponentStatus.MAJOR_OUTAGE: 4,
+}
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Severity(StrEnum):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+    @property
+    def impact(self) -> Impact:
+        """The Statuspage impact this severity is published as."""
+        return _SEVERITY_IMPACTS[self]
+
+
+class Impact(StrEnum):
+    """Statuspage's public impact scale."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+    MAINTENANCE = "maintenance"
+
+
+_SEVERITY_IMPACTS = {
+    Severity.SEV1: Impact.CRITICAL,
+    Severity.SEV2: Impact.MAJOR,
+    Severity.SEV3: Impact.MINOR,
+    Severity.SEV4: Impact.NONE,
+}
+
+
+class IncidentKind(StrEnum):
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+
+class IncidentStatus(StrEnum):
+    """Statuses of incidents and, from `scheduled` on, of maintenance windows (as in Statuspage)."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def kind(self) -> IncidentKind:
+        if self in MAINTENANCE_STATUSES:
+            return IncidentKind.MAINTENANCE
+        return IncidentKind.INCIDENT
+
+    @property
+    def is_closed(self) -> bool:
+        return self in {IncidentStatus.RESOLVED, IncidentStatus.COMPLETED}
+
+
+INCIDENT_STATUSES = (
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+    IncidentStatus.RESOLVED,
+)
+MAINTENANCE_STATUSES = (
+    IncidentStatus.SCHEDULED,
+    IncidentStatus.IN_PROGRESS,
+    IncidentStatus.VERIFYING,
+    IncidentStatus.COMPLETED,
+)
+
+
+class Role(StrEnum):
+    """What a user may do in the console; the permission table is in statuspage.permissions."""
+
+    ADMIN = "admin"
+    COMMANDER = "commander"
+    LIAISON = "liaison"
+    VIEWER = "viewer"
+
+
+class RosterRole(StrEnum):
+    """A person's duty on one incident (the seed's incident-response roles)."""
+
+    COMMANDER = "commander"
+    DEPUTY = "deputy"
+    SCRIBE = "scribe"
+    CUSTOMER_LIAISON = "customer_liaison"
+    INTERNAL_LIAISON = "internal_liaison"
+    EXPERT = "expert"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_single(self) -> bool:
+        """Experts are many; every other duty is held by one person at a time."""
+        return self is not RosterRole.EXPERT
+
+
+class UpdateState(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+
+
+class PromiseState(StrEnum):
+    OPEN = "open"  # not met yet (it may already be past due)
+    KEPT = "kept"  # met by an update at or before the due time
+    MISSED = "missed"  # met late, or still unmet when the obligation ended
+    CANCELLED = "cancelled"  # the obligation ended (incident resolved) before it fell due
+
+
+class CadenceAlertKind(StrEnum):
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+
+
+class TimelineKind(StrEnum):
+    DECLARED = "declared"
+    STATUS_CHANGED = "status_changed"
+    SEVERITY_CHANGED = "severity_changed"
+    COMPONENT_CHANGED = "component_changed"
+    ROLE_ASSIGNED = "role_assigned"
+    ROLE_REMOVED = "role_removed"
+    UPDATE_DRAFTED = "update_drafted"
+    UPDATE_SUBMITTED = "update_submitted"
+    UPDATE_APPROVED = "update_approved"
+    UPDATE_PUBLISHED = "update_published"
+    PROMISE_MADE = "promise_made"
+    REMINDER_SENT = "reminder_sent"
+    PROMISE_MISSED = "promise_missed"
+    ESCALATED = "escalated"
+    NOTE = "note"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+class SubscriberKind(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt

@@ -1,0 +1,121 @@
+"""Incidents and maintenance windows, the components they touch, and who is on the roster."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.clock import utcnow
+from statuspage.extensions import db
+from statuspage.models.components import Component
+from statuspage.models.enums import (
+    ComponentStatus,
+    Impact,
+    IncidentKind,
+    IncidentStatus,
+    RosterRole,
+    Severity,
+)
+from statuspage.models.people import User
+
+
+class Incident(db.Model):
+    """An incident, or (kind=maintenance) a scheduled maintenance window, as in Statuspage's API."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        sa.Index("ix_incident_kind_status", "kind", "status"),
+        sa.Index("ix_incident_started_at", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[IncidentKind] = mapped_column(default=IncidentKind.INCIDENT)
+    # The working title seen by staff; the public name may differ (see public_name).
+    title: Mapped[str] = mapped_column(sa.String(200))
+    public_title: Mapped[str | None] = mapped_column(sa.String(200))
+    severity: Mapped[Severity | None]
+    status: Mapped[IncidentStatus]
+    declared_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime]
+    monitoring_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    scheduled_for: Mapped[datetime | None]
+    scheduled_until: Mapped[datetime | None]
+    # Optimistic concurrency: a save based on an older version is refused, never merged silently.
+    version: Mapped[int] = mapped_column(default=1)
+
+    components: Mapped[list[IncidentComponent]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan"
+    )
+    roster: Mapped[list[RosterAssignment]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan"
+    )
+    declared_by: Mapped[User | None] = relationship()
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind is IncidentKind.MAINTENANCE
+
+    @property
+    def is_open(self) -> bool:
+        return not self.status.is_closed
+
+    @property
+    def impact(self) -> Impact:
+        if self.is_maintenance:
+            return Impact.MAINTENANCE
+        return self.severity.impact if self.severity else Impact.NONE
+
+    @property
+    def public_name(self) -> str:
+        return self.public_title or self.title
+
+    def holders(self, role: RosterRole) -> list[User]:
+        return [assignment.user for assignment in self.roster if assignment.role is role]
+
+    def __repr__(self) -> str:
+        return f"<Incident {self.id} {self.kind} {self.status}>"
+
+
+class IncidentComponent(db.Model):
+    """A component the incident affects, and the status the incident gives it."""
+
+    __tablename__ = "incident_component"
+
+    incident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[ComponentStatus]
+
+    incident: Mapped[Incident] = relationship(back_populates="components")
+    component: Mapped[Component] = relationship()
+
+
+class RosterAssignment(db.Model):
+    """A person holding a duty on an incident: commander, deputy, scribe, a liaison or an expert."""
+
+    __tablename__ = "roster_assignment"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "role", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incident.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[RosterRole]
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="roster")
+    user: Mapped[User] = relationship()

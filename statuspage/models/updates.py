@@ -1,0 +1,69 @@
+"""Updates: one message of one incident to one audience, from draft through review to published."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.clock import utcnow
+from statuspage.extensions import db
+from statuspage.models.audiences import Audience, MessageTemplate
+from statuspage.models.enums import IncidentStatus, UpdateState
+from statuspage.models.incidents import Incident
+from statuspage.models.people import User
+
+
+class Update(db.Model):
+    """A message to one audience. Once published it is never edited: a correction is a new update."""
+
+    __tablename__ = "incident_update"
+    __table_args__ = (
+        sa.Index("ix_incident_update_incident_audience", "incident_id", "audience_id"),
+        sa.Index("ix_incident_update_state_published_at", "state", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incident.id", ondelete="CASCADE"))
+    audience_id: Mapped[int] = mapped_column(sa.ForeignKey("audience.id"))
+    # The incident's status as of this update (an update that keeps the status repeats it).
+    status: Mapped[IncidentStatus]
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    body: Mapped[str] = mapped_column(sa.Text)  # Markdown, rendered safe on output
+    state: Mapped[UpdateState] = mapped_column(default=UpdateState.DRAFT)
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("message_template.id", ondelete="SET NULL")
+    )
+    # The promise: by when the next update to this audience is due.
+    next_update_due_at: Mapped[datetime | None]
+    # Statuspage's affected_components: [{code, name, old_status, new_status}] changed by this update.
+    affected_components: Mapped[list[dict[str, Any]] | None]
+    deliver_notifications: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    incident: Mapped[Incident] = relationship()
+    audience: Mapped[Audience] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    template: Mapped[MessageTemplate | None] = relationship()
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is UpdateState.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Update {self.id} incident={self.incident_id} {self.state}>"

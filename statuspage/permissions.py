@@ -1,0 +1,49 @@
+"""Who may do what: the one permission table, and the per-incident duty check for liaisons."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from statuspage.models import Audience, Incident, Role, User
+
+
+class Permission(StrEnum):
+    VIEW_CONSOLE = "view_console"
+    WRITE_UPDATES = "write_updates"  # draft and publish, to audiences the user may write to
+    APPROVE_UPDATES = "approve_updates"
+    MANAGE_INCIDENTS = "manage_incidents"  # declare, status, components, roster, resolve, reopen
+    MANAGE_MAINTENANCE = "manage_maintenance"
+    MANAGE_CONFIGURATION = "manage_configuration"  # audiences, components, templates, policies
+    MANAGE_SUBSCRIBERS = "manage_subscribers"
+    MANAGE_USERS = "manage_users"
+
+
+_VIEWER = {Permission.VIEW_CONSOLE}
+_LIAISON = _VIEWER | {Permission.WRITE_UPDATES}
+_COMMANDER = _LIAISON | {
+    Permission.APPROVE_UPDATES,
+    Permission.MANAGE_INCIDENTS,
+    Permission.MANAGE_MAINTENANCE,
+}
+_ADMIN = set(Permission)
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset(_VIEWER),
+    Role.LIAISON: frozenset(_LIAISON),
+    Role.COMMANDER: frozenset(_COMMANDER),
+    Role.ADMIN: frozenset(_ADMIN),
+}
+
+
+def has_permission(user: User, permission: Permission) -> bool:
+    """Whether the user's role grants the permission (inactive users have none)."""
+    return user.is_active and permission in ROLE_PERMISSIONS[user.role]
+
+
+def may_write_to(user: User, incident: Incident, audience: Audience) -> bool:
+    """Commanders and admins write to every audience; a liaison only to the ones they hold duty for."""
+    if has_permission(user, Permission.MANAGE_INCIDENTS):
+        return True
+    if not has_permission(user, Permission.WRITE_UPDATES):
+        return False
+    return user in incident.holders(audience.liaison_role)

@@ -1,0 +1,66 @@
+"""Turning stored data into display text: safe HTML from Markdown, and times in the page's zone.
+
+markdown_to_html is the only place in the code base that marks text as safe HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# Raw HTML is off in the parser, and the output is cleaned again: two locks on one door.
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("strikethrough")
+_ALLOWED_TAGS = {
+    "a",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "ul",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def markdown_to_html(text: str | None) -> Markup:
+    """Render a liaison's Markdown as HTML that is safe to put on any page or feed."""
+    html = _markdown.render(text or "")
+    cleaned = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(cleaned)
+
+
+def format_time(moment: datetime, zone: str) -> str:
+    """'14:30 UTC': a time of day in the zone, with the zone's abbreviation."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%H:%M} {local.tzname()}"
+
+
+def format_datetime(moment: datetime, zone: str) -> str:
+    """'Mar 4, 14:30 UTC' (with the year when it is not this year's)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    now = datetime.now(local.tzinfo)
+    day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != now.year else "")
+    return f"{day}, {local:%H:%M} {local.tzname()}"

@@ -1,0 +1,70 @@
+"""The scheduler process: runs every job in jobs.JOBS on its interval, each in a fresh app context.
+
+It is its own process (`flask --app statuspage scheduler`), never a thread in a web worker, so
+several gunicorn workers do not run every job several times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from statuspage.clock import utcnow
+from statuspage.extensions import db
+from statuspage.jobs import JOBS, Job, find_job
+
+log = logging.getLogger(__name__)
+
+
+def run_job(app: Flask, job: Job) -> object:
+    """Run one job in its own app context and transaction; failures are logged and rolled back."""
+    with app.app_context():
+        try:
+            result = job.run(utcnow(), app.config)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job failed", extra={"job": job.name})
+            raise
+        log.info("job finished", extra={"job": job.name, "result": repr(result)})
+        return result
+
+
+def run_job_by_name(app: Flask, name: str) -> object:
+    return run_job(app, find_job(name))
+
+
+def run_scheduler(app: Flask) -> None:
+    """Block, running the jobs, until SIGINT or SIGTERM."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    for job in JOBS:
+        scheduler.add_job(
+            _run_quietly,
+            "interval",
+            seconds=job.every.total_seconds(),
+            args=(app, job),
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+        )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("scheduler stopping", extra={"signal": signum})
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started", extra={"jobs": [job.name for job in JOBS]})
+    scheduler.start()
+
+
+def _run_quietly(app: Flask, job: Job) -> None:
+    # run_job has logged the failure; the scheduler goes on with the other jobs.
+    with contextlib.suppress(Exception):
+        run_job(app, job)

@@ -1,0 +1,169 @@
+"""Components and groups: creating them, listing them in order, and changing a component's status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    ComponentStatusChange,
+    Incident,
+    Visibility,
+)
+from statuspage.services.publication import bump_publication
+from statuspage.services.validation import clean_optional_text, clean_text
+
+NAME_LENGTH = 120
+DESCRIPTION_LENGTH = 2000
+
+
+@dataclass
+class GroupListing:
+    """A group (None for components outside any group) and its components in display order."""
+
+    group: ComponentGroup | None
+    components: list[Component] = field(default_factory=list)
+
+
+def create_group(
+    name: str,
+    *,
+    now: datetime,
+    description: str | None = None,
+    position: int | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
+) -> ComponentGroup:
+    """Create a component group, placed last unless a position is given."""
+    name = clean_text(name, field="name", max_length=NAME_LENGTH)
+    if db.session.scalar(sa.select(ComponentGroup.id).where(ComponentGroup.name == name)):
+        raise ValidationError(f"A group named {name!r} already exists.", field="name")
+    if position is None:
+        position = (db.session.scalar(sa.select(sa.func.max(ComponentGroup.position))) or 0) + 1
+    group = ComponentGroup(
+        name=name,
+        description=clean_optional_text(
+            description, field="description", max_length=DESCRIPTION_LENGTH, multiline=True
+        ),
+        position=position,
+        visibility=visibility,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(group)
+    db.session.flush()
+    if group.is_public:
+        bump_publication(now=now)
+    return group
+
+
+def create_component(
+    name: str,
+    *,
+    now: datetime,
+    group: ComponentGroup | None = None,
+    description: str | None = None,
+    position: int | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
+    status: ComponentStatus = ComponentStatus.OPERATIONAL,
+) -> Component:
+    """Create a component, placed last in its group unless a position is given."""
+    name = clean_text(name, field="name", max_length=NAME_LENGTH)
+    if db.session.scalar(sa.select(Component.id).where(Component.name == name)):
+        raise ValidationError(f"A component named {name!r} already exists.", field="name")
+    if position is None:
+        same_group = (
+            Component.group_id.is_(None) if group is None else Component.group_id == group.id
+        )
+        last = db.session.scalar(sa.select(sa.func.max(Component.position)).where(same_group))
+        position = (last or 0) + 1
+    component = Component(
+        name=name,
+        group=group,
+        description=clean_optional_text(
+            description, field="description", max_length=DESCRIPTION_LENGTH, multiline=True
+        ),
+        position=position,
+        visibility=visibility,
+        status=status,
+        start_date=now.date(),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(component)
+    db.session.flush()
+    # The first history row says what the component was from the start (for uptime bars).
+    db.session.add(
+        ComponentStatusChange(
+            component_id=component.id, old_status=None, status=status, changed_at=now
+        )
+    )
+    if component.is_public:
+        bump_publication(now=now)
+    return component
+
+
+def list_components(*, include_internal: bool) -> list[GroupListing]:
+    """Every component by group in display order; ungrouped components come first."""
+    groups = db.session.scalars(
+        sa.select(ComponentGroup)
+        .options(selectinload(ComponentGroup.components))
+        .order_by(ComponentGroup.position, ComponentGroup.id)
+    ).all()
+    ungrouped = db.session.scalars(
+        sa.select(Component)
+        .where(Component.group_id.is_(None))
+        .order_by(Component.position, Component.id)
+    ).all()
+    listings = [GroupListing(None, list(ungrouped))] if ungrouped else []
+    listings += [GroupListing(group, list(group.components)) for group in groups]
+    if include_internal:
+        return listings
+    public = [
+        GroupListing(listing.group, [c for c in listing.components if c.is_public])
+        for listing in listings
+        if listing.group is None or listing.group.is_public
+    ]
+    return [listing for listing in public if listing.components]
+
+
+def set_component_status(
+    component: Component,
+    status: ComponentStatus,
+    *,
+    now: datetime,
+    incident: Incident | None = None,
+) -> ComponentStatusChange | None:
+    """Give the component a new status and record the change; None if it already had it."""
+    if component.status is status:
+        return None
+    change = ComponentStatusChange(
+        component_id=component.id,
+        old_status=component.status,
+        status=status,
+        changed_at=now,
+        incident_id=incident.id if incident else None,
+    )
+    component.status = status
+    component.updated_at = now
+    db.session.add(change)
+    if component.is_public:
+        bump_publication(now=now)
+    return change
+
+
+def describe_change(component: Component, change: ComponentStatusChange) -> dict[str, str]:
+    """The change in Statuspage's affected_components shape."""
+    return {
+        "code": str(component.id),
+        "name": component.name,
+        "old_status": str(change.old_status),
+        "new_status": str(change.status),
+    }

@@ -1,0 +1,171 @@
+"""Updates: drafting one for an audience, sending it for review, and publishing it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from statuspage.errors import InvalidTransition, PermissionDenied, ValidationError
+from statuspage.extensions import db
+from statuspage.models import (
+    Audience,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    MessageTemplate,
+    TimelineKind,
+    Update,
+    UpdateState,
+    User,
+)
+from statuspage.services import cadence
+from statuspage.services.incidents import change_status, set_affected_component
+from statuspage.services.publication import bump_publication
+from statuspage.services.records import actor_name, record_event
+from statuspage.services.validation import clean_text
+
+BODY_LENGTH = 20_000
+TITLE_LENGTH = 300
+
+
+def add_draft(
+    incident: Incident,
+    audience: Audience,
+    *,
+    body: str,
+    by: User | None,
+    now: datetime,
+    status: IncidentStatus | None = None,
+    title: str | None = None,
+    next_update_due_at: datetime | None = None,
+    template: MessageTemplate | None = None,
+) -> Update:
+    """Start a draft update to one audience; it reaches nobody until published."""
+    status = IncidentStatus(status or incident.status)
+    if status.kind is not incident.kind:
+        raise ValidationError(
+            f"A {incident.kind} update cannot say {status.label}.", field="status"
+        )
+    if next_update_due_at is not None and next_update_due_at <= now:
+        raise ValidationError(
+            "The next update must be promised for a future time.", field="next_update_due_at"
+        )
+    update = Update(
+        incident_id=incident.id,
+        audience_id=audience.id,
+        status=status,
+        title=clean_text(title or incident.public_name, field="title", max_length=TITLE_LENGTH),
+        body=clean_text(body, field="body", max_length=BODY_LENGTH, multiline=True),
+        state=UpdateState.DRAFT,
+        author_id=by.id if by else None,
+        template_id=template.id if template else None,
+        next_update_due_at=next_update_due_at,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(update)
+    db.session.flush()
+    record_event(
+        incident,
+        TimelineKind.UPDATE_DRAFTED,
+        f"{actor_name(by)} drafted an update for {audience.name}.",
+        actor=by,
+        now=now,
+        data={"update_id": update.id, "audience": audience.slug},
+    )
+    return update
+
+
+def requires_review(update: Update) -> bool:
+    """Whether the audience's policy at this severity wants a second person to approve."""
+    policy = cadence.policy_for(update.audience, update.incident.severity)
+    return bool(policy and policy.requires_review)
+
+
+def submit_for_review(update: Update, *, by: User | None, now: datetime) -> Update:
+    """Ask a second person to approve the draft."""
+    if update.state is not UpdateState.DRAFT:
+        raise InvalidTransition("Only a draft can be sent for review.")
+    update.state = UpdateState.IN_REVIEW
+    update.submitted_at = now
+    update.updated_at = now
+    record_event(
+        update.incident,
+        TimelineKind.UPDATE_SUBMITTED,
+        f"{actor_name(by)} sent the {update.audience.name} update for review.",
+        actor=by,
+        now=now,
+        data={"update_id": update.id},
+    )
+    return update
+
+
+def publish_update(
+    update: Update,
+    *,
+    by: User | None,
+    now: datetime,
+    component_changes: Mapping[Component, ComponentStatus] | None = None,
+) -> Update:
+    """Publish a draft: incident status, components, promise, timeline and version move together.
+
+    When the audience's policy requires review, the author cannot publish their own draft: a second
+    person publishing it is the approval.
+    """
+    if update.state is UpdateState.PUBLISHED:
+        raise InvalidTransition("This update is already published; a correction is a new update.")
+    incident = update.incident
+    if requires_review(update):
+        if by is None or by.id == update.author_id:
+            raise PermissionDenied(
+                f"{update.audience.name} updates at {incident.severity} need a second person "
+                "to approve them: send it for review."
+            )
+        update.approved_by_id = by.id
+        record_event(
+            incident,
+            TimelineKind.UPDATE_APPROVED,
+            f"{actor_name(by)} approved the {update.audience.name} update.",
+            actor=by,
+            now=now,
+            data={"update_id": update.id},
+        )
+    if update.status.is_closed:
+        update.next_update_due_at = None
+    elif update.next_update_due_at is None:
+        update.next_update_due_at = cadence.default_next_update(incident, update.audience, now=now)
+    changes = [
+        change
+        for component, status in (component_changes or {}).items()
+        if (change := set_affected_component(incident, component, status, by=by, now=now))
+    ]
+    update.affected_components = changes or None
+    update.state = UpdateState.PUBLISHED
+    update.published_at = now
+    update.updated_at = now
+    db.session.flush()
+    # Promises before the status change: a resolving update still meets its own audience's promise,
+    # and a reopening one counts as that audience's first update.
+    cadence.settle_promises_with(update, now=now)
+    change_status(incident, update.status, by=by, now=now)
+    incident.updated_at = now
+    record_event(
+        incident,
+        TimelineKind.UPDATE_PUBLISHED,
+        f"{actor_name(by)} published an update to {update.audience.name} ({update.status.label}).",
+        actor=by,
+        now=now,
+        data={
+            "update_id": update.id,
+            "audience": update.audience.slug,
+            "next_update_due_at": _iso(update.next_update_due_at),
+        },
+    )
+    if update.audience.is_public:
+        bump_publication(now=now)
+    return update
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,58 @@
+"""Writing the incident timeline and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from statuspage.extensions import db
+from statuspage.models import AuditEntry, Incident, TimelineEvent, TimelineKind, User
+
+
+def record_event(
+    incident: Incident,
+    kind: TimelineKind,
+    message: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Add one event to the incident's timeline."""
+    event = TimelineEvent(
+        incident_id=incident.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        occurred_at=now,
+        message=message,
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def record_audit(
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one entry to the console's audit trail."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        occurred_at=now,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def actor_name(user: User | None) -> str:
+    """How the timeline names whoever did something (the scheduler has no user)."""
+    return user.name if user else "The system"

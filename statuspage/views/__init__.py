@@ -1,0 +1,1 @@
+"""Blueprints: thin views that parse, authorise, call one service, commit and respond."""

@@ -1,0 +1,62 @@
+"""Error answers: a page for browsers, an RFC 9457 problem document for the JSON API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from statuspage.errors import DomainError
+from statuspage.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def problem(status: int, title: str, detail: str) -> tuple[object, int, dict[str, str]]:
+    """Answer in the client's format: JSON for the API, a page for everyone else."""
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+        return body, status, {"Content-Type": "application/problem+json"}
+    return (
+        render_template("errors/error.html", status=status, title=title, detail=detail),
+        status,
+        {},
+    )
+
+
+def _domain_error(error: DomainError) -> object:
+    db.session.rollback()
+    response = problem(error.status_code, type(error).__name__, str(error))
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response[2]["Retry-After"] = str(retry_after)
+    return response
+
+
+def _csrf_error(error: CSRFError) -> object:
+    return problem(
+        400,
+        "The form has expired",
+        "This form is missing its security token or the token has expired. Go back, reload the "
+        "page and try again.",
+    )
+
+
+def _http_error(error: HTTPException) -> object:
+    return problem(error.code or 500, error.name, error.description or "")
+
+
+def _unexpected_error(error: Exception) -> object:
+    db.session.rollback()
+    log.exception("unhandled error", extra={"path": request.path})
+    fallback = InternalServerError()
+    return problem(500, fallback.name, "Something went wrong on our side; it has been logged.")

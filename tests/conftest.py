@@ -1,0 +1,57 @@
+"""Fixtures: a fresh app per test over a schema built once per worker and emptied after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from statuspage import create_app
+from statuspage.extensions import db
+from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
+from tests.helpers import settings_for
+
+
+def pytest_report_header() -> str:
+    base = postgres_base_url()
+    return f"statuspage database: {'PostgreSQL ' + base if base else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    url = fresh_database_url(f"statuspage_test_{worker_id}", tmp_path_factory.mktemp("db"))
+    app = create_app(settings_for(url))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(settings_for(database_url))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            empty_all_tables(connection, db.metadata)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An app context for tests that call services and models directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()

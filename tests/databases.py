@@ -1,0 +1,55 @@
+"""Test databases: a SQLite file by default, or a fresh PostgreSQL database per test worker.
+
+STATUSPAGE_TEST_DATABASE_URL selects PostgreSQL (CI's second pass). When it is set and the server
+cannot be reached, the tests fail: they never fall back to SQLite or skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from statuspage.config import normalise_database_url
+
+POSTGRES_URL_VARIABLE = "STATUSPAGE_TEST_DATABASE_URL"
+
+
+def postgres_base_url() -> str | None:
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    return normalise_database_url(url) if url else None
+
+
+def fresh_database_url(name: str, sqlite_folder: Path) -> str:
+    """An empty database called `name` on the backend under test."""
+    base = postgres_base_url()
+    if base is None:
+        path = sqlite_folder / f"{name}.sqlite3"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    return recreate_postgres_database(base, name)
+
+
+def recreate_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of base_url; return its URL."""
+    engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def empty_all_tables(connection: sa.Connection, metadata: sa.MetaData) -> None:
+    """Delete every row, children first, leaving the schema in place."""
+    tables = list(reversed(metadata.sorted_tables))
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            connection.execute(table.delete())

@@ -1,0 +1,72 @@
+"""Small helpers the tests share: settings for a test app, and signing in through the real form."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+
+
+def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
+    """Settings for an app under test; overrides win."""
+    settings: dict[str, object] = {
+        "ENV": "testing",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "BASE_URL": "http://status.test",
+        "PAGE_NAME": "Acme Status",
+        "LOGIN_SLOWDOWN_SECONDS": 0,
+    }
+    settings.update(overrides)
+    return settings
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str) -> TestResponse:
+    """Post the login form the way a browser does, token included."""
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+class _MarkupAudit(HTMLParser):
+    """Collects what in a document could run script: elements, handlers, script URLs."""
+
+    RISKY_ELEMENTS = frozenset(
+        {"script", "iframe", "object", "embed", "svg", "math", "base", "form"}
+    )
+
+    def __init__(self, allowed_elements: set[str]) -> None:
+        super().__init__()
+        self.allowed_elements = allowed_elements
+        self.findings: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.RISKY_ELEMENTS - self.allowed_elements:
+            self.findings.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.findings.append(f"<{tag} {name}>")
+            if name in {"href", "src", "action", "formaction"} and value:
+                scheme = value.strip().lower().split(":", 1)[0]
+                if ":" in value and scheme in {"javascript", "data", "vbscript"}:
+                    self.findings.append(f"<{tag} {name}={value}>")
+
+
+def dangerous_markup(html: str, *, allowed_elements: set[str] = frozenset()) -> list[str]:
+    """Anything in the HTML that could run script; an empty list means the markup is inert.
+
+    Pages may allow some elements of their own (their own forms, their own script file).
+    """
+    audit = _MarkupAudit(set(allowed_elements))
+    audit.feed(html)
+    return audit.findings

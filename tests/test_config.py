@@ -1,0 +1,72 @@
+"""Settings: environment variables, production safety, derived cookie and database settings."""
+
+import pytest
+
+from statuspage import TEMPLATE_FOLDER, create_app
+from statuspage.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, normalise_database_url
+from tests.helpers import settings_for
+
+
+def test_production_refuses_to_start_with_the_development_secret_key(database_url):
+    with pytest.raises(ConfigurationError, match="STATUSPAGE_SECRET_KEY"):
+        create_app(settings_for(database_url, ENV="production", SECRET_KEY=DEVELOPMENT_SECRET_KEY))
+
+
+def test_production_refuses_a_short_secret_key(database_url):
+    with pytest.raises(ConfigurationError):
+        create_app(settings_for(database_url, ENV="production", SECRET_KEY="short"))
+
+
+def test_production_starts_with_a_real_secret_key(database_url):
+    app = create_app(settings_for(database_url, ENV="production", SECRET_KEY="k" * 48))
+    assert app.config["ENV"] == "production" and not app.testing
+
+
+def test_production_is_the_default_mode(monkeypatch, database_url):
+    monkeypatch.delenv("STATUSPAGE_ENV", raising=False)
+    monkeypatch.delenv("STATUSPAGE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("STATUSPAGE_DATABASE_URL", database_url)
+    with pytest.raises(ConfigurationError):
+        create_app()
+
+
+def test_settings_come_from_statuspage_environment_variables(monkeypatch, database_url):
+    monkeypatch.setenv("STATUSPAGE_ENV", "development")
+    monkeypatch.setenv("STATUSPAGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("STATUSPAGE_PAGE_NAME", "Widgets Inc Status")
+    monkeypatch.setenv("STATUSPAGE_TIMEZONE", "America/Chicago")
+    monkeypatch.setenv("STATUSPAGE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")
+    app = create_app()
+    assert app.config["PAGE_NAME"] == "Widgets Inc Status"
+    assert app.config["TIMEZONE"] == "America/Chicago"
+    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 3
+
+
+def test_an_unknown_time_zone_is_refused(database_url):
+    with pytest.raises(ConfigurationError, match="IANA"):
+        create_app(settings_for(database_url, TIMEZONE="Mars/Olympus"))
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("STATUSPAGE_DATABASE_URL", raising=False)
+    app = create_app({"ENV": "testing"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        f"sqlite:///{app.instance_path}/statuspage.sqlite3"
+    )
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
+def test_postgres_urls_use_psycopg_3(url):
+    assert normalise_database_url(url) == "postgresql+psycopg://u@h/db"
+
+
+def test_cookies_are_secure_when_the_base_url_is_https(database_url):
+    app = create_app(settings_for(database_url, BASE_URL="https://status.example.com/"))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["BASE_URL"] == "https://status.example.com"
+
+
+def test_templates_resolve_from_the_top_level_folder(app):
+    assert app.template_folder == str(TEMPLATE_FOLDER)
+    assert (TEMPLATE_FOLDER / "base.html").is_file()
+    assert app.jinja_env.get_template("base.html") is not None

@@ -1,0 +1,40 @@
+"""Liveness, readiness and metrics."""
+
+from statuspage import create_app
+from tests.helpers import settings_for
+
+# Nothing listens on port 9 of loopback, so connecting fails at once.
+UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:9/none"
+
+
+def test_healthz_answers_without_touching_the_database():
+    app = create_app(settings_for(UNREACHABLE_DATABASE))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_readyz_is_200_when_the_database_answers(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+def test_readyz_is_503_when_the_database_is_unreachable():
+    app = create_app(settings_for(UNREACHABLE_DATABASE))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and response.json["database"] == "unreachable"
+
+
+def test_metrics_count_requests_and_latency_by_endpoint(client):
+    client.get("/healthz")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert (
+        'statuspage_http_requests_total{endpoint="health.healthz",method="GET",status="200"}'
+        in text
+    )
+    assert 'statuspage_http_request_duration_seconds_bucket{endpoint="health.healthz"' in text
+
+
+def test_metrics_use_the_prometheus_text_format(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain" and "version=" in response.content_type

@@ -1,0 +1,48 @@
+"""Safe Markdown and zoned times."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from statuspage.rendering import format_time, markdown_to_html
+from tests.helpers import dangerous_markup
+
+XSS = [
+    "<b onmouseover=alert(1)>hover</b>",
+    "[link](JaVaScRiPt:alert(1))",
+    "![img](javascript:alert(1))",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    "<iframe src=//evil.example></iframe>",
+    "<svg onload=alert(1)>",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)",
+]
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_markdown_output_has_no_script_or_handlers(payload):
+    assert dangerous_markup(markdown_to_html(payload)) == []
+
+
+def test_markdown_keeps_ordinary_formatting_and_safe_links():
+    html = markdown_to_html("**Fixed**: see [notes](https://example.com)\n\n- one\n- two")
+    assert "<strong>Fixed</strong>" in html and "<li>one</li>" in html
+    assert 'href="https://example.com"' in html and 'rel="noopener noreferrer nofollow"' in html
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [("Etc/UTC", "14:30 UTC"), ("America/Chicago", "08:30 CST"), ("Europe/Berlin", "15:30 CET")],
+)
+def test_times_are_shown_in_the_page_zone_with_its_abbreviation(zone, expected):
+    assert format_time(datetime(2026, 1, 15, 14, 30, tzinfo=UTC), zone) == expected
+
+
+def test_the_audit_catches_what_it_should():
+    assert dangerous_markup('<a href=" javascript:x">a</a><img onerror=x><script></script>') == [
+        "<a href= javascript:x>",
+        "<img onerror>",
+        "<script>",
+    ]
