@@ -7,6 +7,9 @@ bind = os.environ.get("STATUSPAGE_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30
+# Load the app once in the master: workers start at once (a worker still importing the app when a
+# stop signal arrives would hold shutdown up for graceful_timeout) and import errors fail fast.
+preload_app = True
 graceful_timeout = 20
 accesslog = None  # the app logs one line per request itself
 logconfig_dict = {
@@ -27,6 +30,15 @@ def on_starting(server):
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder, exist_ok=True)
+
+
+def post_fork(server, worker):
+    # The master never connects, but a pool inherited across fork must never be shared.
+    from statuspage.extensions import db
+
+    app = server.app.wsgi()
+    with app.app_context():
+        db.engine.dispose(close=False)
 
 
 def child_exit(server, worker):

@@ -11,7 +11,7 @@ import logging
 import signal
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from statuspage.clock import utcnow
@@ -19,6 +19,7 @@ from statuspage.extensions import db
 from statuspage.jobs import JOBS, Job, find_job
 
 log = logging.getLogger(__name__)
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def run_job(app: Flask, job: Job) -> object:
@@ -40,8 +41,8 @@ def run_job_by_name(app: Flask, name: str) -> object:
 
 
 def run_scheduler(app: Flask) -> None:
-    """Block, running the jobs, until SIGINT or SIGTERM."""
-    scheduler = BlockingScheduler(timezone="UTC")
+    """Run the jobs until SIGINT or SIGTERM, then let a running job finish and return."""
+    scheduler = BackgroundScheduler(timezone="UTC")
     for job in JOBS:
         scheduler.add_job(
             _run_quietly,
@@ -53,15 +54,24 @@ def run_scheduler(app: Flask) -> None:
             coalesce=True,
             next_run_time=utcnow(),
         )
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("scheduler stopping", extra={"signal": signum})
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started", extra={"jobs": [job.name for job in JOBS]})
+    # The stop signals are blocked before any worker thread exists, so every thread inherits the
+    # block and the signal waits for sigwait() below: a signal handled by a sleeping worker
+    # thread would otherwise go unnoticed until the next job is due. A handler is installed
+    # first because a shell starts background jobs with SIGINT ignored, and an ignored signal
+    # is discarded instead of waiting.
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _ignore_until_waited_for)
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     scheduler.start()
+    log.info("scheduler started", extra={"jobs": [job.name for job in JOBS]})
+    received = signal.sigwait(STOP_SIGNALS)
+    log.info("scheduler stopping", extra={"signal": signal.Signals(received).name})
+    scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
+
+
+def _ignore_until_waited_for(signum: int, frame: FrameType | None) -> None:
+    """Never called while the signals are blocked; sigwait() takes them instead."""
 
 
 def _run_quietly(app: Flask, job: Job) -> None:

@@ -93,9 +93,15 @@ class LocalRun:
         )
         return [line for line in found.stdout.splitlines() if line.strip()]
 
-    def stop_with_ctrl_c(self, timeout: float = 30) -> int:
+    def stop_with_ctrl_c(self, timeout: float = 10) -> int:
         os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            still_running = "\n".join(self.processes())
+            raise AssertionError(
+                f"still running after Ctrl-C:\n{still_running}\n\n" + "\n".join(self.lines)
+            ) from None
 
     def kill(self) -> None:
         if self.process.poll() is None:
