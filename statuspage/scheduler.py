@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -55,23 +54,18 @@ def run_scheduler(app: Flask) -> None:
             next_run_time=utcnow(),
         )
     # The stop signals are blocked before any worker thread exists, so every thread inherits the
-    # block and the signal waits for sigwait() below: a signal handled by a sleeping worker
-    # thread would otherwise go unnoticed until the next job is due. A handler is installed
-    # first because a shell starts background jobs with SIGINT ignored, and an ignored signal
-    # is discarded instead of waiting.
-    for stop_signal in STOP_SIGNALS:
-        signal.signal(stop_signal, _ignore_until_waited_for)
+    # block and a signal waits for sigwait() below (a signal taken by an idle worker thread would
+    # go unnoticed until the next job is due). They are then given their default action, because
+    # a shell starts background jobs with SIGINT ignored and an ignored signal is discarded.
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_DFL)
     scheduler.start()
     log.info("scheduler started", extra={"jobs": [job.name for job in JOBS]})
     received = signal.sigwait(STOP_SIGNALS)
     log.info("scheduler stopping", extra={"signal": signal.Signals(received).name})
     scheduler.shutdown(wait=True)
     log.info("scheduler stopped")
-
-
-def _ignore_until_waited_for(signum: int, frame: FrameType | None) -> None:
-    """Never called while the signals are blocked; sigwait() takes them instead."""
 
 
 def _run_quietly(app: Flask, job: Job) -> None:
