@@ -12,6 +12,7 @@ from statuspage import create_app
 from statuspage.extensions import db
 from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
 from tests.helpers import settings_for
+from tests.processes import kill_leftovers
 
 
 def pytest_report_header() -> str:
@@ -38,6 +39,13 @@ def app(database_url: str) -> Iterator[Flask]:
         with db.engine.begin() as connection:
             empty_all_tables(connection, db.metadata)
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def reap_processes() -> Iterator[None]:
+    """No server or scheduler a test started outlives it."""
+    yield
+    kill_leftovers()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ cannot be reached, the tests fail: they never fall back to SQLite or skip.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -23,13 +24,18 @@ def postgres_base_url() -> str | None:
 
 
 def fresh_database_url(name: str, sqlite_folder: Path) -> str:
-    """An empty database called `name` on the backend under test."""
+    """An empty database called `name` on the backend under test.
+
+    PostgreSQL database names carry a tag of this checkout, so two checkouts testing at once on
+    one server never drop each other's databases.
+    """
     base = postgres_base_url()
     if base is None:
         path = sqlite_folder / f"{name}.sqlite3"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    return recreate_postgres_database(base, name)
+    checkout = hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:6]
+    return recreate_postgres_database(base, f"{name}_{checkout}")
 
 
 def recreate_postgres_database(base_url: str, name: str) -> str:

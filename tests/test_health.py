@@ -2,6 +2,7 @@
 
 from statuspage import create_app
 from tests.helpers import settings_for
+from tests.processes import start_gunicorn
 
 # Nothing listens on port 9 of loopback, so connecting fails at once.
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:9/none"
@@ -38,3 +39,10 @@ def test_metrics_use_the_prometheus_text_format(client):
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain" and "version=" in response.content_type
+
+
+def test_gunicorn_serves_the_app_with_the_shipped_configuration(database_url):
+    web = start_gunicorn(database_url, workers=2)
+    statuses = {web.get("/readyz")[0] for _ in range(10)}
+    assert statuses == {200}
+    assert web.stop() == 0

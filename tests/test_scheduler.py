@@ -1,5 +1,6 @@
 """Jobs: the schedule table, running one in its own context, and failures rolled back."""
 
+import signal
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from statuspage.jobs import JOBS, Job
 from statuspage.models import LoginFailure
 from statuspage.scheduler import run_job
 from tests.factories import NOW
+from tests.processes import start_scheduler
 
 
 def test_job_names_are_unique():
@@ -42,3 +44,10 @@ def test_a_failing_job_is_rolled_back(app):
         run_job(app, Job("failing", add_then_fail, timedelta(minutes=1)))
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+
+
+def test_the_scheduler_process_runs_its_jobs_and_stops_on_sigterm(database_url):
+    scheduler = start_scheduler(database_url)
+    scheduler.wait_for_line('"job": "purge-login-failures"')
+    assert scheduler.stop(signal.SIGTERM) == 0
+    assert '"message": "scheduler stopped"' in scheduler.output

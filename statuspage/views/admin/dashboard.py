@@ -1,14 +1,13 @@
-"""The liaison console."""
+"""The console's front page: what needs attention now."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from statuspage.permissions import Permission
 from statuspage.services.incidents import list_open_incidents
 from statuspage.views.access import permission_required
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from statuspage.views.admin import bp
 
 
 @bp.get("/")

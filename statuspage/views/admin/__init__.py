@@ -1,0 +1,8 @@
+"""The liaison console (`/admin`): one blueprint, one module per area of the console."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The area modules register their routes on bp when imported.
+from statuspage.views.admin import dashboard  # noqa: F401

@@ -1,0 +1,25 @@
+"""Template filters: times in the page's zone, and liaison Markdown made safe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from statuspage.rendering import format_datetime, format_time, markdown_to_html
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(markdown_to_html, "markdown")
+    app.add_template_filter(page_datetime, "page_datetime")
+    app.add_template_filter(page_time, "page_time")
+
+
+def page_datetime(moment: datetime) -> str:
+    """'Mar 4, 14:30 UTC' in the page's configured zone."""
+    return format_datetime(moment, current_app.config["TIMEZONE"])
+
+
+def page_time(moment: datetime) -> str:
+    """'14:30 UTC' in the page's configured zone."""
+    return format_time(moment, current_app.config["TIMEZONE"])

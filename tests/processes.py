@@ -1,0 +1,185 @@
+"""Real processes for tests: gunicorn, the scheduler, scripts, in their own process groups.
+
+Each process's output (stdout and stderr) is collected line by line so a test can wait for a log
+line and show everything when it fails. The `spawn` fixture (conftest) kills whatever is left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from tests.helpers import TEST_SECRET_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+# Every process started by a test, so the `reap_processes` fixture can kill what a test left.
+RUNNING: list[ManagedProcess] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_environment(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of an app process: production mode with a test key, this database."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("STATUSPAGE_")}
+    env.update(
+        STATUSPAGE_ENV="production",
+        STATUSPAGE_SECRET_KEY=TEST_SECRET_KEY,
+        STATUSPAGE_DATABASE_URL=database_url,
+    )
+    env.update({f"STATUSPAGE_{key}": value for key, value in settings.items()})
+    return env
+
+
+class ManagedProcess:
+    """A child process in its own session, its output collected in `lines`."""
+
+    def __init__(self, args: Sequence[str], *, env: Mapping[str, str], cwd: Path = ROOT) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        RUNNING.append(self)
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_for_line(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if text in line:
+                    return line
+            time.sleep(0.1)
+        raise AssertionError(f"no line with {text!r} within {timeout}s:\n{self.output}")
+
+    def group_processes(self) -> list[str]:
+        """Command lines of the processes still in this process's session."""
+        found = subprocess.run(
+            ["ps", "-o", "args=", "-s", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return [line for line in found.stdout.splitlines() if line.strip()]
+
+    def signal_group(self, signum: int) -> None:
+        os.killpg(self.process.pid, signum)
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 10) -> int:
+        """Signal the whole group and wait; fails the test, with the output, if it hangs."""
+        if self.is_running():
+            self.signal_group(signum)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            left = "\n".join(self.group_processes())
+            raise AssertionError(
+                f"still running after {signum!r}:\n{left}\n\n{self.output}"
+            ) from None
+
+    def kill(self) -> None:
+        if self.is_running():
+            try:
+                self.signal_group(signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+
+
+class WebProcess(ManagedProcess):
+    """A process serving HTTP on 127.0.0.1:`port`."""
+
+    def __init__(self, args: Sequence[str], *, port: int, env: Mapping[str, str]) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        super().__init__(args, env=env)
+
+    def get(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """GET a path: status, headers and body, for any status code."""
+        request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def wait_until_serving(self, path: str = "/healthz", timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.is_running():
+                raise AssertionError(f"exited with {self.process.returncode}:\n{self.output}")
+            try:
+                if self.get(path)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"never served {path} within {timeout}s:\n{self.output}")
+
+
+def start_gunicorn(database_url: str, *, workers: int = 2, **settings: str) -> WebProcess:
+    """gunicorn with the shipped configuration, serving the app over this database."""
+    port = free_port()
+    process = WebProcess(
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "statuspage:create_app()",
+        ],
+        port=port,
+        env=app_environment(database_url, **settings),
+    )
+    process.wait_until_serving()
+    return process
+
+
+def start_scheduler(database_url: str, **settings: str) -> ManagedProcess:
+    """The scheduler process (`flask --app statuspage scheduler`) over this database."""
+    process = ManagedProcess(
+        [str(BIN / "flask"), "--app", "statuspage", "scheduler"],
+        env=app_environment(database_url, **settings),
+    )
+    process.wait_for_line('"message": "scheduler started"')
+    return process
+
+
+def kill_leftovers() -> None:
+    """Kill every process a test started and did not stop."""
+    while RUNNING:
+        RUNNING.pop().kill()
