@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -47,7 +48,9 @@ class ConfirmForm(FlaskForm):
 
 class SubscriberForm(FlaskForm):
     kind = RadioField(
-        "Kind", choices=[("email", "Email address"), ("webhook", "Webhook URL")], default="email"
+        "Kind",
+        choices=[SelectChoice("email", "Email address"), SelectChoice("webhook", "Webhook URL")],
+        default="email",
     )
     audience = SelectField("Audience", coerce=int)
     address = StringField("Email address or URL")

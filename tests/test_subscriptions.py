@@ -249,3 +249,92 @@ def test_pending_deliveries_are_cancelled_by_unsubscribing(app, client, mailing)
             sa.select(Delivery.state).where(Delivery.update_id.is_not(None))
         ).all()
         assert states == [DeliveryState.CANCELLED]
+
+
+# Bad input: each refused with a clear message and nothing written.
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("not-an-address", "not a valid email address"),
+        ("ann@", "not a valid email address"),
+        ("ann@example", "not a valid email address"),
+        ("ann@example.com\r\nBcc: all@example.com", "not a valid email address"),
+        ("Ann <ann@example.com>", "not a valid email address"),
+        ("a" * 250 + "@example.com", "too long"),
+        ("", "Email address is required."),
+    ],
+)
+def test_bad_addresses_are_refused_with_a_message(app, client, mailing, address, message):
+    answer = subscribe(client, address)
+    assert answer.status_code == 422
+    assert message in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
+
+
+def test_a_component_that_is_not_a_number_is_refused(client, mailing):
+    token = csrf_token_from(client.get("/subscribe").get_data(as_text=True))
+    answer = client.post(
+        "/subscribe", data={"email": "x@example.com", "components": "1 OR 1=1", "csrf_token": token}
+    )
+    assert answer.status_code == 400
+    assert "could not be coerced" in answer.get_data(as_text=True)
+
+
+def test_subscribing_without_the_form_token_is_refused(client, mailing):
+    answer = client.post("/subscribe", data={"email": "x@example.com"})
+    assert answer.status_code == 400
+
+
+def test_a_replayed_confirmation_link_is_refused(app, client, mailing):
+    subscribe(client, "kim@example.com")
+    deliver(app)
+    [path] = [p for p in links_in(mailing.to("kim@example.com")[0]) if "/confirm/" in p]
+    page = client.get(path)
+    token = csrf_token_from(page.get_data(as_text=True))
+    assert client.post(path, data={"csrf_token": token}).status_code == 200
+    again = client.post(path, data={"csrf_token": token})
+    assert again.status_code == 400
+    assert "already been used" in again.get_data(as_text=True)
+    assert "already been used" in client.get(path).get_data(as_text=True)
+
+
+def test_a_newer_confirmation_link_voids_the_older_one(app, client, mailing):
+    subscribe(client, "lee@example.com")
+    deliver(app)
+    subscribe(client, "lee@example.com")
+    deliver(app)
+    old, new = (
+        next(p for p in links_in(m) if "/confirm/" in p) for m in mailing.to("lee@example.com")
+    )
+    assert client.get(old).status_code == 400
+    assert client.get(new).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # signature
+        lambda token: "WzEsImZvcmdlZCJd." + token.split(".", 1)[1],  # payload swapped
+        lambda token: "garbage",
+    ],
+)
+def test_a_forged_confirmation_link_is_refused(app, client, mailing, mangle):
+    subscribe(client, "max@example.com")
+    deliver(app)
+    [path] = [p for p in links_in(mailing.to("max@example.com")[0]) if "/confirm/" in p]
+    prefix, token = path.rsplit("/", 1)
+    answer = client.get(f"{prefix}/{mangle(token)}")
+    assert answer.status_code == 400
+    assert "This link is not valid" in answer.get_data(as_text=True)
+
+
+def test_a_forged_unsubscribe_link_is_refused_and_unsubscribes_nobody(app, client, mailing):
+    subscribe_and_confirm(app, client, mailing, "ned@example.com")
+    answer = client.post("/subscriptions/unsubscribe/WzEsImFhYWEiXQ.forged")
+    assert answer.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(Subscriber)).receives
