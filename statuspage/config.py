@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # The outbox worker: how many deliveries it claims at once, how long a claim holds, retries.
     "SMTP_TIMEOUT_SECONDS": 30,
+    "SMTP_CONNECTIONS": 4,
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     # Comma-separated networks webhooks may reach although they are not public (e.g. 127.0.0.0/8).
     "WEBHOOK_ALLOWED_NETWORKS": "",

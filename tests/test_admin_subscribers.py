@@ -134,7 +134,7 @@ def test_an_admin_adds_a_webhook_and_sees_its_signing_secret(app, admin):
     [
         ({"address": "exec@example.com", "name": "Execs\r\nBcc: all@example.com"}, "not allowed"),
         ({"address": "exec@example.com", "name": "x" * 121}, "too long"),
-        ({"address": "exec@example.com\nBcc: all@example.com"}, "not a valid email address"),
+        ({"address": "exec@example.com\nBcc: all@example.com"}, "not allowed"),
         ({"address": "x" * 300 + "@example.com"}, "too long"),
         ({"kind": "webhook", "address": "http://10.1.2.3/hook"}, "public addresses"),
         ({"kind": "webhook", "address": "http://169.254.169.254/"}, "public addresses"),

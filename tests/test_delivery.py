@@ -258,3 +258,40 @@ def test_two_workers_claiming_at_once_never_take_the_same_row(app):
         thread.join(20)
     assert len(claims["first"]) == 8 and len(claims["second"]) == 12
     assert not set(claims["first"]) & set(claims["second"])
+
+
+def test_a_rolled_back_publish_leaves_no_delivery_behind(app, incident_id):
+    from statuspage.models import Incident
+    from tests.factories import make_draft
+
+    add_subscribers(app, "a@example.com")
+    with app.app_context():
+        draft = make_draft(db.session.get(Incident, incident_id), "customers")
+        db.session.commit()
+        from statuspage.services.publishing import publish_update
+
+        publish_update(draft, by=None, now=utcnow())
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Delivery.id)).where(Delivery.update_id == draft.id)
+            )
+            == 1
+        )
+        db.session.rollback()
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Delivery.id)).where(Delivery.update_id.is_not(None))
+            )
+            == 0
+        )
+
+
+def test_the_scheduler_process_sends_the_outbox(app, database_url, mail_sink, incident_id):
+    from tests.processes import start_scheduler
+
+    add_subscribers(app, "sched@example.com")
+    publish(app, incident_id, "Sent by the scheduler.")
+    scheduler = start_scheduler(database_url, SMTP_URL=mail_sink.url)
+    [message] = mail_sink.wait_for(1)
+    assert "Sent by the scheduler." in text_part(message)
+    scheduler.stop()

@@ -162,7 +162,7 @@ def test_an_allowed_network_opens_only_itself():
         ("https://user:pw@example.com/x", "user name or password"),
         ("https://example.com:99999/x", "malformed"),
         ("https://" + "a" * 2100 + ".com/", "too long"),
-        ("", "URL is required"),
+        ("", "Address is required"),
     ],
 )
 def test_malformed_webhook_urls_are_refused_with_a_reason(url, message):

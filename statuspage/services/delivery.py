@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +58,7 @@ class DeliverySettings:
     mail_from: str
     secret_key: str
     smtp_timeout: float = 30
+    smtp_connections: int = 4
     webhook_timeout: float = 10
     allowed_networks: tuple[webhooks.Network, ...] = ()
     batch_size: int = 500
@@ -74,6 +76,7 @@ class DeliverySettings:
             mail_from=config["MAIL_FROM"],
             secret_key=config["SECRET_KEY"],
             smtp_timeout=float(config["SMTP_TIMEOUT_SECONDS"]),
+            smtp_connections=int(config["SMTP_CONNECTIONS"]),
             webhook_timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
             allowed_networks=webhooks.parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"]),
             batch_size=int(config["DELIVERY_BATCH_SIZE"]),
@@ -278,7 +281,10 @@ def _latest_updates_with_deliveries(limit: int) -> sa.Select[tuple[int]]:
 def _build(deliveries: Sequence[Delivery], *, site: Site, settings: DeliverySettings) -> _Batch:
     batch = _Batch()
     tokens = SubscriptionTokens(settings.secret_key)
-    updates = _load_updates({d.update_id for d in deliveries if d.update_id})
+    updates = {
+        update.id: messages.UpdateContent.of(update, site)
+        for update in _load_updates({d.update_id for d in deliveries if d.update_id})
+    }
     for delivery in deliveries:
         subscriber = delivery.subscriber
         reason = _why_not(delivery, subscriber)
@@ -322,7 +328,7 @@ def _why_not(delivery: Delivery, subscriber: Subscriber | None) -> str | None:
 
 def _email(
     delivery: Delivery,
-    updates: Mapping[int, Update],
+    updates: Mapping[int, messages.UpdateContent],
     site: Site,
     tokens: SubscriptionTokens,
     settings: DeliverySettings,
@@ -339,11 +345,14 @@ def _email(
 
 
 def _webhook_body(
-    delivery: Delivery, updates: Mapping[int, Update], site: Site, tokens: SubscriptionTokens
+    delivery: Delivery,
+    updates: Mapping[int, messages.UpdateContent],
+    site: Site,
+    tokens: SubscriptionTokens,
 ) -> tuple[bytes, str]:
     if delivery.kind is DeliveryKind.INCIDENT_UPDATE and delivery.update_id:
-        update = updates[delivery.update_id]
-        payload = messages.update_payload(delivery, update, site=site, tokens=tokens)
+        content = updates[delivery.update_id]
+        payload = messages.update_payload(delivery, content, site=site, tokens=tokens)
         event = "incident.update"
     elif delivery.kind is DeliveryKind.COMPONENT_UPDATE and delivery.component_change_id:
         change = db.session.get_one(ComponentStatusChange, delivery.component_change_id)
@@ -354,17 +363,16 @@ def _webhook_body(
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), event
 
 
-def _load_updates(ids: set[int]) -> dict[int, Update]:
+def _load_updates(ids: set[int]) -> list[Update]:
     if not ids:
-        return {}
-    return {
-        update.id: update
-        for update in db.session.scalars(
+        return []
+    return list(
+        db.session.scalars(
             sa.select(Update)
             .where(Update.id.in_(ids))
             .options(selectinload(Update.incident), selectinload(Update.audience))
         )
-    }
+    )
 
 
 def _send_emails(
@@ -376,45 +384,59 @@ def _send_emails(
         for delivery, _ in batch.emails:
             batch.outcomes[delivery.id] = _Outcome(error="STATUSPAGE_SMTP_URL is not set")
         return
+    ready: list[tuple[int, EmailMessage, str]] = []
+    for delivery, email in batch.emails:
+        try:
+            message = mailer.compose(
+                email, sender=settings.mail_from, sender_name=sender_name, now=now
+            )
+        except (ValueError, TypeError) as error:
+            batch.outcomes[delivery.id] = _Outcome(error=_describe(error), permanent=True)
+            continue
+        ready.append((delivery.id, message, email.recipient))
     smtp = mailer.SmtpSettings.from_url(settings.smtp_url, timeout=settings.smtp_timeout)
+    # A few sessions side by side: each message costs several round trips to the server.
+    sessions = max(1, min(settings.smtp_connections, len(ready)))
+    chunks = [ready[start::sessions] for start in range(sessions)]
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        for outcomes in pool.map(
+            lambda chunk: _send_over_one_session(chunk, smtp, settings), chunks
+        ):
+            batch.outcomes.update(outcomes)
+
+
+def _send_over_one_session(
+    messages_to_send: list[tuple[int, EmailMessage, str]],
+    smtp: mailer.SmtpSettings,
+    settings: DeliverySettings,
+) -> dict[int, _Outcome]:
+    outcomes: dict[int, _Outcome] = {}
     session: smtplib.SMTP | None = None
     try:
-        for delivery, email in batch.emails:
-            try:
-                message = mailer.compose(
-                    email, sender=settings.mail_from, sender_name=sender_name, now=now
-                )
-            except (ValueError, TypeError) as error:
-                batch.outcomes[delivery.id] = _Outcome(error=_describe(error), permanent=True)
-                continue
+        for delivery_id, message, recipient in messages_to_send:
             try:
                 if session is None:
                     session = mailer.connect(smtp)
-                session.send_message(
-                    message, from_addr=settings.mail_from, to_addrs=[email.recipient]
-                )
-                batch.outcomes[delivery.id] = _Outcome()
-            except smtplib.SMTPResponseException as error:
+                session.send_message(message, from_addr=settings.mail_from, to_addrs=[recipient])
+                outcomes[delivery_id] = _Outcome()
+            except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
                 # The server answered and refused this one message; the session is still good.
-                batch.outcomes[delivery.id] = _Outcome(
-                    error=_describe(error), permanent=mailer.is_permanent(error)
-                )
-            except smtplib.SMTPRecipientsRefused as error:
-                batch.outcomes[delivery.id] = _Outcome(
+                outcomes[delivery_id] = _Outcome(
                     error=_describe(error), permanent=mailer.is_permanent(error)
                 )
             except (OSError, smtplib.SMTPException) as error:
-                # The server is unreachable or hung up: this and the rest of the batch wait.
-                message_text = _describe(error)
-                for waiting, _ in batch.emails:
-                    batch.outcomes.setdefault(waiting.id, _Outcome(error=message_text))
-                return
+                # The server is unreachable or hung up: this and the rest of the chunk wait.
+                text = _describe(error)
+                for waiting_id, _, _ in messages_to_send:
+                    outcomes.setdefault(waiting_id, _Outcome(error=text))
+                break
     finally:
         if session is not None:
             try:
                 session.quit()
             except (OSError, smtplib.SMTPException):
                 session.close()
+    return outcomes
 
 
 def _send_posts(batch: _Batch, settings: DeliverySettings) -> None:

@@ -61,33 +61,53 @@ def next_update_text(update: Update, zone: str) -> str | None:
     return f"Next update by {format_time(update.next_update_due_at, zone)}"
 
 
+@dataclass(frozen=True)
+class UpdateContent:
+    """What every subscriber of one update is told, built once per update and batch."""
+
+    update: Update
+    email_context: dict[str, Any]
+    incident: dict[str, Any]  # the webhook payload's incident object
+
+    @classmethod
+    def of(cls, update: Update, site: Site) -> UpdateContent:
+        public = update.audience.is_public
+        incident = update.incident
+        return cls(
+            update=update,
+            email_context={
+                "page_name": site.name,
+                "page_url": site.url,
+                "title": update.title,
+                "incident_name": incident.public_name if public else incident.title,
+                "status_label": update.status.label,
+                "published_at": format_datetime(_published_at(update), site.zone),
+                "body_text": update.body,
+                "body_html": markdown_to_html(update.body),
+                "next_update": next_update_text(update, site.zone),
+                "incident_url": incident_url(incident, public=public, site=site),
+                "audience_name": update.audience.name,
+            },
+            incident=_incident_object(update, site),
+        )
+
+
 def update_email(
-    delivery: Delivery, update: Update, *, site: Site, tokens: SubscriptionTokens
+    delivery: Delivery, content: UpdateContent, *, site: Site, tokens: SubscriptionTokens
 ) -> Email:
     """The email telling a subscriber about a published update."""
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
-    public = update.audience.is_public
     context = {
-        "page_name": site.name,
-        "page_url": site.url,
-        "title": update.title,
-        "incident_name": update.incident.public_name if public else update.incident.title,
-        "status_label": update.status.label,
-        "published_at": format_datetime(_published_at(update), site.zone),
-        "body_text": update.body,
-        "body_html": markdown_to_html(update.body),
-        "next_update": next_update_text(update, site.zone),
-        "incident_url": incident_url(update.incident, public=public, site=site),
+        **content.email_context,
         "manage_url": links.manage,
         "unsubscribe_url": links.unsubscribe,
-        "audience_name": update.audience.name,
     }
     text, html = render("incident_update", context)
     return Email(
         recipient=subscriber.address,
         recipient_name=subscriber.name,
-        subject=update.title,
+        subject=content.update.title,
         text=text,
         html=html,
         message_id=_message_id(delivery),
@@ -152,10 +172,17 @@ def stored_email(delivery: Delivery, *, site: Site) -> Email:
 
 
 def update_payload(
-    delivery: Delivery, update: Update, *, site: Site, tokens: SubscriptionTokens
+    delivery: Delivery, content: UpdateContent, *, site: Site, tokens: SubscriptionTokens
 ) -> dict[str, Any]:
     """Statuspage's incident webhook body, with our extra keys (audience, next_update_at)."""
-    subscriber = _subscriber(delivery)
+    return {
+        "meta": _meta(_subscriber(delivery), site, tokens),
+        "page": page_object(site),
+        "incident": content.incident,
+    }
+
+
+def _incident_object(update: Update, site: Site) -> dict[str, Any]:
     incident = update.incident
     public = update.audience.is_public
     published_at = _published_at(update)
@@ -173,26 +200,22 @@ def update_payload(
         link.component for link in incident.components if link.component.is_public or not public
     ]
     return {
-        "meta": _meta(subscriber, site, tokens),
-        "page": page_object(site),
-        "incident": {
-            "id": str(incident.id),
-            "name": incident.public_name if public else incident.title,
-            "status": str(update.status),
-            "impact": str(incident.impact),
-            "created_at": iso(incident.created_at, site.zone),
-            "updated_at": iso(published_at, site.zone),
-            "started_at": iso(incident.started_at, site.zone),
-            "monitoring_at": iso(incident.monitoring_at, site.zone),
-            "resolved_at": iso(incident.resolved_at, site.zone),
-            "shortlink": incident_url(incident, public=public, site=site),
-            "page_id": page_id(site),
-            "incident_updates": [_update_object(item, site) for item in earlier],
-            "components": [component_object(c, site) for c in components],
-            "reminder_intervals": None,
-            "audience": update.audience.slug,
-            "next_update_at": iso(update.next_update_due_at, site.zone),
-        },
+        "id": str(incident.id),
+        "name": incident.public_name if public else incident.title,
+        "status": str(update.status),
+        "impact": str(incident.impact),
+        "created_at": iso(incident.created_at, site.zone),
+        "updated_at": iso(published_at, site.zone),
+        "started_at": iso(incident.started_at, site.zone),
+        "monitoring_at": iso(incident.monitoring_at, site.zone),
+        "resolved_at": iso(incident.resolved_at, site.zone),
+        "shortlink": incident_url(incident, public=public, site=site),
+        "page_id": page_id(site),
+        "incident_updates": [_update_object(item, site) for item in earlier],
+        "components": [component_object(c, site) for c in components],
+        "reminder_intervals": None,
+        "audience": update.audience.slug,
+        "next_update_at": iso(update.next_update_due_at, site.zone),
     }
 
 

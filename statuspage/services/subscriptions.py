@@ -31,7 +31,7 @@ from statuspage.models import (
 from statuspage.services import notifications
 from statuspage.services.components import list_components
 from statuspage.services.records import record_audit
-from statuspage.services.validation import clean_optional_text
+from statuspage.services.validation import clean_optional_text, clean_text
 from statuspage.webhooks import Network, UnsafeWebhookURL, check_url
 
 ADDRESS_LENGTH = 254
@@ -46,13 +46,7 @@ STALE_LINK = "This link is no longer valid. Use the link in the most recent emai
 
 def clean_email(address: str | None) -> str:
     """The address in a normal form, or ValidationError saying what is wrong with it."""
-    text = (address or "").strip()
-    if not text:
-        raise ValidationError("Email address is required.", field="email")
-    if len(text) > ADDRESS_LENGTH:
-        raise ValidationError(
-            f"Email address is too long (at most {ADDRESS_LENGTH} characters).", field="email"
-        )
+    text = clean_text(address, field="email address", max_length=ADDRESS_LENGTH)
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
@@ -203,13 +197,7 @@ def add_subscriber(
 
 def clean_webhook_url(url: str | None, *, allowed_networks: Sequence[Network] = ()) -> str:
     """The URL if webhooks may go there, or ValidationError saying why not."""
-    text = (url or "").strip()
-    if not text:
-        raise ValidationError("URL is required.", field="address")
-    if len(text) > URL_LENGTH:
-        raise ValidationError(
-            f"URL is too long (at most {URL_LENGTH} characters).", field="address"
-        )
+    text = clean_text(url, field="address", max_length=URL_LENGTH)
     try:
         check_url(text, allowed_networks=allowed_networks)
     except UnsafeWebhookURL as error:

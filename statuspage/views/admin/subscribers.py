@@ -100,7 +100,9 @@ def new_subscriber() -> str | tuple[str, int] | Response:
         )
     except ValidationError as error:
         db.session.rollback()
-        field = {"address": form.address, "name": form.name}.get(error.field or "", form.components)
+        field = {"name": form.name, "components": form.components}.get(
+            error.field or "", form.address
+        )
         field.errors.append(str(error))
         return render_template("admin/subscribers/new.html", form=form), 422
     db.session.commit()
