@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ALLOWED_NETWORKS": "",
     "DELIVERY_BATCH_SIZE": 500,
     "DELIVERY_LEASE_SECONDS": 600,
-    "DELIVERY_RUN_SECONDS": 50,
+    "DELIVERY_RUN_SECONDS": 20,  # short, so a stopping scheduler waits little for it
     "DELIVERY_MAX_ATTEMPTS": 10,
     "DELIVERY_RETRY_BASE_SECONDS": 30,
     "DELIVERY_RETRY_MAX_SECONDS": 3600,

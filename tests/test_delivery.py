@@ -295,3 +295,41 @@ def test_the_scheduler_process_sends_the_outbox(app, database_url, mail_sink, in
     [message] = mail_sink.wait_for(1)
     assert "Sent by the scheduler." in text_part(message)
     scheduler.stop()
+
+
+@pytest.mark.skipif(
+    postgres_base_url() is None,
+    reason="several schedulers share the outbox on PostgreSQL only (SQLite runs one scheduler)",
+)
+def test_two_schedulers_queueing_the_same_reminder_queue_it_once(app):
+    inserted, started = threading.Event(), threading.Event()
+    results: dict[str, bool] = {}
+
+    def scheduler(name, wait_for, signal):
+        with app.app_context():
+            if wait_for:
+                wait_for.wait(10)
+            signal.set()
+            queued = enqueue_email(
+                "cmd@example.com",
+                subject="Escalation",
+                text="Missed.",
+                dedupe_key="esc:1",
+                now=utcnow(),
+            )
+            if name == "first":
+                started.wait(10)
+            db.session.commit()
+            results[name] = queued is not None
+
+    threads = [
+        threading.Thread(target=scheduler, args=("first", None, inserted)),
+        threading.Thread(target=scheduler, args=("second", inserted, started)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(results.values()) == [False, True]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 1

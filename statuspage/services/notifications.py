@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.dbtypes import UTCDateTime
 from statuspage.extensions import db
@@ -117,29 +118,33 @@ def enqueue_email(
     names what the message is about (e.g. "cadence:<promise id>:reminder:<user id>") so a job that
     runs twice, or two schedulers, cannot send it twice.
     """
-    exists = db.session.scalar(sa.select(Delivery.id).where(Delivery.dedupe_key == dedupe_key))
-    if exists is not None:
-        return None
     payload: dict[str, Any] = {
         "subject": clean_text(subject, field="subject", max_length=SUBJECT_LENGTH),
         "text": clean_text(text, field="text", max_length=TEXT_LENGTH, multiline=True),
         "name": name,
         "link": link,
     }
-    delivery = Delivery(
-        kind=DeliveryKind.MESSAGE,
-        channel=SubscriberKind.EMAIL,
-        recipient=address,
-        dedupe_key=dedupe_key,
-        payload=payload,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    # A savepoint, so that a second scheduler inserting the same key at the same moment loses
-    # only this row, not the caller's whole transaction.
-    with db.session.begin_nested():
-        db.session.add(delivery)
-    return delivery
+    # ON CONFLICT DO NOTHING: a second scheduler writing the same key at the same moment waits
+    # for the first and then writes nothing, without failing the caller's transaction.
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    delivery_id = db.session.execute(
+        insert(Delivery)
+        .values(
+            kind=DeliveryKind.MESSAGE,
+            channel=SubscriberKind.EMAIL,
+            recipient=address,
+            dedupe_key=dedupe_key,
+            payload=payload,
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id)
+    ).scalar()
+    return db.session.get(Delivery, delivery_id) if delivery_id is not None else None
 
 
 def subscription_emails_since(address: str, since: datetime) -> int:

@@ -242,6 +242,8 @@ def remove_subscriber(subscriber: Subscriber, *, by: User, now: datetime) -> Non
         now=now,
         details={"kind": str(subscriber.kind), "address": subscriber.address},
     )
+    # Explicitly, because SQLite does not enforce the foreign key's ON DELETE CASCADE.
+    db.session.execute(sa.delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
     db.session.delete(subscriber)
 
 
