@@ -14,9 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage import cli, security, telemetry
 from statuspage.config import ConfigurationError, load_config
-from statuspage.extensions import csrf, db, login_manager, migrate
+from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.models import User
-from statuspage.views import admin, auth, errors, filters, health, public
+from statuspage.views import admin, auth, errors, filters, health, public, subscriptions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Templates, static files and migrations live beside the package, not inside it: the app runs from
@@ -51,12 +51,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.user_loader(_load_user)
 
-    for blueprint in (public.bp, auth.bp, admin.bp, health.bp):
+    for blueprint in (public.bp, auth.bp, admin.bp, health.bp, subscriptions.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     filters.init_app(app)

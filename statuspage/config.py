@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -37,6 +38,26 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_SLOWDOWN_SECONDS": 0.25,
     "DATABASE_CONNECT_TIMEOUT": 3,
+    # Subscriptions: confirmation links expire; each address gets few subscription emails a day,
+    # and each client address few subscription requests (Flask-Limiter, per process unless
+    # RATELIMIT_STORAGE_URI points at a shared store such as redis://).
+    "SUBSCRIPTION_CONFIRM_HOURS": 48,
+    "SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY": 3,
+    "SUBSCRIBE_RATE_LIMIT": "10 per minute;50 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # The outbox worker: how many deliveries it claims at once, how long a claim holds, retries.
+    "SMTP_TIMEOUT_SECONDS": 30,
+    "SMTP_CONNECTIONS": 4,
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    # Comma-separated networks webhooks may reach although they are not public (e.g. 127.0.0.0/8).
+    "WEBHOOK_ALLOWED_NETWORKS": "",
+    "DELIVERY_BATCH_SIZE": 500,
+    "DELIVERY_LEASE_SECONDS": 600,
+    "DELIVERY_RUN_SECONDS": 20,  # short, so a stopping scheduler waits little for it
+    "DELIVERY_MAX_ATTEMPTS": 10,
+    "DELIVERY_RETRY_BASE_SECONDS": 30,
+    "DELIVERY_RETRY_MAX_SECONDS": 3600,
+    "SUBSCRIBER_DEACTIVATE_AFTER_DAYS": 3,
 }
 
 
@@ -113,6 +134,12 @@ def _check(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             f"STATUSPAGE_TIMEZONE {config['TIMEZONE']!r} is not an IANA time zone"
         ) from error
+    smtp_url = config["SMTP_URL"]
+    if smtp_url and urlsplit(str(smtp_url)).scheme not in {"smtp", "smtps"}:
+        raise ConfigurationError(
+            "STATUSPAGE_SMTP_URL must start with smtp:// (plain, or STARTTLS with ?starttls=true) "
+            "or smtps:// (TLS from the start)."
+        )
     if config["ENV"] == "production":
         key = config["SECRET_KEY"]
         if key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:

@@ -43,6 +43,12 @@ class PermissionDenied(DomainError):
     status_code = 403
 
 
+class InvalidLink(DomainError):
+    """A signed link (confirmation, manage, unsubscribe) is forged, expired or already used."""
+
+    status_code = 400
+
+
 class TooManyAttempts(DomainError):
     """Too many failed attempts; try again after `retry_after` seconds."""
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from statuspage.extensions import db
+from statuspage.services import delivery
 from statuspage.services.signin import purge_login_failures
+from statuspage.site import Site
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,30 @@ def forget_old_login_failures(now: datetime, config: Mapping[str, Any]) -> int:
     return purge_login_failures(now=now, window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]))
 
 
+def send_deliveries(now: datetime, config: Mapping[str, Any]) -> delivery.Report:
+    """Send what is due in the outbox, batch by batch, until nothing is due or the run's time is up.
+
+    Unlike other jobs this one commits as it goes: the claim of a batch must be visible to other
+    schedulers before the (slow) sending starts, and each batch's outcomes are kept even if a
+    later batch fails.
+    """
+    settings = delivery.DeliverySettings.from_config(config)
+    site = Site.from_config(config)
+    deadline = time.monotonic() + float(config["DELIVERY_RUN_SECONDS"])
+    report = delivery.Report()
+    while time.monotonic() < deadline:
+        claimed = delivery.claim_due(now=now, limit=settings.batch_size, lease=settings.lease)
+        db.session.commit()
+        if not claimed:
+            break
+        report.add(delivery.send_claimed(claimed, site=site, settings=settings, now=now))
+        db.session.commit()
+    return report
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge-login-failures", forget_old_login_failures, timedelta(minutes=10)),
+    Job("send-deliveries", send_deliveries, timedelta(seconds=5)),
 )
 
 

@@ -12,7 +12,9 @@ from statuspage import create_app
 from statuspage.extensions import db
 from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
 from tests.helpers import settings_for
+from tests.mail import MailSink
 from tests.processes import kill_leftovers
+from tests.webhook_receiver import WebhookReceiver
 
 
 def pytest_report_header() -> str:
@@ -63,3 +65,19 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def mail_sink() -> Iterator[MailSink]:
+    """A real SMTP server on 127.0.0.1 collecting what it receives."""
+    sink = MailSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A real HTTP server on 127.0.0.1 recording webhook POSTs."""
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from statuspage import webhooks
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -17,11 +18,13 @@ from statuspage.models import (
     Role,
     RosterRole,
     Severity,
+    Subscriber,
+    SubscriberKind,
     Update,
     User,
     Visibility,
 )
-from statuspage.services import accounts, components, incidents, publishing
+from statuspage.services import accounts, components, incidents, publishing, subscriptions
 from statuspage.services.defaults import ensure_defaults
 
 NOW = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
@@ -119,3 +122,27 @@ def make_published(
     draft = make_draft(incident, audience_slug, body=body, by=author, now=now, status=status)
     publisher = make_user(Role.COMMANDER) if publishing.requires_review(draft) else author
     return publishing.publish_update(draft, by=publisher, now=now)
+
+
+def make_subscriber(
+    address: str,
+    audience_slug: str = "customers",
+    *,
+    kind: SubscriberKind = SubscriberKind.EMAIL,
+    components: list[Component] = (),  # type: ignore[assignment]
+    name: str | None = None,
+) -> Subscriber:
+    """A subscriber that receives now (added by an admin; public addresses confirmed at once)."""
+    subscriber = subscriptions.add_subscriber(
+        kind=kind,
+        audience=audience(audience_slug),
+        address=address,
+        name=name,
+        component_ids=[component.id for component in components],
+        by=make_user(Role.ADMIN),
+        now=NOW,
+        allowed_networks=webhooks.parse_networks("127.0.0.0/8"),
+    )
+    if subscriber.confirm_nonce:
+        subscriptions.confirm_subscription(subscriber.id, subscriber.confirm_nonce, now=NOW)
+    return subscriber

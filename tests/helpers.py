@@ -20,6 +20,8 @@ def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
         "BASE_URL": "http://status.test",
         "PAGE_NAME": "Acme Status",
         "LOGIN_SLOWDOWN_SECONDS": 0,
+        # Webhook tests post to a receiver on loopback, which is refused by default.
+        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
     }
     settings.update(overrides)
     return settings

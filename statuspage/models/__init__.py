@@ -6,6 +6,7 @@ from statuspage.models.components import Component, ComponentGroup, ComponentSta
 from statuspage.models.enums import (
     CadenceAlertKind,
     ComponentStatus,
+    DeliveryKind,
     DeliveryState,
     Impact,
     IncidentKind,
@@ -37,6 +38,7 @@ __all__ = [
     "ComponentStatus",
     "ComponentStatusChange",
     "Delivery",
+    "DeliveryKind",
     "DeliveryState",
     "Impact",
     "Incident",

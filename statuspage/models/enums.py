@@ -195,4 +195,15 @@ class SubscriberKind(StrEnum):
 class DeliveryState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after the last attempt
+    FAILED = "failed"  # gave up after the last attempt, or refused for good
+    CANCELLED = "cancelled"  # the subscriber left or was deactivated before it went out
+
+
+class DeliveryKind(StrEnum):
+    """What an outbox row carries; each kind is built into a message when it is sent."""
+
+    INCIDENT_UPDATE = "incident_update"  # a published update, to a subscriber of its audience
+    COMPONENT_UPDATE = "component_update"  # a component status change, to webhook subscribers
+    CONFIRM_SUBSCRIPTION = "confirm_subscription"  # the double opt-in link
+    MANAGE_SUBSCRIPTION = "manage_subscription"  # "you are already subscribed": the manage link
+    MESSAGE = "message"  # stored subject and text to any address (reminders, escalations)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +12,7 @@ from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models.audiences import Audience
 from statuspage.models.components import Component
-from statuspage.models.enums import DeliveryState, SubscriberKind
+from statuspage.models.enums import DeliveryKind, DeliveryState, SubscriberKind
 
 subscriber_component = sa.Table(
     "subscriber_component",
@@ -39,9 +40,16 @@ class Subscriber(db.Model):
     audience_id: Mapped[int] = mapped_column(sa.ForeignKey("audience.id", ondelete="CASCADE"))
     kind: Mapped[SubscriberKind]
     address: Mapped[str] = mapped_column(sa.String(2048))  # email address or webhook URL
+    # Shown in the To: header of emails, or as the webhook's label in the console.
+    name: Mapped[str | None] = mapped_column(sa.String(120))
     signing_secret: Mapped[str | None] = mapped_column(sa.String(128))  # webhooks only
+    # Part of every manage/unsubscribe token: changing it voids the links in earlier emails.
+    token_key: Mapped[str] = mapped_column(sa.String(32))
+    # The confirmation link waiting to be used; cleared when used, so a link works once.
+    confirm_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     confirmed_at: Mapped[datetime | None]  # double opt-in; None until confirmed
     is_active: Mapped[bool] = mapped_column(default=True)
+    unsubscribed_at: Mapped[datetime | None]
     failing_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -49,21 +57,38 @@ class Subscriber(db.Model):
     # Empty means every component.
     components: Mapped[list[Component]] = relationship(secondary=subscriber_component)
 
+    @property
+    def receives(self) -> bool:
+        """Whether messages go to it now: confirmed, active and not unsubscribed."""
+        return self.confirmed_at is not None and self.is_active and self.unsubscribed_at is None
+
 
 class Delivery(db.Model):
-    """One notification of one update to one subscriber; written with the update, sent later."""
+    """One message in the outbox: written in the transaction that causes it, sent by the worker.
+
+    Update and component deliveries point at their subscriber; messages to people who are not
+    subscribers (the cadence reminders) carry their own content in `payload`. `dedupe_key` makes
+    each one once-only however often its producer runs.
+    """
 
     __tablename__ = "delivery"
-    __table_args__ = (
-        sa.UniqueConstraint("update_id", "subscriber_id"),
-        sa.Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),
-    )
+    __table_args__ = (sa.Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    update_id: Mapped[int] = mapped_column(sa.ForeignKey("incident_update.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(
+    kind: Mapped[DeliveryKind]
+    channel: Mapped[SubscriberKind]
+    recipient: Mapped[str] = mapped_column(sa.String(2048))  # address or URL when written
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    update_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("incident_update.id", ondelete="CASCADE"), index=True
+    )
+    component_change_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("component_status_change.id", ondelete="CASCADE")
+    )
+    subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscriber.id", ondelete="CASCADE"), index=True
     )
+    payload: Mapped[dict[str, Any] | None]
     state: Mapped[DeliveryState] = mapped_column(default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
@@ -71,4 +96,9 @@ class Delivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
-    subscriber: Mapped[Subscriber] = relationship()
+    subscriber: Mapped[Subscriber | None] = relationship()
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same on every attempt, so a receiver can recognise a retry (Message-ID, header)."""
+        return f"{self.id}.{int(self.created_at.timestamp())}"

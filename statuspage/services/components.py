@@ -18,6 +18,7 @@ from statuspage.models import (
     Incident,
     Visibility,
 )
+from statuspage.services import notifications
 from statuspage.services.publication import bump_publication
 from statuspage.services.validation import clean_optional_text, clean_text
 
@@ -154,8 +155,10 @@ def set_component_status(
     component.status = status
     component.updated_at = now
     db.session.add(change)
+    db.session.flush()
     if component.is_public:
         bump_publication(now=now)
+    notifications.enqueue_component_change(component, change, now=now)
     return change
 
 

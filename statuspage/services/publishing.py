@@ -19,7 +19,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.services import cadence
+from statuspage.services import cadence, notifications
 from statuspage.services.incidents import change_status, set_affected_component
 from statuspage.services.publication import bump_publication
 from statuspage.services.records import actor_name, record_event
@@ -164,6 +164,7 @@ def publish_update(
     )
     if update.audience.is_public:
         bump_publication(now=now)
+    notifications.enqueue_update(update, now=now)  # the outbox row commits with the update
     return update
 
 

@@ -1,0 +1,241 @@
+"""The outbox: what publishing, component changes and subscriptions owe someone, as delivery rows.
+
+Everything here only writes rows, in the caller's transaction; the scheduler's `send-deliveries`
+job sends them (services.delivery). So publishing never waits for a mail server or a webhook, and
+a message is written exactly when the change that causes it commits.
+
+Other areas send through the same path: `enqueue_email` takes a subject and text for anyone (the
+cadence reminders and escalations), with a dedupe key that makes it once-only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from statuspage.dbtypes import UTCDateTime
+from statuspage.extensions import db
+from statuspage.models import (
+    Audience,
+    Component,
+    ComponentStatusChange,
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    Subscriber,
+    SubscriberKind,
+    Update,
+    subscriber_component,
+)
+from statuspage.services.validation import clean_text
+
+SUBJECT_LENGTH = 300
+TEXT_LENGTH = 20_000
+
+
+def enqueue_update(update: Update, *, now: datetime) -> int:
+    """Write one delivery per subscriber of the update's audience whose filter matches it.
+
+    A subscriber with no components chosen hears about everything; one with components hears about
+    incidents touching any of them, and about incidents that name no component at all.
+    """
+    if not update.deliver_notifications:
+        return 0
+    component_ids = [link.component_id for link in update.incident.components]
+    receivers = _receiving(Subscriber.audience_id == update.audience_id)
+    if component_ids:
+        receivers = receivers.where(_wants_any_of(component_ids))
+    return _insert_from(
+        receivers,
+        kind=DeliveryKind.INCIDENT_UPDATE,
+        key_prefix=f"update:{update.id}:subscriber:",
+        now=now,
+        update_id=update.id,
+    )
+
+
+def enqueue_component_change(
+    component: Component, change: ComponentStatusChange, *, now: datetime
+) -> int:
+    """Write one delivery per webhook subscriber that follows this component.
+
+    Subscribers of a public audience hear only of public components (invariant 1); internal
+    audiences' webhooks hear of every component. Email subscribers learn of components through the
+    incident updates instead, so they are not sent a second message for the same event.
+    """
+    receivers = _receiving(Subscriber.kind == SubscriberKind.WEBHOOK).where(
+        _wants_any_of([component.id])
+    )
+    if not component.is_public:
+        receivers = receivers.where(
+            Subscriber.audience_id.in_(sa.select(Audience.id).where(Audience.is_public.is_(False)))
+        )
+    return _insert_from(
+        receivers,
+        kind=DeliveryKind.COMPONENT_UPDATE,
+        key_prefix=f"component-change:{change.id}:subscriber:",
+        now=now,
+        component_change_id=change.id,
+    )
+
+
+def enqueue_subscription_email(
+    subscriber: Subscriber, kind: DeliveryKind, *, now: datetime
+) -> None:
+    """Queue the confirmation link, or the "already subscribed" note with the manage link."""
+    if kind not in {DeliveryKind.CONFIRM_SUBSCRIPTION, DeliveryKind.MANAGE_SUBSCRIPTION}:
+        raise ValueError(f"{kind} is not a subscription email")
+    db.session.add(
+        Delivery(
+            kind=kind,
+            channel=SubscriberKind.EMAIL,
+            recipient=subscriber.address,
+            subscriber_id=subscriber.id,
+            dedupe_key=f"{kind}:{subscriber.id}:{secrets.token_hex(8)}",
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+def enqueue_email(
+    address: str,
+    *,
+    subject: str,
+    text: str,
+    dedupe_key: str,
+    now: datetime,
+    name: str | None = None,
+    link: str | None = None,
+) -> Delivery | None:
+    """Queue an email to anyone (for example a reminder to a liaison); None if the key was used.
+
+    The text is plain; the email layout adds the page's name and the optional link. Use a key that
+    names what the message is about (e.g. "cadence:<promise id>:reminder:<user id>") so a job that
+    runs twice, or two schedulers, cannot send it twice.
+    """
+    payload: dict[str, Any] = {
+        "subject": clean_text(subject, field="subject", max_length=SUBJECT_LENGTH),
+        "text": clean_text(text, field="text", max_length=TEXT_LENGTH, multiline=True),
+        "name": name,
+        "link": link,
+    }
+    # ON CONFLICT DO NOTHING: a second scheduler writing the same key at the same moment waits
+    # for the first and then writes nothing, without failing the caller's transaction.
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    delivery_id = db.session.execute(
+        insert(Delivery)
+        .values(
+            kind=DeliveryKind.MESSAGE,
+            channel=SubscriberKind.EMAIL,
+            recipient=address,
+            dedupe_key=dedupe_key,
+            payload=payload,
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id)
+    ).scalar()
+    return db.session.get(Delivery, delivery_id) if delivery_id is not None else None
+
+
+def subscription_emails_since(address: str, since: datetime) -> int:
+    """How many subscription emails went (or wait to go) to the address since a time."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Delivery.id)).where(
+                Delivery.recipient == address,
+                Delivery.kind.in_(
+                    [DeliveryKind.CONFIRM_SUBSCRIPTION, DeliveryKind.MANAGE_SUBSCRIPTION]
+                ),
+                Delivery.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def cancel_pending(subscriber: Subscriber, *, now: datetime) -> int:
+    """Cancel what still waits to go to a subscriber who left; returns how many."""
+    result = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.subscriber_id == subscriber.id, Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.CANCELLED, last_error="the subscriber left", sent_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def _receiving(*conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return sa.select(Subscriber.id, Subscriber.kind, Subscriber.address).where(
+        Subscriber.confirmed_at.is_not(None),
+        Subscriber.is_active.is_(True),
+        Subscriber.unsubscribed_at.is_(None),
+        *conditions,
+    )
+
+
+def _wants_any_of(component_ids: list[int]) -> sa.ColumnElement[bool]:
+    chosen = sa.select(subscriber_component.c.subscriber_id).where(
+        subscriber_component.c.subscriber_id == Subscriber.id
+    )
+    return sa.or_(
+        ~chosen.exists(),
+        chosen.where(subscriber_component.c.component_id.in_(component_ids)).exists(),
+    )
+
+
+def _insert_from(
+    receivers: sa.Select[Any],
+    *,
+    kind: DeliveryKind,
+    key_prefix: str,
+    now: datetime,
+    update_id: int | None = None,
+    component_change_id: int | None = None,
+) -> int:
+    # One INSERT ... SELECT: ten thousand subscribers cost one statement, not ten thousand rows
+    # travelling through Python, which keeps publishing fast.
+    rows = receivers.subquery()
+    at = sa.literal(now, UTCDateTime())
+    select = sa.select(
+        sa.literal(str(kind)),
+        rows.c.kind,
+        rows.c.address,
+        sa.literal(key_prefix) + sa.cast(rows.c.id, sa.String),
+        sa.literal(update_id, sa.Integer),
+        sa.literal(component_change_id, sa.Integer),
+        rows.c.id,
+        sa.literal(str(DeliveryState.PENDING)),
+        sa.literal(0),
+        at,
+        at,
+    )
+    table = Delivery.__table__
+    result = db.session.execute(
+        table.insert().from_select(
+            [
+                table.c.kind,
+                table.c.channel,
+                table.c.recipient,
+                table.c.dedupe_key,
+                table.c.update_id,
+                table.c.component_change_id,
+                table.c.subscriber_id,
+                table.c.state,
+                table.c.attempts,
+                table.c.next_attempt_at,
+                table.c.created_at,
+            ],
+            select,
+        )
+    )
+    return result.rowcount or 0

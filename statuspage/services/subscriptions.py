@@ -1,0 +1,400 @@
+"""Subscribers: double opt-in from the public page, preferences, unsubscribing, and the admin side.
+
+Nothing a member of the public does here tells them whether an address is already subscribed: a
+request always ends the same way, and whoever owns the address learns the rest by email.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import selectinload
+
+from statuspage.errors import InvalidLink, NotFound, ValidationError
+from statuspage.extensions import db
+from statuspage.models import (
+    Audience,
+    Component,
+    Delivery,
+    DeliveryKind,
+    Subscriber,
+    SubscriberKind,
+    User,
+    subscriber_component,
+)
+from statuspage.services import notifications
+from statuspage.services.components import list_components
+from statuspage.services.records import record_audit
+from statuspage.services.validation import clean_optional_text, clean_text
+from statuspage.webhooks import Network, UnsafeWebhookURL, check_url
+
+ADDRESS_LENGTH = 254
+URL_LENGTH = 2048
+NAME_LENGTH = 120
+USED_LINK = (
+    "This confirmation link has already been used, or a newer one has been sent since. "
+    "If you are not receiving updates, subscribe again."
+)
+STALE_LINK = "This link is no longer valid. Use the link in the most recent email you received."
+
+
+def clean_email(address: str | None) -> str:
+    """The address in a normal form, or ValidationError saying what is wrong with it."""
+    text = clean_text(address, field="email address", max_length=ADDRESS_LENGTH)
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValidationError(
+            f"That is not a valid email address: {error}", field="email"
+        ) from None
+    return checked.normalized.lower()
+
+
+def public_audience() -> Audience:
+    """The audience the public subscribes to (customers)."""
+    audience = db.session.scalar(
+        sa.select(Audience).where(Audience.is_public.is_(True)).order_by(Audience.position)
+    )
+    if audience is None:
+        raise NotFound("Subscriptions are not set up yet.")
+    return audience
+
+
+def list_audiences() -> list[Audience]:
+    """Every audience in display order."""
+    return list(db.session.scalars(sa.select(Audience).order_by(Audience.position)))
+
+
+def choosable_components(audience: Audience) -> list[Component]:
+    """Components a subscriber of the audience may pick: only public ones for a public audience."""
+    listings = list_components(include_internal=not audience.is_public)
+    return [component for listing in listings for component in listing.components]
+
+
+def request_subscription(
+    address: str, component_ids: Iterable[int], *, now: datetime, emails_per_day: int
+) -> None:
+    """Start double opt-in for an address; the caller answers the same whatever happens here."""
+    audience = public_audience()
+    address = clean_email(address)
+    components = _pick_components(audience, component_ids)
+    if notifications.subscription_emails_since(address, now - timedelta(days=1)) >= emails_per_day:
+        return  # enough mail to this address today, whoever is asking
+    subscriber = _find(audience, SubscriberKind.EMAIL, address)
+    if subscriber is not None and subscriber.receives:
+        notifications.enqueue_subscription_email(
+            subscriber, DeliveryKind.MANAGE_SUBSCRIPTION, now=now
+        )
+        return
+    if subscriber is None:
+        subscriber = _new_subscriber(audience, SubscriberKind.EMAIL, address, now=now)
+    # Not receiving yet, so the filter may change before the owner confirms.
+    subscriber.components = components
+    subscriber.confirm_nonce = secrets.token_hex(16)
+    db.session.flush()
+    notifications.enqueue_subscription_email(subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now)
+
+
+def check_confirmation(subscriber_id: int, nonce: str) -> Subscriber:
+    """The subscriber this confirmation link is still waiting for, or InvalidLink."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    waiting = subscriber.confirm_nonce if subscriber is not None else None
+    if subscriber is None or waiting is None or not hmac.compare_digest(waiting, nonce):
+        raise InvalidLink(USED_LINK)
+    return subscriber
+
+
+def confirm_subscription(subscriber_id: int, nonce: str, *, now: datetime) -> Subscriber:
+    """Confirm the address whose link this is; a link works once."""
+    subscriber = check_confirmation(subscriber_id, nonce)
+    subscriber.confirm_nonce = None
+    subscriber.confirmed_at = now
+    subscriber.is_active = True
+    subscriber.unsubscribed_at = None
+    subscriber.failing_since = None
+    return subscriber
+
+
+def subscriber_for_link(subscriber_id: int, key: str) -> Subscriber:
+    """The subscriber a manage or unsubscribe link belongs to, or InvalidLink."""
+    subscriber = db.session.get(
+        Subscriber, subscriber_id, options=[selectinload(Subscriber.components)]
+    )
+    if subscriber is None or not hmac.compare_digest(subscriber.token_key, key):
+        raise InvalidLink(STALE_LINK)
+    return subscriber
+
+
+def set_components(subscriber: Subscriber, component_ids: Iterable[int]) -> Subscriber:
+    """Choose which components the subscriber hears about (none chosen: all of them)."""
+    subscriber.components = _pick_components(subscriber.audience, component_ids)
+    return subscriber
+
+
+def unsubscribe(subscriber: Subscriber, *, now: datetime) -> Subscriber:
+    """Stop every message to the subscriber, including those already waiting in the outbox."""
+    if subscriber.unsubscribed_at is None:
+        subscriber.unsubscribed_at = now
+    subscriber.confirm_nonce = None
+    notifications.cancel_pending(subscriber, now=now)
+    return subscriber
+
+
+def add_subscriber(
+    *,
+    kind: SubscriberKind,
+    audience: Audience,
+    address: str,
+    name: str | None,
+    component_ids: Iterable[int],
+    by: User,
+    now: datetime,
+    allowed_networks: Sequence[Network] = (),
+) -> Subscriber:
+    """Add an email or webhook subscriber from the console.
+
+    Webhooks and internal audiences' addresses receive at once; an address added to a public
+    audience is sent a confirmation link first, as if it had subscribed itself.
+    """
+    kind = SubscriberKind(kind)
+    if kind is SubscriberKind.EMAIL:
+        address = clean_email(address)
+    else:
+        address = clean_webhook_url(address, allowed_networks=allowed_networks)
+    components = _pick_components(audience, component_ids)
+    if _find(audience, kind, address) is not None:
+        raise ValidationError(f"{address} already subscribes to {audience.name}.", field="address")
+    subscriber = _new_subscriber(audience, kind, address, now=now)
+    subscriber.name = clean_optional_text(name, field="name", max_length=NAME_LENGTH)
+    subscriber.components = components
+    if kind is SubscriberKind.WEBHOOK:
+        subscriber.signing_secret = secrets.token_urlsafe(32)
+    if kind is SubscriberKind.EMAIL and audience.is_public:
+        subscriber.confirm_nonce = secrets.token_hex(16)
+    else:
+        subscriber.confirmed_at = now
+    db.session.flush()
+    if subscriber.confirm_nonce:
+        notifications.enqueue_subscription_email(
+            subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now
+        )
+    record_audit(
+        by,
+        "subscriber.added",
+        "subscriber",
+        subscriber.id,
+        now=now,
+        details={"kind": str(kind), "audience": audience.slug},
+    )
+    return subscriber
+
+
+def clean_webhook_url(url: str | None, *, allowed_networks: Sequence[Network] = ()) -> str:
+    """The URL if webhooks may go there, or ValidationError saying why not."""
+    text = clean_text(url, field="address", max_length=URL_LENGTH)
+    try:
+        check_url(text, allowed_networks=allowed_networks)
+    except UnsafeWebhookURL as error:
+        raise ValidationError(str(error), field="address") from None
+    return text
+
+
+def get_subscriber(subscriber_id: int) -> Subscriber:
+    """The subscriber with this id, or NotFound."""
+    subscriber = db.session.get(
+        Subscriber, subscriber_id, options=[selectinload(Subscriber.components)]
+    )
+    if subscriber is None:
+        raise NotFound(f"There is no subscriber {subscriber_id}.")
+    return subscriber
+
+
+def set_active(subscriber: Subscriber, active: bool, *, by: User, now: datetime) -> Subscriber:
+    """Switch a subscriber off or back on from the console; on again forgets past failures."""
+    subscriber.is_active = active
+    if active:
+        subscriber.failing_since = None
+    else:
+        notifications.cancel_pending(subscriber, now=now)
+    record_audit(
+        by,
+        "subscriber.activated" if active else "subscriber.deactivated",
+        "subscriber",
+        subscriber.id,
+        now=now,
+    )
+    return subscriber
+
+
+def remove_subscriber(subscriber: Subscriber, *, by: User, now: datetime) -> None:
+    """Delete a subscriber and its deliveries."""
+    record_audit(
+        by,
+        "subscriber.removed",
+        "subscriber",
+        subscriber.id,
+        now=now,
+        details={"kind": str(subscriber.kind), "address": subscriber.address},
+    )
+    # Explicitly, because SQLite does not enforce the foreign key's ON DELETE CASCADE.
+    db.session.execute(sa.delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
+    db.session.delete(subscriber)
+
+
+@dataclass(frozen=True)
+class SubscriberFilter:
+    """What the console's list is narrowed to; empty fields narrow nothing."""
+
+    query: str = ""
+    audience_id: int | None = None
+    kind: SubscriberKind | None = None
+
+
+def find_subscribers(
+    where: SubscriberFilter, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[Subscriber], int]:
+    """Subscribers matching the filter, newest first, and how many match in all."""
+    conditions = []
+    if where.query:
+        conditions.append(
+            sa.or_(
+                Subscriber.address.ilike(f"%{_escape_like(where.query)}%", escape="\\"),
+                Subscriber.name.ilike(f"%{_escape_like(where.query)}%", escape="\\"),
+            )
+        )
+    if where.audience_id is not None:
+        conditions.append(Subscriber.audience_id == where.audience_id)
+    if where.kind is not None:
+        conditions.append(Subscriber.kind == where.kind)
+    total = db.session.scalar(sa.select(sa.func.count(Subscriber.id)).where(*conditions)) or 0
+    rows = db.session.scalars(
+        sa.select(Subscriber)
+        .where(*conditions)
+        .options(selectinload(Subscriber.components), selectinload(Subscriber.audience))
+        .order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), total
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Receiving subscribers per audience (email and webhook) and per chosen component."""
+
+    per_audience: list[tuple[Audience, int, int]]  # audience, emails, webhooks
+    per_component: list[tuple[Component, int]]  # subscribers that chose the component
+    everything: int  # receiving subscribers that chose no component (they get all)
+
+
+def count_subscribers() -> Counts:
+    """How many receiving subscribers each audience and each component has."""
+    receiving = (
+        Subscriber.confirmed_at.is_not(None),
+        Subscriber.is_active.is_(True),
+        Subscriber.unsubscribed_at.is_(None),
+    )
+    by_audience = {
+        (audience_id, kind): count
+        for audience_id, kind, count in db.session.execute(
+            sa.select(Subscriber.audience_id, Subscriber.kind, sa.func.count(Subscriber.id))
+            .where(*receiving)
+            .group_by(Subscriber.audience_id, Subscriber.kind)
+        )
+    }
+    audiences = db.session.scalars(sa.select(Audience).order_by(Audience.position)).all()
+    by_component = dict(
+        db.session.execute(
+            sa.select(subscriber_component.c.component_id, sa.func.count())
+            .join(Subscriber, Subscriber.id == subscriber_component.c.subscriber_id)
+            .where(*receiving)
+            .group_by(subscriber_component.c.component_id)
+        ).all()
+    )
+    chose_any = sa.select(subscriber_component.c.subscriber_id).where(
+        subscriber_component.c.subscriber_id == Subscriber.id
+    )
+    everything = db.session.scalar(
+        sa.select(sa.func.count(Subscriber.id)).where(*receiving, ~chose_any.exists())
+    )
+    components = db.session.scalars(
+        sa.select(Component).where(Component.id.in_(by_component)).order_by(Component.name)
+    ).all()
+    return Counts(
+        per_audience=[
+            (
+                audience,
+                by_audience.get((audience.id, SubscriberKind.EMAIL), 0),
+                by_audience.get((audience.id, SubscriberKind.WEBHOOK), 0),
+            )
+            for audience in audiences
+        ],
+        per_component=[(component, by_component[component.id]) for component in components],
+        everything=everything or 0,
+    )
+
+
+def subscriber_state(subscriber: Subscriber) -> str:
+    """One word for the console and the export: receiving, unconfirmed, unsubscribed, inactive."""
+    if subscriber.unsubscribed_at is not None:
+        return "unsubscribed"
+    if subscriber.confirmed_at is None:
+        return "unconfirmed"
+    return "receiving" if subscriber.is_active else "inactive"
+
+
+def recent_deliveries(subscriber: Subscriber, *, limit: int = 50) -> list[Delivery]:
+    """The subscriber's latest deliveries, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Delivery)
+            .where(Delivery.subscriber_id == subscriber.id)
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _pick_components(audience: Audience, component_ids: Iterable[int]) -> list[Component]:
+    wanted = set(component_ids)
+    if not wanted:
+        return []
+    allowed = {component.id: component for component in choosable_components(audience)}
+    unknown = wanted - set(allowed)
+    if unknown:
+        raise ValidationError("Choose components from the list.", field="components")
+    return [allowed[component_id] for component_id in sorted(wanted)]
+
+
+def _find(audience: Audience, kind: SubscriberKind, address: str) -> Subscriber | None:
+    return db.session.scalar(
+        sa.select(Subscriber).where(
+            Subscriber.audience_id == audience.id,
+            Subscriber.kind == kind,
+            Subscriber.address == address,
+        )
+    )
+
+
+def _new_subscriber(
+    audience: Audience, kind: SubscriberKind, address: str, *, now: datetime
+) -> Subscriber:
+    subscriber = Subscriber(
+        audience=audience,
+        kind=kind,
+        address=address,
+        token_key=secrets.token_hex(16),
+        created_at=now,
+    )
+    db.session.add(subscriber)
+    return subscriber
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,60 @@
+"""Signed links for subscribers: a confirmation link that expires, and a manage/unsubscribe link.
+
+The signature (itsdangerous, keyed by the app's secret key) makes the links unforgeable; what makes
+a confirmation link work only once is the nonce inside it, which the subscriber row must still hold.
+"""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from statuspage.errors import InvalidLink
+
+# The public paths of the links (routes in views/subscriptions.py; emails are built outside requests).
+CONFIRM_PATH = "/subscriptions/confirm/"
+MANAGE_PATH = "/subscriptions/manage/"
+UNSUBSCRIBE_PATH = "/subscriptions/unsubscribe/"
+
+FORGED = "This link is not valid: it may be incomplete or mistyped. Use the link from the email."
+EXPIRED = "This confirmation link has expired. Subscribe again to get a new one."
+
+
+class SubscriptionTokens:
+    """Makes and reads the tokens in subscription emails."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._confirm = URLSafeTimedSerializer(secret_key, salt="statuspage.subscription.confirm")
+        self._manage = URLSafeSerializer(secret_key, salt="statuspage.subscription.manage")
+
+    def confirmation(self, subscriber_id: int, nonce: str) -> str:
+        """The token of a confirmation link."""
+        return self._confirm.dumps([subscriber_id, nonce])
+
+    def read_confirmation(self, token: str, *, max_age_seconds: int) -> tuple[int, str]:
+        """(subscriber id, nonce) from a confirmation token, or InvalidLink."""
+        try:
+            value = self._confirm.loads(token, max_age=max_age_seconds)
+        except SignatureExpired as error:
+            raise InvalidLink(EXPIRED) from error
+        except BadSignature as error:
+            raise InvalidLink(FORGED) from error
+        return _pair(value)
+
+    def manage(self, subscriber_id: int, key: str) -> str:
+        """The token of the manage and unsubscribe links (they do not expire)."""
+        return self._manage.dumps([subscriber_id, key])
+
+    def read_manage(self, token: str) -> tuple[int, str]:
+        """(subscriber id, token key) from a manage token, or InvalidLink."""
+        try:
+            value = self._manage.loads(token)
+        except BadSignature as error:
+            raise InvalidLink(FORGED) from error
+        return _pair(value)
+
+
+def _pair(value: object) -> tuple[int, str]:
+    match value:
+        case [int() as subscriber_id, str() as secret]:
+            return subscriber_id, secret
+    raise InvalidLink(FORGED)

@@ -1,0 +1,213 @@
+"""Console: subscribers (search, counts, add, switch off, remove, CSV) and delivery status."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from statuspage.clock import utcnow
+from statuspage.errors import NotFound, ValidationError
+from statuspage.extensions import db
+from statuspage.forms import SubscriberForm
+from statuspage.models import Audience, DeliveryState, SubscriberKind
+from statuspage.permissions import Permission
+from statuspage.services import delivery, subscriptions
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.webhooks import parse_networks
+
+PAGE_SIZE = 100
+
+
+@bp.get("/subscribers")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def subscribers() -> str:
+    where = _filter()
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = subscriptions.find_subscribers(
+        where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return render_template(
+        "admin/subscribers/list.html",
+        rows=[(row, subscriptions.subscriber_state(row)) for row in rows],
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        where=where,
+        audiences=_audiences(),
+        counts=subscriptions.count_subscribers(),
+    )
+
+
+@bp.get("/subscribers.csv")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def export_subscribers() -> Response:
+    rows, _ = subscriptions.find_subscribers(_filter())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["id", "kind", "audience", "address", "name", "components", "state", "created_at"]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.id,
+                row.kind,
+                row.audience.slug,
+                _cell(row.address),
+                _cell(row.name or ""),
+                "; ".join(_cell(c.name) for c in row.components),
+                subscriptions.subscriber_state(row),
+                row.created_at.isoformat(),
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="subscribers.csv"'},
+    )
+
+
+@bp.route("/subscribers/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def new_subscriber() -> str | tuple[str, int] | Response:
+    form = SubscriberForm()
+    audiences = _audiences()
+    form.audience.choices = [(a.id, a.name) for a in audiences]
+    chosen = db.session.get(Audience, form.audience.data) if form.audience.data else None
+    audience = chosen or audiences[0]
+    form.components.choices = [
+        (c.id, c.name) for c in subscriptions.choosable_components(_widest(audiences))
+    ]
+    if request.method == "GET":
+        return render_template("admin/subscribers/new.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("admin/subscribers/new.html", form=form), 400
+    try:
+        subscriber = subscriptions.add_subscriber(
+            kind=SubscriberKind(form.kind.data),
+            audience=audience,
+            address=form.address.data or "",
+            name=form.name.data,
+            component_ids=form.components.data or [],
+            by=current_user,
+            now=utcnow(),
+            allowed_networks=parse_networks(current_app.config["WEBHOOK_ALLOWED_NETWORKS"]),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        field = {"name": form.name, "components": form.components}.get(
+            error.field or "", form.address
+        )
+        field.errors.append(str(error))
+        return render_template("admin/subscribers/new.html", form=form), 422
+    db.session.commit()
+    flash(f"Added {subscriber.address}.", "ok")
+    return redirect(url_for("admin.subscriber", subscriber_id=subscriber.id))
+
+
+@bp.get("/subscribers/<int:subscriber_id>")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def subscriber(subscriber_id: int) -> str:
+    found = subscriptions.get_subscriber(subscriber_id)
+    return render_template(
+        "admin/subscribers/detail.html",
+        subscriber=found,
+        state=subscriptions.subscriber_state(found),
+        deliveries=subscriptions.recent_deliveries(found),
+    )
+
+
+@bp.post("/subscribers/<int:subscriber_id>/active")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def set_subscriber_active(subscriber_id: int) -> Response:
+    found = subscriptions.get_subscriber(subscriber_id)
+    active = request.form.get("active") == "1"
+    subscriptions.set_active(found, active, by=current_user, now=utcnow())
+    db.session.commit()
+    flash(f"{found.address} is {'back on' if active else 'switched off'}.", "ok")
+    return redirect(url_for("admin.subscriber", subscriber_id=subscriber_id))
+
+
+@bp.post("/subscribers/<int:subscriber_id>/delete")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def delete_subscriber(subscriber_id: int) -> Response:
+    found = subscriptions.get_subscriber(subscriber_id)
+    subscriptions.remove_subscriber(found, by=current_user, now=utcnow())
+    db.session.commit()
+    flash("Subscriber removed.", "ok")
+    return redirect(url_for("admin.subscribers"))
+
+
+@bp.get("/deliveries")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def deliveries() -> str:
+    return render_template(
+        "admin/subscribers/deliveries.html",
+        updates=delivery.status_per_update(),
+        problems=delivery.recent_problems(),
+        states=list(DeliveryState),
+    )
+
+
+@bp.get("/deliveries/updates/<int:update_id>")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def update_deliveries(update_id: int) -> str:
+    rows = delivery.deliveries_of_update(update_id)
+    if not rows:
+        abort(404)
+    return render_template(
+        "admin/subscribers/update_deliveries.html", update_id=update_id, rows=rows
+    )
+
+
+@bp.post("/deliveries/updates/<int:update_id>/retry")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def retry_update_deliveries(update_id: int) -> Response:
+    count = delivery.retry(delivery.undelivered(update_id), by=current_user, now=utcnow())
+    db.session.commit()
+    flash(f"{count} deliveries will be sent again.", "ok")
+    return redirect(url_for("admin.update_deliveries", update_id=update_id))
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+@permission_required(Permission.MANAGE_SUBSCRIBERS)
+def retry_delivery(delivery_id: int) -> Response:
+    found = delivery.get_deliveries([delivery_id])
+    if not found:
+        abort(404)
+    count = delivery.retry(found, by=current_user, now=utcnow())
+    db.session.commit()
+    flash(f"{count} delivery will be sent again." if count else "Nothing to retry.", "ok")
+    return redirect(request.referrer or url_for("admin.deliveries"))
+
+
+def _filter() -> subscriptions.SubscriberFilter:
+    kind = request.args.get("kind", "")
+    return subscriptions.SubscriberFilter(
+        query=request.args.get("q", "").strip()[:200],
+        audience_id=request.args.get("audience", None, type=int),
+        kind=SubscriberKind(kind) if kind in {k.value for k in SubscriberKind} else None,
+    )
+
+
+def _audiences() -> list[Audience]:
+    audiences = subscriptions.list_audiences()
+    if not audiences:
+        raise NotFound("There are no audiences yet: run `flask --app statuspage setup`.")
+    return audiences
+
+
+def _widest(audiences: list[Audience]) -> Audience:
+    # The form lists every component an internal audience may pick; the service narrows it to
+    # public ones for a public audience and says so.
+    return next((a for a in audiences if not a.is_public), audiences[0])
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text

@@ -1,0 +1,86 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
+
+It can be stopped and started again on the same port, to play a mail server that goes away.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+from tests.processes import free_port
+
+
+class MailSink:
+    """Collects (envelope recipients, parsed message) for every accepted message."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.received: list[tuple[list[str], EmailMessage]] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> MailSink:
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def keep(self, recipients: list[str], message: EmailMessage) -> None:
+        with self._lock:
+            self.received.append((recipients, message))
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._lock:
+            return [message for _, message in self.received]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages whose envelope went to the address."""
+        with self._lock:
+            return [message for recipients, message in self.received if address in recipients]
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+        """At least `count` messages, waiting up to `timeout` seconds for them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return self.messages
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+
+
+class _Handler:
+    def __init__(self, sink: MailSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
+        self.sink.keep(list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "no text/plain part"
+    return part.get_content()
+
+
+def html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None, "no text/html part"
+    return part.get_content()
