@@ -41,6 +41,13 @@ def post_fork(server, worker):
         db.engine.dispose(close=False)
 
 
+def post_worker_init(worker):
+    # Until a worker has installed its own signal handlers, a stop signal sent to it is lost and
+    # the master waits graceful_timeout for it: whoever stops the server soon after start (tests,
+    # deploy scripts) can wait for one of these lines per worker first.
+    worker.log.info("worker ready", extra={"pid": worker.pid})
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

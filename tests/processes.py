@@ -147,6 +147,14 @@ class WebProcess(ManagedProcess):
             time.sleep(0.1)
         raise AssertionError(f"never served {path} within {timeout}s:\n{self.output}")
 
+    def wait_for_workers(self, workers: int, timeout: float = 60) -> None:
+        """Wait until every gunicorn worker can take a stop signal (see gunicorn.conf.py)."""
+        deadline = time.monotonic() + timeout
+        while sum('"message": "worker ready"' in line for line in list(self.lines)) < workers:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{workers} workers never became ready:\n{self.output}")
+            time.sleep(0.05)
+
 
 def start_gunicorn(database_url: str, *, workers: int = 2, **settings: str) -> WebProcess:
     """gunicorn with the shipped configuration, serving the app over this database."""
@@ -166,6 +174,7 @@ def start_gunicorn(database_url: str, *, workers: int = 2, **settings: str) -> W
         env=app_environment(database_url, **settings),
     )
     process.wait_until_serving()
+    process.wait_for_workers(workers)
     return process
 
 

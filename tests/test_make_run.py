@@ -32,6 +32,7 @@ def make_run(tmp_path):
         )
         run = WebProcess([str(ROOT / "scripts" / "run-local")], port=port, env=env)
         run.wait_until_serving(timeout=90)
+        run.wait_for_workers(2)  # scripts/run-local starts two
         return run
 
     return start
