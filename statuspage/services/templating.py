@@ -194,14 +194,19 @@ def message_context(
     site: Site,
     status: IncidentStatus | None = None,
     facts: str = "",
-    components: list[Component] | None = None,
+    components: Mapping[Component, ComponentStatus] | None = None,
     next_update_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The documented variables a template may use, as plain data.
 
-    `status` is the status the message announces, which may not be the incident's yet.
+    `status` is the status the message announces, and `components` the statuses it announces
+    (by default the incident's affected components as they are); either may not be in force yet.
     """
-    affected = components if components is not None else [c.component for c in incident.components]
+    affected = (
+        components
+        if components is not None
+        else {link.component: link.status for link in incident.components}
+    )
     zone = site.zone
     return _context(
         site,
@@ -213,7 +218,7 @@ def message_context(
         started_at=format_datetime(incident.started_at, zone),
         scheduled_for=_maybe(incident.scheduled_for, zone),
         scheduled_until=_maybe(incident.scheduled_until, zone),
-        components=[(c.name, c.status) for c in affected],
+        components=[(component.name, state) for component, state in affected.items()],
         facts=facts,
         next_update_at=format_time(next_update_at, zone) if next_update_at else "",
     )
