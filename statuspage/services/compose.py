@@ -369,13 +369,19 @@ def plan_maintenance(
     scheduled_for: datetime,
     scheduled_until: datetime,
     components: Sequence[Component],
-    messages: Sequence[Message],
+    messages: Mapping[Audience, str],
+    site: Site,
     by: User,
     now: datetime,
 ) -> Incident:
-    """Schedule a maintenance window and publish its announcement to each chosen audience."""
+    """Schedule a maintenance window and announce it to each chosen audience.
+
+    Each audience gets its own text, or (when left blank) its template for a scheduled window.
+    """
     if scheduled_for <= now:
         raise ValidationError("The window must start in the future.", field="scheduled_for")
+    if not messages:
+        raise ValidationError("Choose at least one audience to tell.", field="audiences")
     maintenance = incidents.schedule_maintenance(
         title=title,
         scheduled_for=scheduled_for,
@@ -384,18 +390,23 @@ def plan_maintenance(
         now=now,
         components=components,
     )
-    for message in messages:
+    status = IncidentStatus.SCHEDULED
+    context = message_context(maintenance, site=site, status=status)
+    for audience, text in messages.items():
+        template = template_for(audience, status)
+        rendered = render_message(template, context) if template else None
         draft = publishing.add_draft(
             maintenance,
-            message.audience,
-            body=message.body,
-            title=message.title,
-            status=IncidentStatus.SCHEDULED,
+            audience,
+            body=text.strip() or (rendered.body if rendered else ""),
+            title=rendered.title if rendered else maintenance.title,
+            status=status,
             by=by,
             now=now,
+            template=template,
         )
         publishing.publish_update(draft, by=by, now=now)
-    if any(c.is_public for c in components) or any(m.audience.is_public for m in messages):
+    if any(c.is_public for c in components):
         bump_publication(now=now)
     record_audit(
         by, "maintenance.schedule", "incident", maintenance.id, now=now, details={"title": title}

@@ -170,3 +170,20 @@ def internal_feed(
         for update in feed_updates(incident)
     ]
     return feed, entries
+
+
+def recent_incidents(limit: int = 100) -> list[Incident]:
+    """Incidents and maintenance, open ones first, then newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Incident)
+            .order_by(
+                sa.case(
+                    (Incident.status.in_([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]), 1),
+                    else_=0,
+                ),
+                Incident.started_at.desc(),
+            )
+            .limit(limit)
+        )
+    )
