@@ -15,6 +15,7 @@
       var due = new Date(el.getAttribute("datetime"));
       el.textContent = describe(due, now);
       el.classList.toggle("countdown--overdue", due < now);
+      el.classList.toggle("countdown--soon", due >= now && due - now < 600000);
       var row = el.closest("tr");
       if (row) { row.classList.toggle("overdue", due < now); }
     });

@@ -175,7 +175,8 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
             db.session.rollback()
             conflict = composing.get_update(update_id)
             code = 409
-            form.version.data = conflict.version  # saving again now deliberately replaces theirs
+            # Saving again from here deliberately replaces theirs: the form takes their version.
+            form.version.raw_data, form.version.data = None, conflict.version
         except ValidationError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
