@@ -187,3 +187,14 @@ def recent_incidents(limit: int = 100) -> list[Incident]:
             .limit(limit)
         )
     )
+
+
+def open_promises(incident: Incident) -> list[Promise]:
+    """The incident's promises still waiting for an update, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Promise)
+            .where(Promise.incident_id == incident.id, Promise.state == PromiseState.OPEN)
+            .order_by(Promise.due_at)
+        )
+    )

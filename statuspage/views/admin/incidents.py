@@ -19,7 +19,7 @@ from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
 from statuspage.services import accounts, compose, response
 from statuspage.services.incidents import get_incident
-from statuspage.services.overview import recent_incidents
+from statuspage.services.overview import open_promises, recent_incidents
 from statuspage.services.postmortem import postmortem_markdown
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
@@ -133,6 +133,7 @@ def _incident_page(
         updates=compose.published_updates(incident),
         waiting=compose.drafts_waiting(incident),
         events=response.timeline(incident)[-8:],
+        promises=open_promises(incident),
         may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
         may_write=has_permission(user, Permission.WRITE_UPDATES),
         may_note=may_add_note(user, incident),
