@@ -63,7 +63,8 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
         # The person's own texts win over the template's once they have the form.
         for draft in drafts:
             prefix = f"audience-{draft.audience.id}-"
-            draft.selected = draft.may_write and form.get(prefix + "send") == "on"
+            # The service refuses audiences the person may not write to (403), never drops them.
+            draft.selected = form.get(prefix + "send") == "on"
             draft.title = form.get(prefix + "title", draft.title)
             draft.body = form.get(prefix + "body", draft.body)
             draft.template_id = parse_int(form.get(prefix + "template")) or draft.template_id
