@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
-from statuspage.extensions import db
 from statuspage.forms import AudienceForm
 from statuspage.models import RosterRole
 from statuspage.permissions import Permission
@@ -15,7 +13,7 @@ from statuspage.services import configuration
 from statuspage.services.compose import list_audiences
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me
+from statuspage.views.admin.helpers import form_status, me, submit_form
 
 
 @bp.get("/audiences")
@@ -30,26 +28,22 @@ def audiences() -> str:
 def edit_audience(audience_id: int | None = None) -> str | Response | tuple[str, int]:
     audience = configuration.get_audience(audience_id) if audience_id else None
     form = AudienceForm(obj=audience)
-    if form.validate_on_submit():
-        try:
-            saved = configuration.save_audience(
-                audience,
-                slug=form.slug.data,
-                name=form.name.data or "",
-                description=form.description.data,
-                is_public=bool(form.is_public.data),
-                liaison_role=RosterRole(form.liaison_role.data),
-                position=form.position.data or 0,
-                by=me(),
-                now=utcnow(),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved the audience {saved.name}.", "success")
-            return redirect(url_for("admin.audiences"))
-    return render_template("admin/audience_edit.html", form=form, audience=audience), (
-        422 if form.errors or form.form_errors else 200
+    saved = submit_form(
+        form,
+        lambda: configuration.save_audience(
+            audience,
+            slug=form.slug.data,
+            name=form.name.data or "",
+            description=form.description.data,
+            is_public=bool(form.is_public.data),
+            liaison_role=RosterRole(form.liaison_role.data),
+            position=form.position.data or 0,
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda saved: (f"Saved the audience {saved.name}.", url_for("admin.audiences")),
+    )
+    return saved or (
+        render_template("admin/audience_edit.html", form=form, audience=audience),
+        form_status(form),
     )

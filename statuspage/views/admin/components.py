@@ -15,7 +15,7 @@ from statuspage.services import components as catalogue
 from statuspage.services import configuration
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me
+from statuspage.views.admin.helpers import form_status, me, submit_form
 
 
 @bp.get("/components")
@@ -33,26 +33,22 @@ def edit_component(component_id: int | None = None) -> str | Response | tuple[st
     component = catalogue.get_component(component_id) if component_id else None
     form = ComponentForm(obj=component, group_id=component.group_id or 0 if component else 0)
     form.group_id.choices = [(0, "No group")] + [(g.id, g.name) for g in catalogue.list_groups()]
-    if form.validate_on_submit():
-        try:
-            saved = configuration.save_component(
-                component,
-                name=form.name.data or "",
-                description=form.description.data,
-                group=catalogue.get_group(form.group_id.data) if form.group_id.data else None,
-                visibility=Visibility(form.visibility.data),
-                by=me(),
-                now=utcnow(),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved {saved.name}.", "success")
-            return redirect(url_for("admin.components"))
-    return render_template("admin/component_edit.html", form=form, component=component), (
-        422 if form.errors or form.form_errors else 200
+    saved = submit_form(
+        form,
+        lambda: configuration.save_component(
+            component,
+            name=form.name.data or "",
+            description=form.description.data,
+            group=catalogue.get_group(form.group_id.data) if form.group_id.data else None,
+            visibility=Visibility(form.visibility.data),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda saved: (f"Saved {saved.name}.", url_for("admin.components")),
+    )
+    return saved or (
+        render_template("admin/component_edit.html", form=form, component=component),
+        form_status(form),
     )
 
 
@@ -62,25 +58,21 @@ def edit_component(component_id: int | None = None) -> str | Response | tuple[st
 def edit_group(group_id: int | None = None) -> str | Response | tuple[str, int]:
     group = catalogue.get_group(group_id) if group_id else None
     form = GroupForm(obj=group)
-    if form.validate_on_submit():
-        try:
-            saved = configuration.save_group(
-                group,
-                name=form.name.data or "",
-                description=form.description.data,
-                visibility=Visibility(form.visibility.data),
-                by=me(),
-                now=utcnow(),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved the group {saved.name}.", "success")
-            return redirect(url_for("admin.components"))
-    return render_template("admin/group_edit.html", form=form, group=group), (
-        422 if form.errors or form.form_errors else 200
+    saved = submit_form(
+        form,
+        lambda: configuration.save_group(
+            group,
+            name=form.name.data or "",
+            description=form.description.data,
+            visibility=Visibility(form.visibility.data),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda saved: (f"Saved the group {saved.name}.", url_for("admin.components")),
+    )
+    return saved or (
+        render_template("admin/group_edit.html", form=form, group=group),
+        form_status(form),
     )
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app
+from flask import abort, current_app, flash, redirect
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from statuspage.clock import utcnow
 from statuspage.errors import ValidationError
+from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatus, User
 from statuspage.permissions import Permission, has_permission
 from statuspage.services.components import list_components
@@ -98,3 +102,36 @@ def console_context() -> dict[str, object]:
         "may": lambda name: has_permission(current_user, Permission(name)),
         "component_statuses": list(ComponentStatus),
     }
+
+
+T = TypeVar("T")
+
+
+def submit_form(
+    form: FlaskForm,
+    change: Callable[[], T],
+    *,
+    done: Callable[[T], tuple[str, str]],
+) -> Response | None:
+    """For a valid submitted form: run the service, commit, flash and go where `done` says.
+
+    `done(result)` gives (message, url). None means "show the form again": not submitted, not
+    valid, or refused by the service (its message is added to the form's errors).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = change()
+    except ValidationError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return None
+    db.session.commit()
+    message, url = done(result)
+    flash(message, "success")
+    return redirect(url)
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 for a form shown again with errors, else 200."""
+    return 422 if form.errors or form.form_errors else 200

@@ -26,11 +26,13 @@ from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import (
     all_components,
     component_changes,
+    form_status,
     me,
     parse_int,
     parse_loaded_at,
     require,
     site,
+    submit_form,
 )
 
 SINGLE_DUTIES = [role for role in RosterRole if role.is_single]
@@ -47,25 +49,24 @@ def incidents() -> str:
 def declare() -> str | BaseResponse | tuple[str, int]:
     form = DeclareForm()
     users = [u for u in accounts.list_users() if u.is_active]
-    if form.validate_on_submit():
-        try:
-            roster = _roster_from(request.form, users)
-            incident = response.declare(
-                title=form.title.data or "",
-                public_title=form.public_title.data,
-                severity=Severity(form.severity.data),
-                components=component_changes(request.form),
-                roster=roster,
-                by=me(),
-                now=utcnow(),
-            )
-        except ValidationError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Declared {incident.severity}: {incident.title}. Now tell people.", "success")
-            return redirect(url_for("admin.compose", incident_id=incident.id))
-    status = 422 if request.method == "POST" else 200
+    declared = submit_form(
+        form,
+        lambda: response.declare(
+            title=form.title.data or "",
+            public_title=form.public_title.data,
+            severity=Severity(form.severity.data),
+            components=component_changes(request.form),
+            roster=_roster_from(request.form, users),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda incident: (
+            f"Declared {incident.severity}: {incident.title}. Now tell people.",
+            url_for("admin.compose", incident_id=incident.id),
+        ),
+    )
+    if declared:
+        return declared
     return render_template(
         "admin/declare.html",
         form=form,
@@ -74,7 +75,7 @@ def declare() -> str | BaseResponse | tuple[str, int]:
         duties=SINGLE_DUTIES,
         chosen=request.form,
         me=me(),
-    ), status
+    ), form_status(form)
 
 
 def _roster_from(form: MultiDict[str, str], users: list[User]) -> list[tuple[RosterRole, User]]:

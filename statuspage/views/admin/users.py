@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.clock import utcnow
@@ -14,7 +14,7 @@ from statuspage.permissions import ROLE_PERMISSIONS, Permission
 from statuspage.services import accounts
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me
+from statuspage.views.admin.helpers import form_status, me, submit_form
 
 
 @bp.get("/users")
@@ -44,9 +44,7 @@ def new_user() -> str | tuple[str, int]:
         else:
             db.session.commit()
             return render_template("admin/password.html", user=user, password=password)
-    return render_template("admin/user_new.html", form=form), (
-        422 if form.errors or form.form_errors else 200
-    )
+    return render_template("admin/user_new.html", form=form), form_status(form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -54,25 +52,21 @@ def new_user() -> str | tuple[str, int]:
 def edit_user(user_id: int) -> str | Response | tuple[str, int]:
     user = accounts.get_user(user_id)
     form = UserForm(obj=user)
-    if form.validate_on_submit():
-        try:
-            accounts.update_user(
-                user,
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                is_active=bool(form.is_active.data),
-                by=me(),
-                now=utcnow(),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved {user.name}.", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/user_edit.html", form=form, user=user), (
-        422 if form.errors or form.form_errors else 200
+    saved = submit_form(
+        form,
+        lambda: accounts.update_user(
+            user,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            is_active=bool(form.is_active.data),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda saved: (f"Saved {saved.name}.", url_for("admin.users")),
+    )
+    return saved or (
+        render_template("admin/user_edit.html", form=form, user=user),
+        form_status(form),
     )
 
 
