@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -27,13 +30,21 @@ class LoginForm(FlaskForm):
 
 # Console forms. Choices that come from the database are filled in by the view.
 
-SEVERITY_CHOICES = [(s.value, s.value) for s in Severity]
-VISIBILITY_CHOICES = [("public", "Public"), ("internal", "Internal only")]
-ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
-LIAISON_CHOICES = [
-    (RosterRole.CUSTOMER_LIAISON.value, "Customer liaison"),
-    (RosterRole.INTERNAL_LIAISON.value, "Internal liaison"),
-]
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+SEVERITY_CHOICES = options((s.value, s.value) for s in Severity)
+VISIBILITY_CHOICES = options([("public", "Public"), ("internal", "Internal only")])
+ROLE_CHOICES = options((r.value, r.value.capitalize()) for r in Role)
+LIAISON_CHOICES = options(
+    [
+        (RosterRole.CUSTOMER_LIAISON.value, "Customer liaison"),
+        (RosterRole.INTERNAL_LIAISON.value, "Internal liaison"),
+    ]
+)
 
 
 class VersionedForm(FlaskForm):
@@ -64,7 +75,7 @@ class StatusForm(VersionedForm):
 
 
 class RosterForm(VersionedForm):
-    role = SelectField("Duty", choices=[(r.value, r.label) for r in RosterRole])
+    role = SelectField("Duty", choices=options((r.value, r.label) for r in RosterRole))
     user_id = SelectField("Person", choices=[], coerce=int)
 
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from statuspage.clock import utcnow
 from statuspage.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.forms import ComponentForm, GroupForm
+from statuspage.forms import ComponentForm, GroupForm, options
 from statuspage.models import Component, ComponentGroup, Visibility
 from statuspage.permissions import Permission
 from statuspage.services import components as catalogue
@@ -32,7 +32,9 @@ def components() -> str:
 def edit_component(component_id: int | None = None) -> str | Response | tuple[str, int]:
     component = catalogue.get_component(component_id) if component_id else None
     form = ComponentForm(obj=component, group_id=component.group_id or 0 if component else 0)
-    form.group_id.choices = [(0, "No group")] + [(g.id, g.name) for g in catalogue.list_groups()]
+    form.group_id.choices = options(
+        [(0, "No group")] + [(g.id, g.name) for g in catalogue.list_groups()]
+    )
     saved = submit_form(
         form,
         lambda: configuration.save_component(

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from statuspage.clock import utcnow
 from statuspage.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.forms import DeclareForm, DetailsForm, NoteForm, RosterForm, StatusForm
+from statuspage.forms import DeclareForm, DetailsForm, NoteForm, RosterForm, StatusForm, options
 from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
@@ -116,13 +116,15 @@ def _incident_page(
     status_form = StatusForm(
         formdata=None, version=incident.version, loaded_at=details.loaded_at.data
     )
-    status_form.status.choices = [(s.value, s.label) for s in statuses if s is not incident.status]
+    status_form.status.choices = options(
+        (s.value, s.label) for s in statuses if s is not incident.status
+    )
     roster_form = RosterForm(
         formdata=None, version=incident.version, loaded_at=details.loaded_at.data
     )
-    roster_form.user_id.choices = [
-        (u.id, f"{u.name} ({u.role})") for u in accounts.list_users() if u.is_active
-    ]
+    roster_form.user_id.choices = options(
+        [(u.id, f"{u.name} ({u.role})") for u in accounts.list_users() if u.is_active]
+    )
     return render_template(
         "admin/incident.html",
         incident=incident,
