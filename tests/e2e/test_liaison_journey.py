@@ -26,6 +26,7 @@ def server(app, database_url):
         ensure_defaults(now=NOW)
         make_user(Role.COMMANDER, email="alice@example.com", name="Alice", password=PASSWORD)
         make_user(Role.COMMANDER, email="bob@example.com", name="Bob", password=PASSWORD)
+        make_user(Role.ADMIN, email="ada@example.com", name="Ada", password=PASSWORD)
         make_component("Checkout API")
         make_component("Dashboard")
         db.session.commit()
@@ -132,3 +133,33 @@ def test_declare_compose_preview_publish_and_approve(browser, server, artifacts)
         EXECUTIVES_ONLY
     )
     alice.screenshot(path=str(artifacts / "internal.png"), full_page=True)
+
+
+def test_the_template_editor_previews_live_and_names_the_line(browser, server):
+    from playwright.sync_api import expect
+
+    ada = sign_in(browser.new_context(), server.url, "ada@example.com")
+    ada.goto(server.url + "/admin/templates")
+    customers = ada.locator("section", has=ada.get_by_role("heading", name="Customers"))
+    customers.get_by_role("link", name="Identified").click()
+    expect(ada.get_by_role("heading", name="Customers: Identified")).to_be_visible()
+    body = ada.get_by_label("Body")
+    body.fill("Line one\n{{ incident.nope }}")
+    expect(ada.locator("#template-error")).to_contain_text("Template body, line 2", timeout=15_000)
+    body.fill("Working on **{{ incident.title }}**")
+    expect(ada.locator("#template-error")).to_be_hidden(timeout=15_000)
+    expect(ada.locator("#template-preview-body strong")).to_have_text(
+        "Elevated error rates on the API"
+    )
+
+
+def test_the_compose_preview_follows_the_text(browser, server):
+    from playwright.sync_api import expect
+
+    alice = sign_in(browser.new_context(), server.url, "alice@example.com")
+    alice.get_by_role("link", name="Declare an incident").first.click()
+    alice.get_by_label("Working title").fill("Search slow")
+    alice.get_by_role("button", name="Declare and write the first update").click()
+    customers = alice.locator("article.audience", has_text="Send to Customers")
+    customers.locator("textarea").fill("Searches take *seconds*.")
+    expect(customers.locator(".preview--email [data-preview-body] em")).to_have_text("seconds")
