@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -22,7 +24,12 @@ from statuspage.views.admin.helpers import me, site
 @bp.get("/templates")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def templates() -> str:
-    return render_template("admin/templates.html", templates=configuration.list_templates())
+    # Grouped in audience order (Jinja's groupby would sort the audiences by name).
+    groups = [
+        (audience, list(items))
+        for audience, items in groupby(configuration.list_templates(), key=lambda t: t.audience)
+    ]
+    return render_template("admin/templates.html", groups=groups)
 
 
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
