@@ -88,3 +88,11 @@ def test_a_deactivated_accounts_feeds_stop(app, client, staff):
         user(staff["user"]).is_active = False
         db.session.commit()
     assert client.get(f"/internal/feeds/{staff['token']}/updates.rss").status_code == 404
+
+
+def test_the_feed_secret_never_reaches_the_logs(app, client, staff, caplog):
+    with caplog.at_level("INFO", logger="statuspage.request"):
+        client.get(f"/internal/feeds/{staff['token']}/updates.atom")
+    paths = [getattr(record, "path", "") for record in caplog.records]
+    assert "/internal/feeds/<token>/updates.atom" in paths
+    assert staff["token"] not in caplog.text
