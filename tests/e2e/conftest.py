@@ -44,8 +44,11 @@ def browser() -> Iterator[object]:
         if os.environ.get("STATUSPAGE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"STATUSPAGE_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions poll until this deadline: generous, because the suite shares two cores with
+    # chromium and gunicorn, and a live preview is a debounce plus a round trip.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),

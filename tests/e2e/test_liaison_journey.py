@@ -145,9 +145,9 @@ def test_the_template_editor_previews_live_and_names_the_line(browser, server):
     expect(ada.get_by_role("heading", name="Customers: Identified")).to_be_visible()
     body = ada.get_by_label("Body")
     body.fill("Line one\n{{ incident.nope }}")
-    expect(ada.locator("#template-error")).to_contain_text("Template body, line 2", timeout=15_000)
+    expect(ada.locator("#template-error")).to_contain_text("Template body, line 2")
     body.fill("Working on **{{ incident.title }}**")
-    expect(ada.locator("#template-error")).to_be_hidden(timeout=15_000)
+    expect(ada.locator("#template-error")).to_be_hidden()
     expect(ada.locator("#template-preview-body strong")).to_have_text(
         "Elevated error rates on the API"
     )
