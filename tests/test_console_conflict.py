@@ -117,3 +117,24 @@ def test_a_form_without_a_version_is_treated_as_stale(app, draft):
         data={"csrf_token": csrf_token(client), "title": "T", "body": "B", "action": "save"},
     )
     assert response.status_code == 409
+
+
+def test_a_save_racing_past_the_version_check_is_stopped_by_the_version_column(app, draft):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from statuspage.views.errors import _stale_data
+
+    with app.app_context():
+        mine = db.session.get(Update, draft["update"])
+        with db.engine.begin() as other:  # someone else's save lands after my check
+            other.execute(
+                Update.__table__.update()
+                .where(Update.id == draft["update"])
+                .values(body="Theirs.", version=Update.version + 1)
+            )
+        mine.body = "Mine."
+        with pytest.raises(StaleDataError) as race:
+            db.session.commit()
+        with app.test_request_context("/admin/updates/1", method="POST"):
+            assert _stale_data(race.value)[1] == 409
+    assert stored(app, Update, draft["update"]).body == "Theirs."
