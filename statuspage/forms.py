@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
     EmailField,
+    HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from statuspage.models import Role, RosterRole, Severity
 
 
 class LoginForm(FlaskForm):
@@ -56,3 +66,112 @@ class SubscriberForm(FlaskForm):
     address = StringField("Email address or URL")
     name = StringField("Name (optional)")
     components = ComponentChoiceField("Only these components (none chosen: all)", coerce=int)
+
+
+# Console forms. Choices that come from the database are filled in by the view.
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+SEVERITY_CHOICES = options((s.value, s.value) for s in Severity)
+VISIBILITY_CHOICES = options([("public", "Public"), ("internal", "Internal only")])
+ROLE_CHOICES = options((r.value, r.value.capitalize()) for r in Role)
+LIAISON_CHOICES = options(
+    [
+        (RosterRole.CUSTOMER_LIAISON.value, "Customer liaison"),
+        (RosterRole.INTERNAL_LIAISON.value, "Internal liaison"),
+    ]
+)
+
+
+class VersionedForm(FlaskForm):
+    """A form about an object someone else may change meanwhile: it carries what it was built from."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    loaded_at = HiddenField()
+
+
+class DeclareForm(FlaskForm):
+    title = StringField(
+        "Working title (staff see this)", validators=[DataRequired(), Length(max=200)]
+    )
+    public_title = StringField(
+        "Public title (optional; customers see this)", validators=[Length(max=200)]
+    )
+    severity = SelectField("Severity", choices=SEVERITY_CHOICES, default="SEV2")
+
+
+class DetailsForm(VersionedForm):
+    title = StringField("Working title", validators=[DataRequired(), Length(max=200)])
+    public_title = StringField("Public title", validators=[Length(max=200)])
+    severity = SelectField("Severity", choices=SEVERITY_CHOICES, validators=[Optional()])
+
+
+class StatusForm(VersionedForm):
+    status = SelectField("New status", choices=[])
+
+
+class RosterForm(VersionedForm):
+    role = SelectField("Duty", choices=options((r.value, r.label) for r in RosterRole))
+    user_id = SelectField("Person", choices=[], coerce=int)
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
+
+
+class DraftForm(VersionedForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField("Message (Markdown)", validators=[DataRequired(), Length(max=20000)])
+
+
+class TemplateForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField("Body", validators=[DataRequired(), Length(max=20000)])
+
+
+class ComponentForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    group_id = SelectField("Group", choices=[], coerce=int)
+    visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
+
+
+class AudienceForm(FlaskForm):
+    slug = StringField("Short name (fixed once created)", validators=[Length(max=40)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    is_public = BooleanField("Public (its updates appear on the public page; fixed once created)")
+    liaison_role = SelectField("Written by", choices=LIAISON_CHOICES)
+    position = IntegerField("Position", default=10, validators=[NumberRange(min=0, max=1000)])
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    is_active = BooleanField("May sign in")
+
+
+class MaintenanceForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    scheduled_for = DateTimeLocalField(
+        "Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    scheduled_until = DateTimeLocalField(
+        "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from statuspage.models import Audience, Incident, Role, User
+from statuspage.models import Audience, Incident, Role, RosterRole, Update, User
 
 
 class Permission(StrEnum):
@@ -16,6 +16,7 @@ class Permission(StrEnum):
     MANAGE_CONFIGURATION = "manage_configuration"  # audiences, components, templates, policies
     MANAGE_SUBSCRIBERS = "manage_subscribers"
     MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
 
 
 _VIEWER = {Permission.VIEW_CONSOLE}
@@ -24,6 +25,7 @@ _COMMANDER = _LIAISON | {
     Permission.APPROVE_UPDATES,
     Permission.MANAGE_INCIDENTS,
     Permission.MANAGE_MAINTENANCE,
+    Permission.VIEW_AUDIT,
 }
 _ADMIN = set(Permission)
 
@@ -47,3 +49,25 @@ def may_write_to(user: User, incident: Incident, audience: Audience) -> bool:
     if not has_permission(user, Permission.WRITE_UPDATES):
         return False
     return user in incident.holders(audience.liaison_role)
+
+
+def may_approve(user: User, update: Update) -> bool:
+    """A second person with the approval right, who may also write to the update's audience."""
+    return (
+        has_permission(user, Permission.APPROVE_UPDATES)
+        and user.id != update.author_id
+        and may_write_to(user, update.incident, update.audience)
+    )
+
+
+# Duties whose holders keep the incident's record: they may add notes to its timeline.
+_NOTE_TAKERS = {RosterRole.COMMANDER, RosterRole.DEPUTY, RosterRole.SCRIBE}
+
+
+def may_add_note(user: User, incident: Incident) -> bool:
+    """Commanders and admins, and whoever is commander, deputy or scribe on this incident."""
+    if has_permission(user, Permission.MANAGE_INCIDENTS):
+        return True
+    return has_permission(user, Permission.VIEW_CONSOLE) and any(
+        user in incident.holders(role) for role in _NOTE_TAKERS
+    )

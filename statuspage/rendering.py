@@ -64,3 +64,10 @@ def format_datetime(moment: datetime, zone: str) -> str:
     now = datetime.now(local.tzinfo)
     day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != now.year else "")
     return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def describe_countdown(due: datetime, now: datetime) -> str:
+    """'due in 12 min' or 'overdue 4 min' (hours past an hour): how a promise stands right now."""
+    minutes = int(abs((due - now).total_seconds()) // 60)
+    span = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"due in {span}" if due >= now else f"overdue {span}"

@@ -77,7 +77,7 @@ def _observe(response: Response) -> Response:
         "request",
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": _loggable_path(),
             "endpoint": endpoint,
             "status": response.status_code,
             "duration_ms": round(elapsed * 1000, 2),
@@ -94,3 +94,10 @@ def metrics_response(multiprocess_dir: str | None) -> Response:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=multiprocess_dir)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _loggable_path() -> str:
+    """The request path with secrets carried in the URL (internal feed tokens) blanked out."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    return path.replace(token, "<token>") if token else path

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from statuspage.errors import ValidationError
+from statuspage.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import Role, User
+from statuspage.services.records import record_audit
 from statuspage.services.validation import clean_text
 
 MIN_PASSWORD_LENGTH = 12
@@ -85,3 +86,70 @@ def check_password(user: User | None, password: str) -> bool:
     if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
     return True
+
+
+def list_users() -> list[User]:
+    """Every account, active ones first, by name."""
+    return list(
+        db.session.scalars(sa.select(User).order_by(User.is_active.desc(), User.name, User.id))
+    )
+
+
+def get_user(user_id: int) -> User:
+    """The account with this id, or NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return user
+
+
+def update_user(
+    user: User, *, name: str, role: Role, is_active: bool, by: User, now: datetime
+) -> User:
+    """Change an account's name, role or whether it may sign in (never one's own role or access)."""
+    if user.id == by.id and (Role(role) is not user.role or not is_active):
+        raise ValidationError(
+            "You cannot change your own role or deactivate yourself: ask another admin.",
+            field="role",
+        )
+    before = {"name": user.name, "role": str(user.role), "is_active": user.is_active}
+    user.name = clean_text(name, field="name", max_length=120)
+    user.role = Role(role)
+    user.is_active = is_active
+    if not is_active:
+        user.feed_token = None  # a deactivated account's feeds stop with its sessions
+    record_audit(by, "user.edit", "user", user.id, now=now, details={"before": before})
+    return user
+
+
+def rotate_feed_token(user: User, *, now: datetime) -> str:
+    """Give the user a new secret for their internal feed URLs; the old one stops working."""
+    user.feed_token = secrets.token_urlsafe(32)
+    record_audit(user, "user.feed_token.rotate", "user", user.id, now=now)
+    return user.feed_token
+
+
+def user_for_feed_token(token: str) -> User | None:
+    """The active user whose feed secret this is, if any."""
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.feed_token == token))
+    return user if user is not None and user.is_active else None
+
+
+def invite_user(
+    email: str, *, name: str | None, role: Role, by: User, now: datetime
+) -> tuple[User, str]:
+    """Create an account with a generated password, to be handed over once."""
+    password = generate_password()
+    user = create_user(email, name=name, role=role, password=password, now=now)
+    record_audit(by, "user.create", "user", user.id, now=now, details={"role": str(role)})
+    return user, password
+
+
+def reset_password(user: User, *, by: User, now: datetime) -> str:
+    """Give the account a new generated password, to be handed over once."""
+    password = generate_password()
+    set_password(user, password)
+    record_audit(by, "user.password.reset", "user", user.id, now=now)
+    return password

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from statuspage.errors import ValidationError
+from statuspage.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -80,11 +80,7 @@ def create_component(
     if db.session.scalar(sa.select(Component.id).where(Component.name == name)):
         raise ValidationError(f"A component named {name!r} already exists.", field="name")
     if position is None:
-        same_group = (
-            Component.group_id.is_(None) if group is None else Component.group_id == group.id
-        )
-        last = db.session.scalar(sa.select(sa.func.max(Component.position)).where(same_group))
-        position = (last or 0) + 1
+        position = _last_position(group) + 1
     component = Component(
         name=name,
         group=group,
@@ -170,3 +166,117 @@ def describe_change(component: Component, change: ComponentStatusChange) -> dict
         "old_status": str(change.old_status),
         "new_status": str(change.status),
     }
+
+
+def get_component(component_id: int) -> Component:
+    """The component with this id, or NotFound."""
+    component = db.session.get(Component, component_id)
+    if component is None:
+        raise NotFound(f"There is no component {component_id}.")
+    return component
+
+
+def get_group(group_id: int) -> ComponentGroup:
+    """The group with this id, or NotFound."""
+    group = db.session.get(ComponentGroup, group_id)
+    if group is None:
+        raise NotFound(f"There is no group {group_id}.")
+    return group
+
+
+def list_groups() -> list[ComponentGroup]:
+    """Every group in display order."""
+    return list(
+        db.session.scalars(
+            sa.select(ComponentGroup).order_by(ComponentGroup.position, ComponentGroup.id)
+        )
+    )
+
+
+def edit_component(
+    component: Component,
+    *,
+    name: str,
+    description: str | None,
+    group: ComponentGroup | None,
+    visibility: Visibility,
+    now: datetime,
+) -> Component:
+    """Rename, describe, regroup or change the visibility of a component."""
+    name = clean_text(name, field="name", max_length=NAME_LENGTH)
+    clash = db.session.scalar(
+        sa.select(Component.id).where(Component.name == name, Component.id != component.id)
+    )
+    if clash:
+        raise ValidationError(f"A component named {name!r} already exists.", field="name")
+    was_public = component.is_public
+    if (group.id if group else None) != component.group_id:
+        component.group = group
+        component.position = _last_position(group) + 1
+    component.name = name
+    component.description = clean_optional_text(
+        description, field="description", max_length=DESCRIPTION_LENGTH, multiline=True
+    )
+    component.visibility = Visibility(visibility)
+    component.updated_at = now
+    if was_public or component.is_public:
+        bump_publication(now=now)
+    return component
+
+
+def edit_group(
+    group: ComponentGroup,
+    *,
+    name: str,
+    description: str | None,
+    visibility: Visibility,
+    now: datetime,
+) -> ComponentGroup:
+    """Rename, describe or change the visibility of a group."""
+    name = clean_text(name, field="name", max_length=NAME_LENGTH)
+    clash = db.session.scalar(
+        sa.select(ComponentGroup.id).where(
+            ComponentGroup.name == name, ComponentGroup.id != group.id
+        )
+    )
+    if clash:
+        raise ValidationError(f"A group named {name!r} already exists.", field="name")
+    group.name = name
+    group.description = clean_optional_text(
+        description, field="description", max_length=DESCRIPTION_LENGTH, multiline=True
+    )
+    group.visibility = Visibility(visibility)
+    group.updated_at = now
+    bump_publication(now=now)
+    return group
+
+
+def move(item: Component | ComponentGroup, offset: int, *, now: datetime) -> None:
+    """Swap the component (within its group) or group with its neighbour up (-1) or down (+1)."""
+    if isinstance(item, Component):
+        siblings = list(
+            db.session.scalars(
+                sa.select(Component)
+                .where(
+                    Component.group_id.is_(None)
+                    if item.group_id is None
+                    else Component.group_id == item.group_id
+                )
+                .order_by(Component.position, Component.id)
+            )
+        )
+    else:
+        siblings = list_groups()
+    index = siblings.index(item)
+    other = index + offset
+    if offset not in (-1, 1) or not 0 <= other < len(siblings):
+        raise ValidationError("It cannot move further that way.")
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+    bump_publication(now=now)
+
+
+def _last_position(group: ComponentGroup | None) -> int:
+    same_group = Component.group_id.is_(None) if group is None else Component.group_id == group.id
+    return db.session.scalar(sa.select(sa.func.max(Component.position)).where(same_group)) or 0

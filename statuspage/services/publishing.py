@@ -14,6 +14,7 @@ from statuspage.models import (
     Incident,
     IncidentStatus,
     MessageTemplate,
+    Severity,
     TimelineKind,
     Update,
     UpdateState,
@@ -79,7 +80,12 @@ def add_draft(
 
 def requires_review(update: Update) -> bool:
     """Whether the audience's policy at this severity wants a second person to approve."""
-    policy = cadence.policy_for(update.audience, update.incident.severity)
+    return audience_requires_review(update.audience, update.incident.severity)
+
+
+def audience_requires_review(audience: Audience, severity: Severity | None) -> bool:
+    """Whether updates to the audience at this severity need a second person to approve."""
+    policy = cadence.policy_for(audience, severity)
     return bool(policy and policy.requires_review)
 
 

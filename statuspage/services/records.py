@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Incident, TimelineEvent, TimelineKind, User
 
@@ -56,3 +58,47 @@ def record_audit(
 def actor_name(user: User | None) -> str:
     """How the timeline names whoever did something (the scheduler has no user)."""
     return user.name if user else "The system"
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+def list_audit(
+    *,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+) -> list[AuditEntry]:
+    """Audit entries matching the filters, newest first, one page (older pages via before_id)."""
+    query = sa.select(AuditEntry)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    if since is not None:
+        query = query.where(AuditEntry.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.occurred_at < until)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(
+        db.session.scalars(
+            query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc()).limit(
+                AUDIT_PAGE_SIZE
+            )
+        )
+    )
+
+
+def audit_target_types() -> list[str]:
+    """The kinds of object the audit trail has entries for."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)
+        )
+    )

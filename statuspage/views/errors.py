@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from statuspage.errors import DomainError
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(StaleDataError, _stale_data)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -48,6 +50,16 @@ def _csrf_error(error: CSRFError) -> object:
         "The form has expired",
         "This form is missing its security token or the token has expired. Go back, reload the "
         "page and try again.",
+    )
+
+
+def _stale_data(error: StaleDataError) -> object:
+    # The version check in the service passed, but another save landed before ours was written.
+    db.session.rollback()
+    return problem(
+        409,
+        "Someone else saved at the same moment",
+        "Nothing of yours was saved. Reload the page to see their change, then make yours again.",
     )
 
 

@@ -6,13 +6,19 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from statuspage.rendering import format_datetime, format_time, markdown_to_html
+from statuspage.rendering import (
+    describe_countdown,
+    format_datetime,
+    format_time,
+    markdown_to_html,
+)
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(markdown_to_html, "markdown")
     app.add_template_filter(page_datetime, "page_datetime")
     app.add_template_filter(page_time, "page_time")
+    app.add_template_filter(describe_countdown, "countdown")
 
 
 def page_datetime(moment: datetime) -> str:

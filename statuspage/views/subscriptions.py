@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from wtforms import Field
+from wtforms.fields.choices import SelectChoice
 
 from statuspage.clock import utcnow
 from statuspage.errors import ValidationError
 from statuspage.extensions import csrf, db, limiter
-from statuspage.forms import ConfirmForm, PreferencesForm, SubscribeForm
+from statuspage.forms import ConfirmForm, PreferencesForm, SubscribeForm, options
 from statuspage.models import Component, Subscriber
 from statuspage.services import subscriptions
 from statuspage.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
@@ -125,8 +126,8 @@ def _manage_url(subscriber: Subscriber) -> str:
     return MANAGE_PATH + _tokens().manage(subscriber.id, subscriber.token_key)
 
 
-def _choices(components: list[Component]) -> list[tuple[int, str]]:
-    return [(component.id, component.name) for component in components]
+def _choices(components: list[Component]) -> list[SelectChoice]:
+    return options((component.id, component.name) for component in components)
 
 
 def _field(form: SubscribeForm, name: str | None) -> Field:

@@ -5,7 +5,16 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The area modules register their routes on bp when imported.
-from statuspage.views.admin import (
-    dashboard,  # noqa: F401
-    subscribers,  # noqa: F401
+from statuspage.views.admin import (  # noqa: F401
+    audiences,
+    audit,
+    components,
+    compose,
+    dashboard,
+    incidents,
+    maintenance,
+    message_templates,
+    profile,
+    subscribers,
+    users,
 )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import render_template
 
+from statuspage.clock import utcnow
 from statuspage.permissions import Permission
-from statuspage.services.incidents import list_open_incidents
+from statuspage.services.overview import dashboard as build_dashboard
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import me
 
 
 @bp.get("/")
 @permission_required(Permission.VIEW_CONSOLE)
 def dashboard() -> str:
-    return render_template("admin/dashboard.html", incidents=list_open_incidents())
+    return render_template("admin/dashboard.html", board=build_dashboard(me()), now=utcnow())

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from statuspage.clock import utcnow
 from statuspage.errors import NotFound, ValidationError
 from statuspage.extensions import db
-from statuspage.forms import SubscriberForm
+from statuspage.forms import SubscriberForm, options
 from statuspage.models import Audience, DeliveryState, SubscriberKind
 from statuspage.permissions import Permission
 from statuspage.services import delivery, subscriptions
@@ -77,12 +77,12 @@ def export_subscribers() -> Response:
 def new_subscriber() -> str | tuple[str, int] | Response:
     form = SubscriberForm()
     audiences = _audiences()
-    form.audience.choices = [(a.id, a.name) for a in audiences]
+    form.audience.choices = options((a.id, a.name) for a in audiences)
     chosen = db.session.get(Audience, form.audience.data) if form.audience.data else None
     audience = chosen or audiences[0]
-    form.components.choices = [
+    form.components.choices = options(
         (c.id, c.name) for c in subscriptions.choosable_components(_widest(audiences))
-    ]
+    )
     if request.method == "GET":
         return render_template("admin/subscribers/new.html", form=form)
     if not form.validate_on_submit():

@@ -1,0 +1,81 @@
+/* Console helpers: live countdowns and live previews. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function describe(due, now) {
+    var minutes = Math.floor(Math.abs(due - now) / 60000);
+    var span = minutes < 60 ? minutes + " min"
+      : Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
+    return due >= now ? "due in " + span : "overdue " + span;
+  }
+
+  function tick() {
+    var now = new Date();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var due = new Date(el.getAttribute("datetime"));
+      el.textContent = describe(due, now);
+      el.classList.toggle("countdown--overdue", due < now);
+      el.classList.toggle("countdown--soon", due >= now && due - now < 600000);
+      var row = el.closest("tr");
+      if (row) { row.classList.toggle("overdue", due < now); }
+    });
+  }
+  tick();
+  setInterval(tick, 15000);
+
+  var token = document.querySelector("input[name=csrf_token]");
+  function post(url, fields) {
+    var body = new FormData();
+    Object.keys(fields).forEach(function (key) { body.append(key, fields[key]); });
+    if (token) { body.append("csrf_token", token.value); }
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json" } }).then(function (r) { return r.json(); });
+  }
+  function debounce(fn, ms) {
+    var timer;
+    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  }
+
+  // Compose and draft forms: each message's preview follows its text (HTML made safe by the server).
+  document.querySelectorAll("form[data-preview-url]").forEach(function (form) {
+    var url = form.getAttribute("data-preview-url");
+    form.querySelectorAll("[data-preview-input]").forEach(function (input) {
+      var key = input.getAttribute("data-preview-input");
+      input.addEventListener("input", debounce(function () {
+        post(url, { text: input.value }).then(function (answer) {
+          document.querySelectorAll("[data-preview-for='" + key + "'] [data-preview-body]")
+            .forEach(function (el) { el.innerHTML = answer.html; });
+        });
+      }, 300));
+    });
+    form.querySelectorAll("[data-preview-title-input]").forEach(function (input) {
+      var key = input.getAttribute("data-preview-title-input");
+      input.addEventListener("input", function () {
+        document.querySelectorAll("[data-preview-for='" + key + "'] [data-preview-title]")
+          .forEach(function (el) { el.textContent = input.value; });
+      });
+    });
+  });
+
+  // Template editor: render against the sample incident while typing.
+  var templateForm = document.querySelector("form[data-template-preview]");
+  if (templateForm) {
+    var error = document.getElementById("template-error");
+    var refresh = debounce(function () {
+      post(templateForm.getAttribute("data-template-preview"), {
+        title: templateForm.elements.title.value,
+        body: templateForm.elements.body.value,
+        status: templateForm.elements.status.value
+      }).then(function (answer) {
+        error.hidden = !answer.error;
+        error.textContent = answer.error || "";
+        if (!answer.error) {
+          document.getElementById("template-preview-title").textContent = answer.title;
+          document.getElementById("template-preview-body").innerHTML = answer.html;
+        }
+      });
+    }, 400);
+    templateForm.elements.title.addEventListener("input", refresh);
+    templateForm.elements.body.addEventListener("input", refresh);
+  }
+})();

@@ -1,0 +1,414 @@
+"""Writing once for every audience: drafts from each audience's template, then publishing, saving
+or sending them for review together; and working on one draft (edit, review, publish, discard).
+
+A draft remembers the component changes it was written with (in `affected_components`, as planned
+changes) so that whoever publishes it later applies them; publishing replaces them with the changes
+actually made, as Statuspage reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from statuspage.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from statuspage.extensions import db
+from statuspage.models import (
+    Audience,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    MessageTemplate,
+    TimelineKind,
+    Update,
+    UpdateState,
+    User,
+)
+from statuspage.permissions import may_approve, may_write_to
+from statuspage.services import cadence, incidents, publishing
+from statuspage.services.publication import bump_publication
+from statuspage.services.records import actor_name, record_audit, record_event
+from statuspage.services.response import check_incident_version
+from statuspage.services.templating import message_context, render_message
+from statuspage.services.validation import clean_text
+from statuspage.site import Site
+
+
+class Action(StrEnum):
+    PUBLISH = "publish"
+    SAVE = "save"
+    SUBMIT = "submit"
+    DISCARD = "discard"
+
+
+@dataclass
+class AudienceDraft:
+    """One audience's message as the compose form shows it."""
+
+    audience: Audience
+    title: str
+    body: str
+    next_update_due_at: datetime | None
+    needs_review: bool
+    may_write: bool
+    template_id: int | None = None
+    error: str | None = None
+    selected: bool = True
+
+
+@dataclass(frozen=True)
+class Message:
+    """One audience's message as the person submitted it."""
+
+    audience: Audience
+    title: str
+    body: str
+    next_update_due_at: datetime | None
+    template_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    published: list[Update] = field(default_factory=list)
+    in_review: list[Update] = field(default_factory=list)
+    saved: list[Update] = field(default_factory=list)
+
+
+def list_audiences() -> list[Audience]:
+    """Every audience in display order, the public ones first within a position."""
+    return list(
+        db.session.scalars(sa.select(Audience).order_by(Audience.position, Audience.id)).all()
+    )
+
+
+def template_for(audience: Audience, status: IncidentStatus) -> MessageTemplate | None:
+    """The audience's template for the status, if it has one."""
+    return db.session.scalar(
+        sa.select(MessageTemplate).where(
+            MessageTemplate.audience_id == audience.id, MessageTemplate.status == status
+        )
+    )
+
+
+def prepare_drafts(
+    incident: Incident,
+    *,
+    status: IncidentStatus,
+    facts: str,
+    component_changes: Mapping[Component, ComponentStatus],
+    user: User,
+    site: Site,
+    now: datetime,
+) -> list[AudienceDraft]:
+    """Each audience's draft from its template for the status, with the promise policy gives."""
+    components = {link.component: link.status for link in incident.components}
+    components.update(component_changes)
+    drafts = []
+    for audience in list_audiences():
+        due = None if status.is_closed else cadence.default_next_update(incident, audience, now=now)
+        template = template_for(audience, status)
+        draft = AudienceDraft(
+            audience=audience,
+            title=incident.public_name,
+            body=facts.strip(),
+            next_update_due_at=due,
+            needs_review=publishing.audience_requires_review(audience, incident.severity),
+            may_write=may_write_to(user, incident, audience),
+            template_id=template.id if template else None,
+        )
+        if template is not None:
+            context = message_context(
+                incident,
+                site=site,
+                status=status,
+                facts=facts,
+                components=components,
+                next_update_at=due,
+            )
+            try:
+                rendered = render_message(template, context)
+                draft.title, draft.body = rendered.title, rendered.body
+            except ValidationError as error:
+                draft.error = str(error)
+        draft.selected = draft.may_write and (audience.is_public or not incident.is_maintenance)
+        drafts.append(draft)
+    return drafts
+
+
+def submit(
+    incident: Incident,
+    *,
+    version: int | None,
+    loaded_at: datetime,
+    status: IncidentStatus,
+    messages: Sequence[Message],
+    component_changes: Mapping[Component, ComponentStatus],
+    action: Action,
+    by: User,
+    now: datetime,
+) -> Outcome:
+    """Draft one update per chosen audience, then publish, save or send them for review together.
+
+    Publishing publishes every update whose audience allows it and sends the others (those whose
+    policy wants a second person) for review; all of it is one transaction for the caller to commit.
+    """
+    check_incident_version(incident, version, loaded_at=loaded_at)
+    if not messages:
+        raise ValidationError("Choose at least one audience to write to.", field="audiences")
+    for message in messages:
+        if not may_write_to(by, incident, message.audience):
+            raise PermissionDenied(
+                f"You are not the liaison for {message.audience.name} on this incident."
+            )
+    planned = _planned(component_changes)
+    outcome = Outcome()
+    # The public audience first: its update is the one that reports the component changes.
+    for message in sorted(messages, key=lambda m: (not m.audience.is_public, m.audience.position)):
+        template = db.session.get(MessageTemplate, message.template_id or 0)
+        draft = publishing.add_draft(
+            incident,
+            message.audience,
+            body=message.body,
+            title=message.title,
+            status=status,
+            by=by,
+            now=now,
+            next_update_due_at=message.next_update_due_at,
+            template=template if template and template.audience_id == message.audience.id else None,
+        )
+        draft.affected_components = planned or None
+        if action is Action.SAVE:
+            outcome.saved.append(draft)
+        elif action is Action.SUBMIT or publishing.requires_review(draft):
+            publishing.submit_for_review(draft, by=by, now=now)
+            outcome.in_review.append(draft)
+        else:
+            publishing.publish_update(draft, by=by, now=now, component_changes=component_changes)
+            outcome.published.append(draft)
+    incident.updated_at = now
+    record_audit(
+        by,
+        f"update.compose.{action}",
+        "incident",
+        incident.id,
+        now=now,
+        details={
+            "published": [u.id for u in outcome.published],
+            "in_review": [u.id for u in outcome.in_review],
+            "saved": [u.id for u in outcome.saved],
+        },
+    )
+    return outcome
+
+
+def get_update(update_id: int) -> Update:
+    """The update with this id, or NotFound."""
+    update = db.session.get(Update, update_id)
+    if update is None:
+        raise NotFound(f"There is no update {update_id}.")
+    return update
+
+
+class StaleDraft(Conflict):
+    """The draft changed since the person loaded it; `current` is what it says now."""
+
+    def __init__(self, update: Update) -> None:
+        super().__init__(
+            "Someone else saved this draft after you opened it. Your text was NOT saved and is "
+            "still in the form below; their version is shown beside it. Merge what you need "
+            "and save again."
+        )
+        self.current = update
+
+
+def act_on_draft(
+    update: Update,
+    *,
+    version: int | None,
+    title: str,
+    body: str,
+    next_update_due_at: datetime | None,
+    action: Action,
+    by: User,
+    now: datetime,
+) -> Update | None:
+    """Save the person's text on the draft, then send it for review, publish it or discard it.
+
+    Returns None when the draft was discarded.
+    """
+    if update.state is UpdateState.PUBLISHED:
+        raise InvalidTransition("This update is already published; a correction is a new update.")
+    if version is None or update.version != version:
+        raise StaleDraft(update)
+    if not may_write_to(by, update.incident, update.audience):
+        raise PermissionDenied(f"You are not the liaison for {update.audience.name} here.")
+    incident, audience = update.incident, update.audience
+    if action is Action.DISCARD:
+        record_event(
+            incident,
+            TimelineKind.UPDATE_DISCARDED,
+            f"{actor_name(by)} discarded the {audience.name} draft.",
+            actor=by,
+            now=now,
+            data={"update_id": update.id},
+        )
+        record_audit(by, "update.discard", "update", update.id, now=now)
+        db.session.delete(update)
+        return None
+    _edit(update, title=title, body=body, next_update_due_at=next_update_due_at, by=by, now=now)
+    if action is Action.SUBMIT:
+        publishing.submit_for_review(update, by=by, now=now)
+    elif action is Action.PUBLISH:
+        if publishing.requires_review(update) and not may_approve(by, update):
+            raise PermissionDenied(
+                f"{audience.name} updates at {incident.severity} need a second person to approve "
+                "them: a commander or admin other than the author publishes it."
+            )
+        publishing.publish_update(
+            update, by=by, now=now, component_changes=_changes_planned_on(update)
+        )
+    record_audit(by, f"update.{action}", "update", update.id, now=now)
+    return update
+
+
+def _edit(
+    update: Update,
+    *,
+    title: str,
+    body: str,
+    next_update_due_at: datetime | None,
+    by: User,
+    now: datetime,
+) -> None:
+    title = clean_text(title, field="title", max_length=publishing.TITLE_LENGTH)
+    body = clean_text(body, field="body", max_length=publishing.BODY_LENGTH, multiline=True)
+    if next_update_due_at is not None and next_update_due_at <= now:
+        raise ValidationError(
+            "The next update must be promised for a future time.", field="next_update_due_at"
+        )
+    if (title, body, next_update_due_at) == (update.title, update.body, update.next_update_due_at):
+        return
+    update.title, update.body, update.next_update_due_at = title, body, next_update_due_at
+    update.updated_at = now
+    record_event(
+        update.incident,
+        TimelineKind.UPDATE_EDITED,
+        f"{actor_name(by)} edited the {update.audience.name} draft.",
+        actor=by,
+        now=now,
+        data={"update_id": update.id},
+    )
+
+
+def _planned(changes: Mapping[Component, ComponentStatus]) -> list[dict[str, str]]:
+    return [
+        {
+            "code": str(component.id),
+            "name": component.name,
+            "old_status": str(component.status),
+            "new_status": str(status),
+        }
+        for component, status in changes.items()
+    ]
+
+
+def _changes_planned_on(update: Update) -> dict[Component, ComponentStatus]:
+    planned = update.affected_components or []
+    components = {
+        str(c.id): c
+        for c in db.session.scalars(
+            sa.select(Component).where(Component.id.in_([int(p["code"]) for p in planned]))
+        )
+    }
+    return {
+        components[p["code"]]: ComponentStatus(p["new_status"])
+        for p in planned
+        if p["code"] in components
+    }
+
+
+def drafts_waiting(incident: Incident | None = None) -> list[Update]:
+    """Unpublished updates (in review first, then oldest first), of one incident or all."""
+    query = sa.select(Update).where(Update.state != UpdateState.PUBLISHED)
+    if incident is not None:
+        query = query.where(Update.incident_id == incident.id)
+    return list(
+        db.session.scalars(
+            query.order_by(
+                sa.case((Update.state == UpdateState.IN_REVIEW, 0), else_=1), Update.created_at
+            )
+        )
+    )
+
+
+def published_updates(incident: Incident) -> list[Update]:
+    """The incident's published updates, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Update)
+            .where(Update.incident_id == incident.id, Update.state == UpdateState.PUBLISHED)
+            .order_by(Update.published_at.desc(), Update.id.desc())
+        )
+    )
+
+
+def plan_maintenance(
+    *,
+    title: str,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    components: Sequence[Component],
+    messages: Mapping[Audience, str],
+    site: Site,
+    by: User,
+    now: datetime,
+) -> Incident:
+    """Schedule a maintenance window and announce it to each chosen audience.
+
+    Each audience gets its own text, or (when left blank) its template for a scheduled window.
+    """
+    if scheduled_for <= now:
+        raise ValidationError("The window must start in the future.", field="scheduled_for")
+    if not messages:
+        raise ValidationError("Choose at least one audience to tell.", field="audiences")
+    maintenance = incidents.schedule_maintenance(
+        title=title,
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        by=by,
+        now=now,
+        components=components,
+    )
+    status = IncidentStatus.SCHEDULED
+    context = message_context(maintenance, site=site, status=status)
+    for audience, text in messages.items():
+        template = template_for(audience, status)
+        rendered = render_message(template, context) if template else None
+        draft = publishing.add_draft(
+            maintenance,
+            audience,
+            body=text.strip() or (rendered.body if rendered else ""),
+            title=rendered.title if rendered else maintenance.title,
+            status=status,
+            by=by,
+            now=now,
+            template=template,
+        )
+        publishing.publish_update(draft, by=by, now=now)
+    if any(c.is_public for c in components):
+        bump_publication(now=now)
+    record_audit(
+        by, "maintenance.schedule", "incident", maintenance.id, now=now, details={"title": title}
+    )
+    return maintenance

@@ -1,0 +1,200 @@
+"""What staff see at a glance: the console dashboard, the internal page and the internal feeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from statuspage.extensions import db
+from statuspage.feeds import Entry, Feed, UpdateBlock, tag_uri, updates_html
+from statuspage.models import (
+    Audience,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Promise,
+    PromiseState,
+    RosterRole,
+    Update,
+    UpdateState,
+    User,
+)
+from statuspage.rendering import markdown_to_html
+from statuspage.services.components import GroupListing, list_components
+from statuspage.services.compose import drafts_waiting, list_audiences
+from statuspage.site import Site
+
+FEED_LENGTH = 50
+
+
+@dataclass
+class IncidentSummary:
+    """An open incident or maintenance window with its promises and latest update per audience."""
+
+    incident: Incident
+    promises: list[Promise] = field(default_factory=list)
+    latest: dict[int, Update] = field(default_factory=dict)  # audience id -> newest published
+    waiting: int = 0  # drafts and updates in review
+
+
+@dataclass
+class Duty:
+    incident: Incident
+    roles: list[RosterRole]
+
+
+@dataclass
+class Dashboard:
+    incidents: list[IncidentSummary]
+    maintenance: list[IncidentSummary]
+    in_review: list[Update]
+    duties: list[Duty]
+
+
+@dataclass
+class InternalView:
+    listings: list[GroupListing]
+    audiences: list[Audience]
+    incidents: list[IncidentSummary]
+    maintenance: list[IncidentSummary]
+
+
+def dashboard(user: User) -> Dashboard:
+    """Open incidents and maintenance with every promise, updates awaiting review, my duties."""
+    summaries = _open_summaries()
+    in_review = [u for u in drafts_waiting() if u.state is UpdateState.IN_REVIEW]
+    duties = [
+        Duty(s.incident, [a.role for a in s.incident.roster if a.user_id == user.id])
+        for s in summaries
+        if any(a.user_id == user.id for a in s.incident.roster)
+    ]
+    return Dashboard(
+        incidents=[s for s in summaries if not s.incident.is_maintenance],
+        maintenance=[s for s in summaries if s.incident.is_maintenance],
+        in_review=in_review,
+        duties=duties,
+    )
+
+
+def internal_view() -> InternalView:
+    """Everything public plus internal components, every audience's updates, roster, promises."""
+    summaries = _open_summaries()
+    return InternalView(
+        listings=list_components(include_internal=True),
+        audiences=list_audiences(),
+        incidents=[s for s in summaries if not s.incident.is_maintenance],
+        maintenance=[s for s in summaries if s.incident.is_maintenance],
+    )
+
+
+def _open_summaries() -> list[IncidentSummary]:
+    incidents = db.session.scalars(
+        sa.select(Incident)
+        .where(Incident.status.not_in([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]))
+        .options(selectinload(Incident.roster), selectinload(Incident.components))
+        .order_by(
+            sa.case((Incident.kind == IncidentKind.INCIDENT, 0), else_=1),
+            Incident.severity,
+            Incident.started_at.desc(),
+        )
+    ).all()
+    summaries = {incident.id: IncidentSummary(incident) for incident in incidents}
+    if not summaries:
+        return []
+    for promise in db.session.scalars(
+        sa.select(Promise)
+        .where(Promise.incident_id.in_(summaries), Promise.state == PromiseState.OPEN)
+        .order_by(Promise.due_at)
+    ):
+        summaries[promise.incident_id].promises.append(promise)
+    for update in db.session.scalars(
+        sa.select(Update)
+        .where(Update.incident_id.in_(summaries))
+        .order_by(Update.published_at, Update.id)
+    ):
+        summary = summaries[update.incident_id]
+        if update.state is UpdateState.PUBLISHED:
+            summary.latest[update.audience_id] = update
+        else:
+            summary.waiting += 1
+    return list(summaries.values())
+
+
+def feed_updates(incident: Incident | None = None) -> list[Update]:
+    """Published updates to every audience, newest first: all incidents', or one incident's."""
+    query = sa.select(Update).where(Update.state == UpdateState.PUBLISHED)
+    if incident is not None:
+        query = query.where(Update.incident_id == incident.id)
+    return list(
+        db.session.scalars(
+            query.order_by(Update.published_at.desc(), Update.id.desc()).limit(FEED_LENGTH)
+        )
+    )
+
+
+def internal_feed(
+    site: Site, *, self_url: str, page_url: str, incident: Incident | None = None
+) -> tuple[Feed, list[Entry]]:
+    """The internal update stream (or one incident's history) as a feed with one entry per update."""
+    specific = f"/internal/incidents/{incident.id}" if incident else "/internal/updates"
+    title = (
+        f"{site.name} internal - {incident.title}" if incident else f"{site.name} internal updates"
+    )
+    feed = Feed(
+        id=tag_uri(site.url, specific),
+        title=title,
+        page_url=page_url,
+        self_url=self_url,
+        description="Every audience's updates, for staff only.",
+    )
+    entries = [
+        Entry(
+            id=tag_uri(site.url, f"InternalUpdate/{update.id}"),
+            title=f"[{update.audience.name}] {update.incident.title}: {update.title}",
+            url=page_url,
+            published=update.published_at or update.created_at,
+            updated=update.published_at or update.created_at,
+            content_html=updates_html(
+                [
+                    UpdateBlock(
+                        update.published_at or update.created_at,
+                        f"{update.status.label} · {update.audience.name}",
+                        markdown_to_html(update.body),
+                    )
+                ],
+                site.zone,
+            ),
+        )
+        for update in feed_updates(incident)
+    ]
+    return feed, entries
+
+
+def recent_incidents(limit: int = 100) -> list[Incident]:
+    """Incidents and maintenance, open ones first, then newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Incident)
+            .order_by(
+                sa.case(
+                    (Incident.status.in_([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]), 1),
+                    else_=0,
+                ),
+                Incident.started_at.desc(),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def open_promises(incident: Incident) -> list[Promise]:
+    """The incident's promises still waiting for an update, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Promise)
+            .where(Promise.incident_id == incident.id, Promise.state == PromiseState.OPEN)
+            .order_by(Promise.due_at)
+        )
+    )

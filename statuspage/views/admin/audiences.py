@@ -1,0 +1,49 @@
+"""Audiences: who messages are for, who writes to them, and in which order they are shown."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from werkzeug.wrappers import Response
+
+from statuspage.clock import utcnow
+from statuspage.forms import AudienceForm
+from statuspage.models import RosterRole
+from statuspage.permissions import Permission
+from statuspage.services import configuration
+from statuspage.services.compose import list_audiences
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import form_status, me, submit_form
+
+
+@bp.get("/audiences")
+@permission_required(Permission.MANAGE_CONFIGURATION)
+def audiences() -> str:
+    return render_template("admin/audiences.html", audiences=list_audiences())
+
+
+@bp.route("/audiences/new", methods=["GET", "POST"])
+@bp.route("/audiences/<int:audience_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_CONFIGURATION)
+def edit_audience(audience_id: int | None = None) -> str | Response | tuple[str, int]:
+    audience = configuration.get_audience(audience_id) if audience_id else None
+    form = AudienceForm(obj=audience)
+    saved = submit_form(
+        form,
+        lambda: configuration.save_audience(
+            audience,
+            slug=form.slug.data,
+            name=form.name.data or "",
+            description=form.description.data,
+            is_public=bool(form.is_public.data),
+            liaison_role=RosterRole(form.liaison_role.data),
+            position=form.position.data or 0,
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda saved: (f"Saved the audience {saved.name}.", url_for("admin.audiences")),
+    )
+    return saved or (
+        render_template("admin/audience_edit.html", form=form, audience=audience),
+        form_status(form),
+    )

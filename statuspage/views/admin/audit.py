@@ -1,0 +1,42 @@
+"""The audit trail: every change made in the console, by whom and when, filterable."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from statuspage.errors import ValidationError
+from statuspage.permissions import Permission
+from statuspage.services import accounts, records
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import parse_int, parse_local
+
+
+@bp.get("/audit")
+@permission_required(Permission.VIEW_AUDIT)
+def audit() -> str | tuple[str, int]:
+    args = request.args
+    error = None
+    try:
+        since = parse_local(args.get("since"), field="since")
+        until = parse_local(args.get("until"), field="until")
+    except ValidationError as refusal:
+        since = until = None
+        error = str(refusal)
+    entries = records.list_audit(
+        actor_id=parse_int(args.get("actor")),
+        target_type=args.get("target") or None,
+        action=args.get("action") or None,
+        since=since,
+        until=until,
+        before_id=parse_int(args.get("before")),
+    )
+    return render_template(
+        "admin/audit.html",
+        entries=entries,
+        users=accounts.list_users(),
+        target_types=records.audit_target_types(),
+        filters=args,
+        error=error,
+        page_size=records.AUDIT_PAGE_SIZE,
+    ), 422 if error else 200

@@ -1,0 +1,137 @@
+"""Small pieces the console's views share: the site, times typed in forms, form parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from statuspage.clock import utcnow
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.models import Component, ComponentStatus, User
+from statuspage.permissions import Permission, has_permission
+from statuspage.services.components import list_components
+from statuspage.site import Site
+from statuspage.views.admin import bp
+
+
+def site() -> Site:
+    return Site.from_config(current_app.config)
+
+
+def me() -> User:
+    """The signed-in user as a model (current_user is a proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def require(allowed: bool) -> None:
+    """Refuse with 403 unless the per-object check passed."""
+    if not allowed:
+        abort(403)
+
+
+def from_local(moment: datetime | None) -> datetime | None:
+    """A naive time typed in a form, read in the page's zone, as aware UTC."""
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+def parse_local(value: str | None, *, field: str) -> datetime | None:
+    """A datetime-local input's value (page zone) as aware UTC; blank gives None."""
+    if not value or not value.strip():
+        return None
+    try:
+        return from_local(datetime.fromisoformat(value.strip()))
+    except ValueError as error:
+        raise ValidationError(f"{value!r} is not a date and time.", field=field) from error
+
+
+def to_local_input(moment: datetime | None) -> str:
+    """An aware time as the value of a datetime-local input in the page's zone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%dT%H:%M")
+
+
+def parse_loaded_at(value: str | None) -> datetime:
+    """When the form was built (to list what changed since); now if missing or garbled."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return utcnow()
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().lstrip("-").isdigit() else None
+
+
+def all_components() -> list[Component]:
+    return [c for listing in list_components(include_internal=True) for c in listing.components]
+
+
+def component_changes(
+    form: Mapping[str, str], prefix: str = "component-"
+) -> dict[Component, ComponentStatus]:
+    """Statuses chosen in `<prefix><id>` selects; a blank choice means no change."""
+    changes = {}
+    for component in all_components():
+        value = form.get(f"{prefix}{component.id}", "")
+        if not value:
+            continue
+        try:
+            changes[component] = ComponentStatus(value)
+        except ValueError as error:
+            raise ValidationError(f"{value!r} is not a component status.") from error
+    return changes
+
+
+@bp.context_processor
+def console_context() -> dict[str, object]:
+    """`may('manage_users')` in console templates: the permission table decides what is shown."""
+    return {
+        "may": lambda name: has_permission(current_user, Permission(name)),
+        "component_statuses": list(ComponentStatus),
+    }
+
+
+T = TypeVar("T")
+
+
+def submit_form(
+    form: FlaskForm,
+    change: Callable[[], T],
+    *,
+    done: Callable[[T], tuple[str, str]],
+) -> Response | None:
+    """For a valid submitted form: run the service, commit, flash and go where `done` says.
+
+    `done(result)` gives (message, url). None means "show the form again": not submitted, not
+    valid, or refused by the service (its message is added to the form's errors).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = change()
+    except ValidationError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return None
+    db.session.commit()
+    message, url = done(result)
+    flash(message, "success")
+    return redirect(url)
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 for a form shown again with errors, else 200."""
+    return 422 if form.errors or form.form_errors else 200

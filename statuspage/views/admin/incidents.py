@@ -1,0 +1,287 @@
+"""Incidents in the console: declare, look at one, change its details, status, components and
+roster, its timeline with the scribe's notes, and the postmortem draft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
+
+from statuspage.clock import utcnow
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.forms import DeclareForm, DetailsForm, NoteForm, RosterForm, StatusForm, options
+from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
+from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
+from statuspage.permissions import Permission, has_permission, may_add_note
+from statuspage.services import accounts, compose, response
+from statuspage.services.incidents import get_incident
+from statuspage.services.overview import open_promises, recent_incidents
+from statuspage.services.postmortem import postmortem_markdown
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import (
+    all_components,
+    component_changes,
+    form_status,
+    me,
+    parse_int,
+    parse_loaded_at,
+    require,
+    site,
+    submit_form,
+)
+
+SINGLE_DUTIES = [role for role in RosterRole if role.is_single]
+
+
+@bp.get("/incidents")
+@permission_required(Permission.VIEW_CONSOLE)
+def incidents() -> str:
+    return render_template("admin/incidents.html", incidents=recent_incidents())
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_INCIDENTS)
+def declare() -> str | BaseResponse | tuple[str, int]:
+    form = DeclareForm()
+    users = [u for u in accounts.list_users() if u.is_active]
+    declared = submit_form(
+        form,
+        lambda: response.declare(
+            title=form.title.data or "",
+            public_title=form.public_title.data,
+            severity=Severity(form.severity.data),
+            components=component_changes(request.form),
+            roster=_roster_from(request.form, users),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda incident: (
+            f"Declared {incident.severity}: {incident.title}. Now tell people.",
+            url_for("admin.compose", incident_id=incident.id),
+        ),
+    )
+    if declared:
+        return declared
+    return render_template(
+        "admin/declare.html",
+        form=form,
+        components=all_components(),
+        users=users,
+        duties=SINGLE_DUTIES,
+        chosen=request.form,
+        me=me(),
+    ), form_status(form)
+
+
+def _roster_from(form: MultiDict[str, str], users: list[User]) -> list[tuple[RosterRole, User]]:
+    by_id = {user.id: user for user in users}
+    roster = []
+    for role in SINGLE_DUTIES:
+        user_id = parse_int(form.get(f"roster-{role}"))
+        if user_id is not None:
+            if user_id not in by_id:
+                raise ValidationError(f"Pick an active person as {role.label.lower()}.")
+            roster.append((role, by_id[user_id]))
+    for value in form.getlist("roster-expert"):
+        user_id = parse_int(value)
+        if user_id in by_id:
+            roster.append((RosterRole.EXPERT, by_id[user_id]))
+    return roster
+
+
+@bp.get("/incidents/<int:incident_id>")
+@permission_required(Permission.VIEW_CONSOLE)
+def incident(incident_id: int) -> str:
+    return _incident_page(incident_id)
+
+
+def _incident_page(
+    incident_id: int, *, stale: response.StaleIncident | None = None, error: str | None = None
+) -> str:
+    incident = get_incident(incident_id)
+    user = me()
+    details = DetailsForm(
+        formdata=None,
+        obj=incident,
+        version=incident.version,
+        loaded_at=utcnow().isoformat(),
+        severity=str(incident.severity or ""),
+    )
+    statuses = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
+    status_form = StatusForm(
+        formdata=None, version=incident.version, loaded_at=details.loaded_at.data
+    )
+    status_form.status.choices = options(
+        (s.value, s.label) for s in statuses if s is not incident.status
+    )
+    roster_form = RosterForm(
+        formdata=None, version=incident.version, loaded_at=details.loaded_at.data
+    )
+    roster_form.user_id.choices = options(
+        [(u.id, f"{u.name} ({u.role})") for u in accounts.list_users() if u.is_active]
+    )
+    return render_template(
+        "admin/incident.html",
+        incident=incident,
+        details=details,
+        status_form=status_form,
+        roster_form=roster_form,
+        note_form=NoteForm(formdata=None),
+        components=all_components(),
+        updates=compose.published_updates(incident),
+        waiting=compose.drafts_waiting(incident),
+        events=response.timeline(incident)[-8:],
+        promises=open_promises(incident),
+        may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
+        may_write=has_permission(user, Permission.WRITE_UPDATES),
+        may_note=may_add_note(user, incident),
+        stale=stale,
+        error=error,
+        now=utcnow(),
+    )
+
+
+def _versioned_change(
+    incident_id: int, change: Callable[..., str]
+) -> BaseResponse | tuple[str, int]:
+    """Run one versioned edit: commit and go back, or show the conflict or the problem."""
+    incident = get_incident(incident_id)
+    version = parse_int(request.form.get("version"))
+    loaded_at = parse_loaded_at(request.form.get("loaded_at"))
+    try:
+        message = change(incident, version=version, loaded_at=loaded_at, by=me(), now=utcnow())
+    except response.StaleIncident as stale:
+        db.session.rollback()
+        return _incident_page(incident_id, stale=stale), 409
+    except ValidationError as error:
+        db.session.rollback()
+        return _incident_page(incident_id, error=str(error)), 422
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.incident", incident_id=incident_id))
+
+
+@bp.post("/incidents/<int:incident_id>/details")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def edit_details(incident_id: int) -> BaseResponse | tuple[str, int]:
+    form = request.form
+    severity = form.get("severity") or None
+
+    def change(incident: Incident, **kwargs: Any) -> str:
+        response.edit_details(
+            incident,
+            title=form.get("title", ""),
+            public_title=form.get("public_title"),
+            severity=_severity(severity),
+            **kwargs,
+        )
+        return "Details saved."
+
+    return _versioned_change(incident_id, change)
+
+
+def _severity(value: str | None) -> Severity | None:
+    try:
+        return Severity(value) if value else None
+    except ValueError as error:
+        raise ValidationError(f"{value!r} is not a severity.", field="severity") from error
+
+
+@bp.post("/incidents/<int:incident_id>/status")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def set_status(incident_id: int) -> BaseResponse | tuple[str, int]:
+    value = request.form.get("status", "")
+
+    def change(incident: Incident, **kwargs: Any) -> str:
+        try:
+            status = IncidentStatus(value)
+        except ValueError as error:
+            raise ValidationError(f"{value!r} is not a status.", field="status") from error
+        response.set_status(incident, status, **kwargs)
+        return f"Status set to {status.label}. Tell the audiences: compose an update."
+
+    return _versioned_change(incident_id, change)
+
+
+@bp.post("/incidents/<int:incident_id>/components")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def set_components(incident_id: int) -> BaseResponse | tuple[str, int]:
+    def change(incident: Incident, **kwargs: Any) -> str:
+        made = response.set_components(incident, component_changes(request.form), **kwargs)
+        return f"Changed {len(made)} component{'s' if len(made) != 1 else ''}."
+
+    return _versioned_change(incident_id, change)
+
+
+@bp.post("/incidents/<int:incident_id>/roster")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def assign(incident_id: int) -> BaseResponse | tuple[str, int]:
+    def change(incident: Incident, **kwargs: Any) -> str:
+        user_id = parse_int(request.form.get("user_id"))
+        try:
+            role = RosterRole(request.form.get("role", ""))
+            user = accounts.get_user(user_id or 0)
+        except ValueError as error:
+            raise ValidationError("Pick a duty and a person.") from error
+        response.assign(incident, user, role, **kwargs)
+        return f"{user.name} is now {role.label.lower()}."
+
+    return _versioned_change(incident_id, change)
+
+
+@bp.post("/incidents/<int:incident_id>/roster/<int:assignment_id>/remove")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, int]:
+    def change(incident: Incident, **kwargs: Any) -> str:
+        response.unassign(incident, assignment_id, **kwargs)
+        return "Removed from the roster."
+
+    return _versioned_change(incident_id, change)
+
+
+@bp.get("/incidents/<int:incident_id>/timeline")
+@permission_required(Permission.VIEW_CONSOLE)
+def timeline(incident_id: int) -> str:
+    incident = get_incident(incident_id)
+    return render_template(
+        "admin/timeline.html",
+        incident=incident,
+        events=response.timeline(incident),
+        note_form=NoteForm(formdata=None),
+        may_note=may_add_note(me(), incident),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/notes")
+@permission_required(Permission.VIEW_CONSOLE)
+def add_note(incident_id: int) -> BaseResponse:
+    incident = get_incident(incident_id)
+    require(may_add_note(me(), incident))
+    form = NoteForm()
+    try:
+        response.add_note(incident, form.text.data or "", by=me(), now=utcnow())
+    except ValidationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Note added to the timeline.", "success")
+    return redirect(url_for("admin.timeline", incident_id=incident_id) + "#latest")
+
+
+@bp.get("/incidents/<int:incident_id>/postmortem.md")
+@permission_required(Permission.VIEW_CONSOLE)
+def postmortem(incident_id: int) -> Response:
+    incident = get_incident(incident_id)
+    document = postmortem_markdown(incident, site=site())
+    return Response(
+        document,
+        mimetype="text/markdown",
+        headers={
+            "Content-Disposition": f'attachment; filename="postmortem-incident-{incident.id}.md"'
+        },
+    )

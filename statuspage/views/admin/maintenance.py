@@ -1,0 +1,74 @@
+"""Maintenance windows: the list, and scheduling one with a message per audience."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from statuspage.clock import utcnow
+from statuspage.forms import MaintenanceForm
+from statuspage.permissions import Permission
+from statuspage.services import compose as composing
+from statuspage.services.overview import recent_incidents
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import (
+    all_components,
+    form_status,
+    from_local,
+    me,
+    parse_int,
+    site,
+    submit_form,
+)
+
+
+@bp.get("/maintenance")
+@permission_required(Permission.VIEW_CONSOLE)
+def maintenance_list() -> str:
+    windows = [i for i in recent_incidents() if i.is_maintenance]
+    return render_template("admin/maintenance_list.html", windows=windows)
+
+
+@bp.route("/maintenance/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_MAINTENANCE)
+def schedule_maintenance() -> str | Response | tuple[str, int]:
+    form = MaintenanceForm()
+    audiences = composing.list_audiences()
+    components = all_components()
+    chosen = {parse_int(v) for v in request.form.getlist("components")}
+    messages = {
+        audience: request.form.get(f"audience-{audience.id}-body", "")
+        for audience in audiences
+        if request.form.get(f"audience-{audience.id}-send") == "on"
+    }
+    scheduled = submit_form(
+        form,
+        lambda: composing.plan_maintenance(
+            title=form.title.data or "",
+            scheduled_for=from_local(form.scheduled_for.data),
+            scheduled_until=from_local(form.scheduled_until.data),
+            components=[c for c in components if c.id in chosen],
+            messages=messages,
+            site=site(),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda window: (
+            f"Scheduled: {window.title}.",
+            url_for("admin.incident", incident_id=window.id),
+        ),
+    )
+    if scheduled:
+        return scheduled
+    return render_template(
+        "admin/maintenance_new.html",
+        form=form,
+        audiences=audiences,
+        components=components,
+        texts={a.id: request.form.get(f"audience-{a.id}-body", "") for a in audiences},
+        chosen=chosen,
+        sent={a.id for a in audiences if request.form.get(f"audience-{a.id}-send") == "on"}
+        if request.method == "POST"
+        else {a.id for a in audiences if a.is_public},
+    ), form_status(form) if request.method == "POST" else 200

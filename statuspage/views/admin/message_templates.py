@@ -1,0 +1,91 @@
+"""Message templates: the list, editing one (saved only if it renders), and its live preview."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from statuspage.clock import utcnow
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.forms import TemplateForm
+from statuspage.models import IncidentStatus
+from statuspage.permissions import Permission
+from statuspage.rendering import markdown_to_html
+from statuspage.services import configuration
+from statuspage.services.templating import VARIABLES, check_template
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import me, site
+
+
+@bp.get("/templates")
+@permission_required(Permission.MANAGE_CONFIGURATION)
+def templates() -> str:
+    # Grouped in audience order (Jinja's groupby would sort the audiences by name).
+    groups = [
+        (audience, list(items))
+        for audience, items in groupby(configuration.list_templates(), key=lambda t: t.audience)
+    ]
+    return render_template("admin/templates.html", groups=groups)
+
+
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_CONFIGURATION)
+def edit_template(template_id: int) -> str | Response | tuple[str, int]:
+    template = configuration.get_template(template_id)
+    form = TemplateForm(obj=template)
+    preview, error = None, None
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "preview":
+                preview = check_template(
+                    form.title.data or "", form.body.data or "", status=template.status, site=site()
+                )
+            else:
+                configuration.save_template(
+                    template,
+                    title=form.title.data or "",
+                    body=form.body.data or "",
+                    site=site(),
+                    by=me(),
+                    now=utcnow(),
+                )
+                db.session.commit()
+                flash(
+                    f"Saved the {template.audience.name} template for {template.status.label}.",
+                    "success",
+                )
+                return redirect(url_for("admin.edit_template", template_id=template.id))
+        except ValidationError as refusal:
+            db.session.rollback()
+            error = str(refusal)
+    elif request.method == "GET":
+        preview = check_template(template.title, template.body, status=template.status, site=site())
+    code = 422 if error or (request.method == "POST" and form.errors) else 200
+    return render_template(
+        "admin/template_edit.html",
+        template=template,
+        form=form,
+        preview=preview,
+        error=error,
+        variables=VARIABLES,
+    ), code
+
+
+@bp.post("/templates/preview")
+@permission_required(Permission.MANAGE_CONFIGURATION)
+def preview_template() -> dict[str, str]:
+    """The live preview: the sources rendered against the sample incident, or the refusal."""
+    try:
+        status = IncidentStatus(request.form.get("status", ""))
+        message = check_template(
+            request.form.get("title", ""), request.form.get("body", ""), status=status, site=site()
+        )
+    except ValueError:
+        return {"error": "Unknown status."}
+    except ValidationError as refusal:
+        return {"error": str(refusal)}
+    return {"title": message.title, "html": str(markdown_to_html(message.body))}

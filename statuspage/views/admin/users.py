@@ -1,0 +1,79 @@
+"""Users and roles (admins only): invite, change role, deactivate, reset a password."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from werkzeug.wrappers import Response
+
+from statuspage.clock import utcnow
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.forms import NewUserForm, UserForm
+from statuspage.models import Role
+from statuspage.permissions import ROLE_PERMISSIONS, Permission
+from statuspage.services import accounts
+from statuspage.views.access import permission_required
+from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import form_status, me, submit_form
+
+
+@bp.get("/users")
+@permission_required(Permission.MANAGE_USERS)
+def users() -> str:
+    return render_template(
+        "admin/users.html", users=accounts.list_users(), role_permissions=ROLE_PERMISSIONS
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def new_user() -> str | tuple[str, int]:
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user, password = accounts.invite_user(
+                form.email.data or "",
+                name=form.name.data,
+                role=Role(form.role.data),
+                by=me(),
+                now=utcnow(),
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            return render_template("admin/password.html", user=user, password=password)
+    return render_template("admin/user_new.html", form=form), form_status(form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def edit_user(user_id: int) -> str | Response | tuple[str, int]:
+    user = accounts.get_user(user_id)
+    form = UserForm(obj=user)
+    saved = submit_form(
+        form,
+        lambda: accounts.update_user(
+            user,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            is_active=bool(form.is_active.data),
+            by=me(),
+            now=utcnow(),
+        ),
+        done=lambda saved: (f"Saved {saved.name}.", url_for("admin.users")),
+    )
+    return saved or (
+        render_template("admin/user_edit.html", form=form, user=user),
+        form_status(form),
+    )
+
+
+@bp.post("/users/<int:user_id>/password")
+@permission_required(Permission.MANAGE_USERS)
+def reset_password(user_id: int) -> str:
+    user = accounts.get_user(user_id)
+    password = accounts.reset_password(user, by=me(), now=utcnow())
+    db.session.commit()
+    return render_template("admin/password.html", user=user, password=password)
