@@ -37,6 +37,12 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_SLOWDOWN_SECONDS": 0.25,
     "DATABASE_CONNECT_TIMEOUT": 3,
+    # The scheduler: how often the cadence tick and the maintenance job run, how often a standby
+    # tries to take the lead (PostgreSQL), and how long a monitoring incident may go without an
+    # update before its commander is nudged.
+    "CADENCE_TICK_SECONDS": 15,
+    "SCHEDULER_LEADER_CHECK_SECONDS": 5,
+    "STALE_INCIDENT_MINUTES": 120,
 }
 
 

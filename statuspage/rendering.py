@@ -5,7 +5,7 @@ markdown_to_html is the only place in the code base that marks text as safe HTML
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -64,3 +64,14 @@ def format_datetime(moment: datetime, zone: str) -> str:
     now = datetime.now(local.tzinfo)
     day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != now.year else "")
     return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def format_duration(length: timedelta) -> str:
+    """'1 hour 5 minutes', '30 minutes', '45 seconds': a length of time, to the second."""
+    seconds = int(length.total_seconds())
+    parts = []
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "0 seconds"

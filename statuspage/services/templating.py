@@ -6,6 +6,7 @@ models, so a template cannot walk to another audience's text or to anything else
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,10 +16,19 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from statuspage.errors import ValidationError
-from statuspage.models import Component, Incident, IncidentStatus, MessageTemplate
+from statuspage.models import (
+    Audience,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    MessageTemplate,
+)
+from statuspage.models.audiences import DEFAULT_LATE_NOTICE
 from statuspage.rendering import format_datetime, format_time
 from statuspage.site import Site
 
+log = logging.getLogger(__name__)
 _environment = SandboxedEnvironment(autoescape=False)
 
 
@@ -36,13 +46,16 @@ def message_context(
     facts: str = "",
     components: list[Component] | None = None,
     next_update_at: datetime | None = None,
+    component_statuses: Mapping[Component, ComponentStatus] | None = None,
 ) -> dict[str, Any]:
     """The documented variables a template may use, as plain data.
 
-    `status` is the status the message announces, which may not be the incident's yet.
+    `status` is the status the message announces, which may not be the incident's yet; likewise
+    `component_statuses`, the components' statuses the message announces where they will change.
     """
     status = status or incident.status
     affected = components if components is not None else [c.component for c in incident.components]
+    announced = component_statuses or {}
     zone = site.zone
     return {
         "page": {"name": site.name, "url": site.url},
@@ -57,10 +70,7 @@ def message_context(
             "scheduled_for": _maybe(incident.scheduled_for, zone),
             "scheduled_until": _maybe(incident.scheduled_until, zone),
         },
-        "components": [
-            {"name": c.name, "status": str(c.status), "status_label": c.status.label}
-            for c in affected
-        ],
+        "components": [_component_data(c, announced.get(c, c.status)) for c in affected],
         "facts": facts.strip(),
         "next_update_at": format_time(next_update_at, zone) if next_update_at else "",
     }
@@ -74,6 +84,21 @@ def render_message(template: MessageTemplate, context: Mapping[str, Any]) -> Ren
     )
 
 
+def render_late_notice(
+    audience: Audience, incident: Incident, *, site: Site, due_at: datetime
+) -> str:
+    """What the audience reads once the update promised by `due_at` is late (its late notice).
+
+    A notice an admin broke is replaced by the built-in one: a public page must still answer.
+    """
+    context = message_context(incident, site=site, next_update_at=due_at)
+    try:
+        return _render(audience.late_notice, context, part="late notice").strip()
+    except ValidationError:
+        log.warning("late notice cannot be rendered", extra={"audience": audience.slug})
+        return DEFAULT_LATE_NOTICE
+
+
 def _render(source: str, context: Mapping[str, Any], *, part: str) -> str:
     try:
         return _environment.from_string(source).render(context)
@@ -83,6 +108,10 @@ def _render(source: str, context: Mapping[str, Any], *, part: str) -> str:
         raise ValidationError(
             f"The template's {part} cannot be rendered{where}: {error}", field=part
         ) from error
+
+
+def _component_data(component: Component, status: ComponentStatus) -> dict[str, str]:
+    return {"name": component.name, "status": str(status), "status_label": status.label}
 
 
 def _maybe(moment: datetime | None, zone: str) -> str:
