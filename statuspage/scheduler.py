@@ -155,6 +155,8 @@ def run_scheduler(app: Flask) -> None:
         log.info("single scheduler: SQLite has no leader election, so run exactly one")
     elif not leadership.check():
         log.info("scheduler stands by: another scheduler leads")
+    # APScheduler logs two lines per run at INFO; "job finished" below already says what ran.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
         leadership.check,

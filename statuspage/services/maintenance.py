@@ -1,7 +1,7 @@
 """Maintenance windows on time: `scheduled` -> `in_progress` at the start, -> `completed` at the end.
 
 Each move publishes the new phase's template to every audience told about the window (the public
-ones when nobody was told yet), puts the window's components under maintenance and back, and
+ones when nobody was told yet and the public can see it), puts the window's components under maintenance and back, and
 happens once: the windows are picked by their status under a row lock (FOR UPDATE SKIP LOCKED on
 PostgreSQL; the incident's version column guards the write as well), so a second run or a second
 scheduler finds nothing left to move.
@@ -147,7 +147,11 @@ def _publish_phase(
 
 
 def _audiences_to_tell(window: Incident) -> list[Audience]:
-    """Every audience already told about the window, else the public ones; public ones first."""
+    """Every audience already told about the window, public ones first.
+
+    A window nobody was told about is announced to the public audiences if the public can see
+    any of its components (or it names none); an internal one moves without a message.
+    """
     told = sa.select(Update.audience_id).where(
         Update.incident_id == window.id, Update.state == UpdateState.PUBLISHED
     )
@@ -157,6 +161,9 @@ def _audiences_to_tell(window: Incident) -> list[Audience]:
     ).all()
     if audiences:
         return list(audiences)
+    components = [link.component for link in window.components]
+    if components and not any(component.is_public for component in components):
+        return []
     return list(db.session.scalars(sa.select(Audience).where(Audience.is_public).order_by(*order)))
 
 
