@@ -1,5 +1,6 @@
 """Cadence enforcement: alerts per incident (stale nudges too), their recipients, each promise's
-reminder and escalation times and the end of its obligation, and each audience's late notice.
+reminder and escalation times, when its alerts were raised and when its obligation ended, and each
+audience's late notice.
 
 Revision ID: e9db3575f037
 Revises: 06759b95d531
@@ -57,6 +58,8 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_cadence_alert_audience_id_audience'), 'audience', ['audience_id'], ['id'], ondelete='CASCADE')
 
     with op.batch_alter_table('promise', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('remind_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('escalate_at', sa.DateTime(timezone=True), nullable=True))
@@ -64,6 +67,13 @@ def upgrade():
         batch_op.create_index('ix_promise_state_remind_at', ['state', 'remind_at'], unique=False)
 
     _time_open_promises()
+    # The tick skips promises whose alert of a kind was raised: mark the ones raised already.
+    for column, kind in (('reminded_at', 'reminder'), ('overdue_at', 'overdue'), ('escalated_at', 'escalation')):
+        op.execute(
+            f"UPDATE promise SET {column} = (SELECT min(created_at) FROM cadence_alert"
+            f" WHERE cadence_alert.promise_id = promise.id AND cadence_alert.kind = '{kind}')"
+            f" WHERE {column} IS NULL"
+        )
 
 
 def _time_open_promises():
@@ -113,6 +123,8 @@ def downgrade():
         batch_op.drop_column('escalate_at')
         batch_op.drop_column('remind_at')
         batch_op.drop_column('ended_at')
+        batch_op.drop_column('escalated_at')
+        batch_op.drop_column('reminded_at')
 
     # Stale nudges have no promise, so the older schema cannot hold them.
     op.execute("DELETE FROM cadence_alert WHERE promise_id IS NULL")

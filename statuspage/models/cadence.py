@@ -58,8 +58,11 @@ class Promise(db.Model):
     met_by_update_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("incident_update.id", ondelete="SET NULL")
     )
-    # When the scheduler marked it overdue (it passed its due time still open).
+    # When the scheduler raised each of its alerts: its reminder, its overdue mark (it passed its
+    # due time still open), its escalation. The tick only looks at promises still missing one.
+    reminded_at: Mapped[datetime | None]
     overdue_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     # When the obligation ended without an update (the incident was resolved).
     ended_at: Mapped[datetime | None]
     # When to remind the liaison and when to escalate, fixed from the policy when the promise is

@@ -2,8 +2,8 @@
 
 The scheduler's tick inserts every alert that has fallen due in one set-based statement per kind,
 with ON CONFLICT DO NOTHING against the alert's unique key, and announces only the rows that
-statement actually inserted: a timeline event and notify_alert() for its recipients, in the same
-transaction. A second run, or a second scheduler racing this one, inserts nothing and so announces
+statement actually inserted: a timeline event each, and notify_alerts() for their recipients, in
+the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so announces
 nothing; a rolled-back tick leaves the alerts to the next one.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from statuspage.dbtypes import UTCDateTime
 from statuspage.extensions import db
@@ -38,7 +38,7 @@ from statuspage.models import (
 )
 from statuspage.rendering import format_duration, format_time
 from statuspage.services.publication import bump_publication
-from statuspage.services.records import record_event
+from statuspage.services.records import record_system_events
 
 # Who hears about a missed promise after the grace, and about a stale incident.
 INCIDENT_LEADS = (RosterRole.COMMANDER, RosterRole.DEPUTY)
@@ -56,6 +56,14 @@ class Recipient:
 
     user: User
     duty: RosterRole | None  # None: an admin, told because nobody holds the duty
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A newly raised alert and the people to tell about it."""
+
+    alert: CadenceAlert
+    recipients: list[Recipient]
 
 
 @dataclass
@@ -85,12 +93,9 @@ def send_cadence_alerts(*, now: datetime, zone: str) -> TickResult:
     ]
     alerts = _load_alerts(ids)
     _announce(alerts, now=now, zone=zone)
-    overdue = [alert for alert in alerts if alert.kind is CadenceAlertKind.OVERDUE]
-    for alert in overdue:
-        alert.promise.overdue_at = now
     # Public surfaces are cached by publication version: the "next update by" they show must
     # turn into the late notice now, not at the next publication.
-    if any(alert.audience.is_public for alert in overdue):
+    if any(a.kind is CadenceAlertKind.OVERDUE and a.audience.is_public for a in alerts):
         bump_publication(now=now)
     result = TickResult()
     for alert in alerts:
@@ -134,22 +139,20 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, zone: str) -> 
     return len(ids)
 
 
-def notify_alert(
-    alert: CadenceAlert, recipients: Sequence[Recipient], *, now: datetime
-) -> list[CadenceAlertRecipient]:
-    """Tell each recipient about a newly raised alert, in the transaction that raised it.
+def notify_alerts(notices: Sequence[Notice], *, now: datetime) -> None:
+    """Tell each newly raised alert's recipients, in the transaction that raised the alerts.
 
-    Called exactly once per alert. The rows are what the console banner reads; this is also the
-    one place to queue the alert's emails.
+    Called once per run with every alert the run raised, so never twice for one alert. It records
+    one row per (alert, person), which the console banner reads; it is also the one place to
+    queue the alerts' emails. One statement for the lot: a burst may raise thousands at once.
     """
     rows = [
-        CadenceAlertRecipient(
-            alert_id=alert.id, user_id=recipient.user.id, duty=recipient.duty, created_at=now
-        )
-        for recipient in recipients
+        {"alert_id": notice.alert.id, "user_id": r.user.id, "duty": r.duty, "created_at": now}
+        for notice in notices
+        for r in notice.recipients
     ]
-    db.session.add_all(rows)
-    return rows
+    if rows:
+        db.session.execute(sa.insert(CadenceAlertRecipient.__table__), rows)
 
 
 def recipients_for(alert: CadenceAlert, *, admins: Sequence[User]) -> list[Recipient]:
@@ -217,14 +220,21 @@ def open_alerts_for(user: User) -> list[CadenceAlert]:
     return latest
 
 
+# The promise column recording that each kind of alert was raised for it.
+_RAISED_AT = {
+    CadenceAlertKind.REMINDER: Promise.reminded_at,
+    CadenceAlertKind.OVERDUE: Promise.overdue_at,
+    CadenceAlertKind.ESCALATION: Promise.escalated_at,
+}
+
+
 def _insert_promise_alerts(
     kind: CadenceAlertKind, *conditions: sa.ColumnElement[bool], now: datetime
 ) -> list[int]:
-    # The NOT EXISTS only spares the database work on promises already alerted; ON CONFLICT is
-    # what makes the alert once-only when another transaction inserts the same one concurrently.
-    raised = sa.select(CadenceAlert.id).where(
-        CadenceAlert.promise_id == Promise.id, CadenceAlert.kind == kind
-    )
+    # The promise's own "raised at" column keeps the candidates few without a join to the alerts;
+    # ON CONFLICT is what makes the alert once-only when another transaction raises it
+    # concurrently (that one marks the promise, so only what this statement inserted is marked).
+    raised_at = _RAISED_AT[kind]
     due = sa.select(
         Promise.incident_id,
         Promise.audience_id,
@@ -232,15 +242,22 @@ def _insert_promise_alerts(
         sa.literal(kind, CadenceAlert.__table__.c.kind.type),
         Promise.due_at,
         sa.literal(now, UTCDateTime()),
-    ).where(Promise.state == PromiseState.OPEN, *conditions, ~raised.exists())
+    ).where(Promise.state == PromiseState.OPEN, raised_at.is_(None), *conditions)
     statement = (
         _insert_ignoring_duplicates(CadenceAlert)
         .from_select(
             ["incident_id", "audience_id", "promise_id", "kind", "about_at", "created_at"], due
         )
-        .returning(CadenceAlert.id)
+        .returning(CadenceAlert.id, CadenceAlert.promise_id)
     )
-    return list(db.session.scalars(statement))
+    inserted = db.session.execute(statement).all()
+    if inserted:
+        db.session.execute(
+            sa.update(Promise)
+            .where(Promise.id.in_([promise_id for _, promise_id in inserted]))
+            .values({raised_at: now})
+        )
+    return [alert_id for alert_id, _ in inserted]
 
 
 def _insert_ignoring_duplicates(entity: type[CadenceAlert]) -> sa.Insert:
@@ -259,13 +276,12 @@ def _load_alerts(ids: Sequence[int]) -> list[CadenceAlert]:
             .where(CadenceAlert.id.in_(ids))
             .options(
                 joinedload(CadenceAlert.audience),
-                joinedload(CadenceAlert.promise),
-                joinedload(CadenceAlert.incident)
+                selectinload(CadenceAlert.incident)
                 .selectinload(Incident.roster)
                 .joinedload(RosterAssignment.user),
             )
             .order_by(CadenceAlert.id)
-        ).unique()
+        )
     )
 
 
@@ -275,23 +291,26 @@ def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, zone: str) -> No
     admins = db.session.scalars(
         sa.select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id)
     ).all()
-    for alert in alerts:
-        recipients = recipients_for(alert, admins=admins)
-        record_event(
-            alert.incident,
-            _TIMELINE_KINDS[alert.kind],
-            _describe(alert, recipients, now=now, zone=zone),
-            actor=None,
-            now=now,
-            data={
-                "alert_id": alert.id,
-                "kind": str(alert.kind),
-                "audience": alert.audience.slug if alert.audience else None,
-                "about_at": alert.about_at.isoformat(),
-                "recipients": [recipient.user.id for recipient in recipients],
-            },
-        )
-        notify_alert(alert, recipients, now=now)
+    notices = [Notice(alert, recipients_for(alert, admins=admins)) for alert in alerts]
+    record_system_events(
+        (
+            (
+                notice.alert.incident_id,
+                _TIMELINE_KINDS[notice.alert.kind],
+                _describe(notice.alert, notice.recipients, now=now, zone=zone),
+                {
+                    "alert_id": notice.alert.id,
+                    "kind": str(notice.alert.kind),
+                    "audience": notice.alert.audience.slug if notice.alert.audience else None,
+                    "about_at": notice.alert.about_at.isoformat(),
+                    "recipients": [recipient.user.id for recipient in notice.recipients],
+                },
+            )
+            for notice in notices
+        ),
+        now=now,
+    )
+    notify_alerts(notices, now=now)
 
 
 def _describe(
