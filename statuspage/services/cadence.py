@@ -41,7 +41,7 @@ class NextUpdate:
 
     @property
     def next_update_at(self) -> datetime | None:
-        """The promised time while it is ahead; None once passed, so no surface shows it as future."""
+        """The promised time while it is ahead; None once passed (never shown as a future time)."""
         return None if self.is_overdue else self.due_at
 
 

@@ -3,8 +3,8 @@
 The scheduler's tick inserts every alert that has fallen due in one set-based statement per kind,
 with ON CONFLICT DO NOTHING against the alert's unique key, and announces only the rows that
 statement actually inserted: a timeline event each, and notify_alerts() for their recipients, in
-the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so announces
-nothing; a rolled-back tick leaves the alerts to the next one.
+the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so
+announces nothing; a rolled-back tick leaves the alerts to the next one.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ class PeriodFigures:
 
 
 def incident_figures(incident: Incident, *, now: datetime) -> list[AudienceFigures]:
-    """Per audience owed anything on the incident: promises made, kept, missed, lateness, first update.
+    """Per audience owed anything on the incident: promises kept and missed, lateness, first update.
 
     For the incident page in the console and the postmortem export.
     """

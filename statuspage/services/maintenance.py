@@ -33,7 +33,12 @@ from statuspage.models import (
 from statuspage.services import publishing
 from statuspage.services.defaults import template_text
 from statuspage.services.incidents import change_status, set_affected_component
-from statuspage.services.templating import RenderedMessage, message_context, render_message
+from statuspage.services.templating import (
+    RenderedMessage,
+    message_context,
+    render_message,
+    template_for,
+)
 from statuspage.site import Site
 
 log = logging.getLogger(__name__)
@@ -119,11 +124,7 @@ def _publish_phase(
 ) -> None:
     audiences = _audiences_to_tell(window)
     for position, audience in enumerate(audiences):
-        template = db.session.scalar(
-            sa.select(MessageTemplate).where(
-                MessageTemplate.audience_id == audience.id, MessageTemplate.status == status
-            )
-        )
+        template = template_for(audience, status)
         message = _message(window, audience, template, status, changes, site=site)
         draft = publishing.add_draft(
             window,

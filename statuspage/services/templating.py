@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from statuspage.errors import ValidationError
+from statuspage.extensions import db
 from statuspage.models import (
     Audience,
     Component,
@@ -36,6 +38,15 @@ _environment = SandboxedEnvironment(autoescape=False)
 class RenderedMessage:
     title: str
     body: str
+
+
+def template_for(audience: Audience, status: IncidentStatus) -> MessageTemplate | None:
+    """The audience's template for this status or maintenance phase, if it has one."""
+    return db.session.scalar(
+        sa.select(MessageTemplate).where(
+            MessageTemplate.audience_id == audience.id, MessageTemplate.status == status
+        )
+    )
 
 
 def message_context(
