@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.extensions import db
+from statuspage.jobs import find_job
 from statuspage.models import (
     CadenceAlert,
     CadenceAlertKind,
@@ -285,6 +286,16 @@ def test_an_update_restarts_the_quiet_spell_and_a_new_silence_nudges_again(team)
 def test_an_incident_that_is_not_monitoring_is_never_nudged(team):
     make_incident(severity=Severity.SEV4, roster=team["roster"])
     assert nudge(NOW + timedelta(days=1)) == 0
+
+
+def test_the_stale_incident_job_runs_with_the_settings(app, ctx):
+    incident = make_incident(severity=Severity.SEV4)
+    incidents.change_status(
+        incident, IncidentStatus.MONITORING, by=None, now=NOW - timedelta(days=400)
+    )
+    job = find_job("stale-incidents")
+    assert job.run(NOW, app.config) == 1
+    assert job.run(NOW, app.config) == 0
 
 
 @pytest.mark.skipif(
