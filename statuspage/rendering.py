@@ -67,8 +67,10 @@ def format_datetime(moment: datetime, zone: str) -> str:
 
 
 def format_duration(length: timedelta) -> str:
-    """'1 hour 5 minutes', '30 minutes', '45 seconds': a length of time, to the second."""
+    """'1 hour 5 minutes', '30 minutes', '45 seconds': to the minute, or to the second under one."""
     seconds = int(length.total_seconds())
+    if seconds >= 60:
+        seconds -= seconds % 60
     parts = []
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
         count, seconds = divmod(seconds, size)
