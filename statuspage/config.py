@@ -58,6 +58,12 @@ DEFAULTS: dict[str, Any] = {
     "DELIVERY_RETRY_BASE_SECONDS": 30,
     "DELIVERY_RETRY_MAX_SECONDS": 3600,
     "SUBSCRIBER_DEACTIVATE_AFTER_DAYS": 3,
+    # The scheduler: how often the cadence tick and the maintenance job run, how often a standby
+    # tries to take the lead (PostgreSQL), and how long a monitoring incident may go without an
+    # update before its commander is nudged.
+    "CADENCE_TICK_SECONDS": 15,
+    "SCHEDULER_LEADER_CHECK_SECONDS": 5,
+    "STALE_INCIDENT_MINUTES": 120,
 }
 
 

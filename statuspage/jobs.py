@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from statuspage.extensions import db
-from statuspage.services import delivery
+from statuspage.services import cadence_alerts, delivery, maintenance
 from statuspage.services.signin import purge_login_failures
 from statuspage.site import Site
 
@@ -18,7 +18,13 @@ from statuspage.site import Site
 class Job:
     name: str
     run: Callable[[datetime, Mapping[str, Any]], object]
-    every: timedelta
+    every: timedelta | str  # a fixed interval, or the name of the setting holding it in seconds
+
+    def interval(self, config: Mapping[str, Any]) -> timedelta:
+        """How long between two runs under these settings."""
+        if isinstance(self.every, str):
+            return timedelta(seconds=float(config[self.every]))
+        return self.every
 
 
 def forget_old_login_failures(now: datetime, config: Mapping[str, Any]) -> int:
@@ -47,9 +53,33 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> delivery.Report
     return report
 
 
+def raise_cadence_alerts(now: datetime, config: Mapping[str, Any]) -> cadence_alerts.TickResult:
+    """Remind, mark overdue and escalate every promise whose time has come (each once)."""
+    return cadence_alerts.send_cadence_alerts(now=now, zone=config["TIMEZONE"])
+
+
+def move_maintenance_windows(
+    now: datetime, config: Mapping[str, Any]
+) -> list[maintenance.WindowMove]:
+    """Start and complete the maintenance windows whose edges have passed."""
+    return maintenance.move_maintenance_windows(now=now, site=Site.from_config(config))
+
+
+def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
+    """Nudge the leads of incidents monitoring for too long with no update (once per silence)."""
+    return cadence_alerts.nudge_stale_incidents(
+        now=now,
+        quiet_for=timedelta(minutes=float(config["STALE_INCIDENT_MINUTES"])),
+        zone=config["TIMEZONE"],
+    )
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge-login-failures", forget_old_login_failures, timedelta(minutes=10)),
     Job("send-deliveries", send_deliveries, timedelta(seconds=5)),
+    Job("cadence-tick", raise_cadence_alerts, "CADENCE_TICK_SECONDS"),
+    Job("maintenance-windows", move_maintenance_windows, "CADENCE_TICK_SECONDS"),
+    Job("stale-incidents", nudge_stale_incidents, timedelta(minutes=1)),
 )
 
 

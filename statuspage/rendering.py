@@ -5,7 +5,7 @@ markdown_to_html is the only place in the code base that marks text as safe HTML
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -71,3 +71,16 @@ def describe_countdown(due: datetime, now: datetime) -> str:
     minutes = int(abs((due - now).total_seconds()) // 60)
     span = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
     return f"due in {span}" if due >= now else f"overdue {span}"
+
+
+def format_duration(length: timedelta) -> str:
+    """'1 hour 5 minutes', '30 minutes', '45 seconds': to the minute, or to the second under one."""
+    seconds = int(length.total_seconds())
+    if seconds >= 60:
+        seconds -= seconds % 60
+    parts = []
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "0 seconds"

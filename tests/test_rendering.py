@@ -1,10 +1,10 @@
-"""Safe Markdown and zoned times."""
+"""Safe Markdown, zoned times and durations."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statuspage.rendering import format_time, markdown_to_html
+from statuspage.rendering import format_duration, format_time, markdown_to_html
 from tests.helpers import dangerous_markup
 
 XSS = [
@@ -46,3 +46,17 @@ def test_the_audit_catches_what_it_should():
         "<img onerror>",
         "<script>",
     ]
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [
+        (timedelta(minutes=30), "30 minutes"),
+        (timedelta(hours=1, minutes=5, seconds=59), "1 hour 5 minutes"),
+        (timedelta(seconds=45), "45 seconds"),
+        (timedelta(days=2, hours=1), "2 days 1 hour"),
+        (timedelta(0), "0 seconds"),
+    ],
+)
+def test_durations_read_to_the_minute_or_to_the_second_under_one(length, expected):
+    assert format_duration(length) == expected

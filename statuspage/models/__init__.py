@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per area; importing this package registers them all."""
 
 from statuspage.models.audiences import Audience, MessageTemplate
-from statuspage.models.cadence import CadenceAlert, CadencePolicy, Promise
+from statuspage.models.cadence import CadenceAlert, CadenceAlertRecipient, CadencePolicy, Promise
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
 from statuspage.models.enums import (
     CadenceAlertKind,
@@ -32,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "CadenceAlert",
     "CadenceAlertKind",
+    "CadenceAlertRecipient",
     "CadencePolicy",
     "Component",
     "ComponentGroup",

@@ -11,6 +11,9 @@ from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models.enums import IncidentStatus, RosterRole
 
+# What an audience reads once a promised update is late, until the update comes.
+DEFAULT_LATE_NOTICE = "Our next update is running late; we will post one as soon as we can."
+
 
 class Audience(db.Model):
     """Customers (public) or an internal group such as executives; each has its own liaison duty."""
@@ -26,6 +29,11 @@ class Audience(db.Model):
     # The roster duty that writes to this audience: customer_liaison or internal_liaison.
     liaison_role: Mapped[RosterRole] = mapped_column(default=RosterRole.INTERNAL_LIAISON)
     position: Mapped[int] = mapped_column(default=1)
+    # Shown in place of "Next update by ..." once that time has passed without an update; a
+    # sandboxed template over the same variables as the message templates.
+    late_notice: Mapped[str] = mapped_column(
+        sa.Text, default=DEFAULT_LATE_NOTICE, server_default=DEFAULT_LATE_NOTICE
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     templates: Mapped[list[MessageTemplate]] = relationship(

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models.audiences import Audience
-from statuspage.models.enums import CadenceAlertKind, PromiseState, Severity
+from statuspage.models.enums import CadenceAlertKind, PromiseState, RosterRole, Severity
+from statuspage.models.incidents import Incident
+from statuspage.models.people import User
 
 
 class CadencePolicy(db.Model):
@@ -37,6 +39,8 @@ class Promise(db.Model):
     __tablename__ = "promise"
     __table_args__ = (
         sa.Index("ix_promise_state_due_at", "state", "due_at"),
+        sa.Index("ix_promise_state_remind_at", "state", "remind_at"),
+        sa.Index("ix_promise_state_escalate_at", "state", "escalate_at"),
         sa.Index("ix_promise_incident_audience", "incident_id", "audience_id"),
     )
 
@@ -54,18 +58,87 @@ class Promise(db.Model):
     met_by_update_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("incident_update.id", ondelete="SET NULL")
     )
+    # When the scheduler raised each of its alerts: its reminder, its overdue mark (it passed its
+    # due time still open), its escalation. The tick only looks at promises still missing one.
+    reminded_at: Mapped[datetime | None]
     overdue_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    # When the obligation ended without an update (the incident was resolved).
+    ended_at: Mapped[datetime | None]
+    # When to remind the liaison and when to escalate, fixed from the policy when the promise is
+    # made (None: no policy, so only the overdue mark). Stored so the tick compares plain columns.
+    remind_at: Mapped[datetime | None]
+    escalate_at: Mapped[datetime | None]
 
+    incident: Mapped[Incident] = relationship()
     audience: Mapped[Audience] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is PromiseState.OPEN
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Still waiting for its update after the due time."""
+        return self.is_open and self.due_at <= now
 
 
 class CadenceAlert(db.Model):
-    """A reminder, overdue mark or escalation for one promise; the unique key makes it once-only."""
+    """A reminder, overdue mark, escalation or stale nudge, recorded once by its unique key.
+
+    Promise alerts are keyed by (promise, kind); a stale nudge has no promise and is keyed by
+    (incident, kind, the moment the incident went quiet). The scheduler inserts with ON CONFLICT DO
+    NOTHING, so a second run or a second scheduler cannot raise the same alert again.
+    """
 
     __tablename__ = "cadence_alert"
-    __table_args__ = (sa.UniqueConstraint("promise_id", "kind"),)
+    __table_args__ = (
+        sa.UniqueConstraint("promise_id", "kind"),
+        sa.Index(
+            "uq_cadence_alert_incident_nudge",
+            "incident_id",
+            "kind",
+            "about_at",
+            unique=True,
+            sqlite_where=sa.text("promise_id IS NULL"),
+            postgresql_where=sa.text("promise_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    promise_id: Mapped[int] = mapped_column(sa.ForeignKey("promise.id", ondelete="CASCADE"))
+    incident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("incident.id", ondelete="CASCADE"), index=True
+    )
+    audience_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("audience.id", ondelete="CASCADE")
+    )
+    promise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("promise.id", ondelete="CASCADE"))
     kind: Mapped[CadenceAlertKind]
+    # What the alert is about: the promise's due time, or when a stale incident went quiet.
+    about_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    incident: Mapped[Incident] = relationship()
+    audience: Mapped[Audience | None] = relationship()
+    promise: Mapped[Promise | None] = relationship()
+    recipients: Mapped[list[CadenceAlertRecipient]] = relationship(
+        back_populates="alert", cascade="all, delete-orphan"
+    )
+
+
+class CadenceAlertRecipient(db.Model):
+    """One person told about one alert: what the console banner shows and what gets emailed."""
+
+    __tablename__ = "cadence_alert_recipient"
+    __table_args__ = (sa.UniqueConstraint("alert_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(sa.ForeignKey("cadence_alert.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    # The duty that made them a recipient; None for an admin told because nobody holds one.
+    duty: Mapped[RosterRole | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    alert: Mapped[CadenceAlert] = relationship(back_populates="recipients")
+    user: Mapped[User] = relationship()

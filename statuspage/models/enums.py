@@ -162,9 +162,10 @@ class PromiseState(StrEnum):
 
 
 class CadenceAlertKind(StrEnum):
-    REMINDER = "reminder"
-    OVERDUE = "overdue"
-    ESCALATION = "escalation"
+    REMINDER = "reminder"  # to the liaison, before a promise falls due
+    OVERDUE = "overdue"  # to the liaison, when it passes without an update
+    ESCALATION = "escalation"  # to the commander and deputy, after the grace
+    STALE = "stale"  # to the commander and deputy: monitoring for hours with no update
 
 
 class TimelineKind(StrEnum):
@@ -185,6 +186,7 @@ class TimelineKind(StrEnum):
     REMINDER_SENT = "reminder_sent"
     PROMISE_MISSED = "promise_missed"
     ESCALATED = "escalated"
+    NUDGED = "nudged"
     NOTE = "note"
     RESOLVED = "resolved"
     REOPENED = "reopened"

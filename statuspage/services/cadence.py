@@ -1,11 +1,17 @@
-"""Promises: first-update deadlines, the promise each published update makes, keeping and missing."""
+"""Promises: first-update deadlines, the promise each published update makes, keeping and missing.
+
+Also who may promise what, and the next update each audience is owed as the surfaces show it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from statuspage.errors import PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -13,9 +19,30 @@ from statuspage.models import (
     Incident,
     Promise,
     PromiseState,
+    Role,
     Severity,
     Update,
+    User,
 )
+from statuspage.rendering import format_duration
+
+# Who may promise a later update than the audience's policy allows.
+PROMISE_EXTENDERS = frozenset({Role.ADMIN, Role.COMMANDER})
+
+
+@dataclass(frozen=True)
+class NextUpdate:
+    """The update one audience is owed on one incident, as the surfaces show it."""
+
+    incident_id: int
+    audience_id: int
+    due_at: datetime  # the promised time
+    is_overdue: bool  # the time has passed without an update
+
+    @property
+    def next_update_at(self) -> datetime | None:
+        """The promised time while it is ahead; None once passed (never shown as a future time)."""
+        return None if self.is_overdue else self.due_at
 
 
 def policy_for(audience: Audience, severity: Severity | None) -> CadencePolicy | None:
@@ -37,6 +64,34 @@ def default_next_update(
     return now + policy.update_interval if policy else None
 
 
+def check_promise(
+    incident: Incident, audience: Audience, due_at: datetime, *, by: User | None, now: datetime
+) -> None:
+    """Refuse a promise in the past, or one later than policy unless a commander or admin makes it.
+
+    A liaison may always promise sooner than the policy asks. `by=None` is the system itself.
+    """
+    require_future(due_at, now=now)
+    policy = policy_for(audience, incident.severity)
+    if policy is None or due_at <= now + policy.update_interval:
+        return
+    if by is None or by.role in PROMISE_EXTENDERS:
+        return
+    raise PermissionDenied(
+        f"At {incident.severity}, {audience.name} are owed an update at least every "
+        f"{format_duration(policy.update_interval)}: only a commander or an admin may promise "
+        "a later one."
+    )
+
+
+def require_future(due_at: datetime, *, now: datetime) -> None:
+    """Refuse a promise that is not in the future."""
+    if due_at <= now:
+        raise ValidationError(
+            "The next update must be promised for a future time.", field="next_update_due_at"
+        )
+
+
 def open_first_update_deadlines(incident: Incident, *, now: datetime) -> list[Promise]:
     """Give a newly declared (or reopened) incident a first-update deadline per audience owed one.
 
@@ -53,11 +108,12 @@ def open_first_update_deadlines(incident: Incident, *, now: datetime) -> list[Pr
         )
     )
     promises = [
-        Promise(
-            incident_id=incident.id,
-            audience_id=policy.audience_id,
-            due_at=now + policy.first_update_within,
-            made_at=now,
+        _new_promise(
+            incident.id,
+            policy.audience_id,
+            now + policy.first_update_within,
+            policy=policy,
+            now=now,
         )
         for policy in policies
         if policy.audience_id not in promised
@@ -86,11 +142,12 @@ def settle_promises_with(update: Update, *, now: datetime) -> Promise | None:
         waiting.met_by_update_id = update.id
     if update.next_update_due_at is None:
         return None
-    promise = Promise(
-        incident_id=update.incident_id,
-        audience_id=update.audience_id,
-        due_at=update.next_update_due_at,
-        made_at=now,
+    promise = _new_promise(
+        update.incident_id,
+        update.audience_id,
+        update.next_update_due_at,
+        policy=policy_for(update.audience, update.incident.severity),
+        now=now,
         made_by_update_id=update.id,
     )
     db.session.add(promise)
@@ -105,3 +162,51 @@ def end_obligations(incident: Incident, *, now: datetime) -> None:
         )
     ):
         promise.state = PromiseState.MISSED if promise.due_at < now else PromiseState.CANCELLED
+        promise.ended_at = now
+
+
+def next_updates(
+    incident_ids: Iterable[int], *, now: datetime, audience_ids: Iterable[int] | None = None
+) -> dict[tuple[int, int], NextUpdate]:
+    """The open promise per (incident id, audience id) of these incidents, overdue or not.
+
+    One query for a whole page of incidents; an audience owed nothing has no entry.
+    """
+    query = sa.select(Promise.incident_id, Promise.audience_id, Promise.due_at).where(
+        Promise.incident_id.in_(list(incident_ids)), Promise.state == PromiseState.OPEN
+    )
+    if audience_ids is not None:
+        query = query.where(Promise.audience_id.in_(list(audience_ids)))
+    return {
+        (incident_id, audience_id): NextUpdate(
+            incident_id, audience_id, due_at, is_overdue=due_at <= now
+        )
+        for incident_id, audience_id, due_at in db.session.execute(query)
+    }
+
+
+def _new_promise(
+    incident_id: int,
+    audience_id: int,
+    due_at: datetime,
+    *,
+    policy: CadencePolicy | None,
+    now: datetime,
+    made_by_update_id: int | None = None,
+) -> Promise:
+    remind_at = escalate_at = None
+    if policy is not None:
+        remind_at = due_at - policy.remind_before
+        if remind_at <= now:
+            # Promised sooner than the reminder's lead time: remind halfway, not at once.
+            remind_at = now + (due_at - now) / 2
+        escalate_at = due_at + policy.escalate_after
+    return Promise(
+        incident_id=incident_id,
+        audience_id=audience_id,
+        due_at=due_at,
+        made_at=now,
+        made_by_update_id=made_by_update_id,
+        remind_at=remind_at,
+        escalate_at=escalate_at,
+    )

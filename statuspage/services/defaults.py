@@ -1,4 +1,4 @@
-"""What every installation starts with: the audiences, their built-in templates and cadence.
+"""What every installation starts with: audiences, built-in templates, late notices, cadence.
 
 ensure_defaults() only adds what is missing, so it is safe to run on every deploy; anything an
 admin has changed is left as it is.
@@ -20,7 +20,13 @@ from statuspage.models import (
     RosterRole,
     Severity,
 )
+from statuspage.models.audiences import DEFAULT_LATE_NOTICE
 from statuspage.models.enums import MAINTENANCE_STATUSES
+
+# Staff may be told more plainly than customers that an update is late, and since when.
+INTERNAL_LATE_NOTICE = (
+    "The update due by {{ next_update_at }} is late; the incident team has been told."
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,10 @@ class AudienceDefault:
     description: str
     is_public: bool
     liaison_role: RosterRole
+
+    @property
+    def late_notice(self) -> str:
+        return DEFAULT_LATE_NOTICE if self.is_public else INTERNAL_LATE_NOTICE
 
 
 AUDIENCES = (
@@ -169,6 +179,7 @@ def ensure_defaults(*, now: datetime) -> None:
             description=default.description,
             is_public=default.is_public,
             liaison_role=default.liaison_role,
+            late_notice=default.late_notice,
             position=position,
             created_at=now,
         )

@@ -20,7 +20,6 @@ from statuspage.models import (
     ComponentStatus,
     Incident,
     IncidentStatus,
-    MessageTemplate,
     Role,
     RosterRole,
     Severity,
@@ -30,7 +29,7 @@ from statuspage.models import (
 )
 from statuspage.services import accounts, components, incidents, publishing
 from statuspage.services.defaults import ensure_defaults
-from statuspage.services.templating import message_context, render_message
+from statuspage.services.templating import message_context, render_message, template_for
 from statuspage.site import Site
 
 S = ComponentStatus
@@ -469,11 +468,7 @@ def _draft(
 ) -> Update:
     audience = db.session.scalar(sa.select(Audience).where(Audience.slug == audience_slug))
     status = status or incident.status
-    template = db.session.scalar(
-        sa.select(MessageTemplate).where(
-            MessageTemplate.audience_id == audience.id, MessageTemplate.status == status
-        )
-    )
+    template = template_for(audience, status)
     context = message_context(incident, site=site, status=status, facts=facts)
     message = render_message(template, context)
     author = people["priya.shah@example.com" if audience.is_public else "tom.becker@example.com"]

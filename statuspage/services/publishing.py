@@ -48,10 +48,8 @@ def add_draft(
         raise ValidationError(
             f"A {incident.kind} update cannot say {status.label}.", field="status"
         )
-    if next_update_due_at is not None and next_update_due_at <= now:
-        raise ValidationError(
-            "The next update must be promised for a future time.", field="next_update_due_at"
-        )
+    if next_update_due_at is not None:
+        cadence.require_future(next_update_due_at, now=now)
     update = Update(
         incident_id=incident.id,
         audience_id=audience.id,
@@ -117,11 +115,14 @@ def publish_update(
     """Publish a draft: incident status, components, promise, timeline and version move together.
 
     When the audience's policy requires review, the author cannot publish their own draft: a second
-    person publishing it is the approval.
+    person publishing it is the approval. A promise later than policy needs a commander or admin
+    publishing it (cadence.check_promise).
     """
     if update.state is UpdateState.PUBLISHED:
         raise InvalidTransition("This update is already published; a correction is a new update.")
     incident = update.incident
+    if update.next_update_due_at is not None and not update.status.is_closed:
+        cadence.check_promise(incident, update.audience, update.next_update_due_at, by=by, now=now)
     if requires_review(update):
         if by is None or by.id == update.author_id:
             raise PermissionDenied(

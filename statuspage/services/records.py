@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,28 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def record_system_events(
+    events: Iterable[tuple[int, TimelineKind, str, dict[str, Any]]], *, now: datetime
+) -> None:
+    """Add many events by the system (incident id, kind, message, data) in one statement.
+
+    For the scheduler, which may record thousands at once; record_event is for everything else.
+    """
+    rows = [
+        {
+            "incident_id": incident_id,
+            "kind": kind,
+            "actor_id": None,
+            "occurred_at": now,
+            "message": message,
+            "data": data,
+        }
+        for incident_id, kind, message, data in events
+    ]
+    if rows:
+        db.session.execute(sa.insert(TimelineEvent.__table__), rows)
 
 
 def record_audit(

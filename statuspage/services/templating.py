@@ -9,6 +9,7 @@ a render that runs too many steps, too long or writes too much, each with a mess
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 import traceback
@@ -19,11 +20,14 @@ from functools import lru_cache, wraps
 from types import FrameType
 from typing import Any
 
+import sqlalchemy as sa
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from statuspage.errors import ValidationError
+from statuspage.extensions import db
 from statuspage.models import (
+    Audience,
     Component,
     ComponentStatus,
     Incident,
@@ -31,8 +35,11 @@ from statuspage.models import (
     MessageTemplate,
     Severity,
 )
+from statuspage.models.audiences import DEFAULT_LATE_NOTICE
 from statuspage.rendering import format_datetime, format_time
 from statuspage.site import Site
+
+log = logging.getLogger(__name__)
 
 MAX_OUTPUT_CHARS = 50_000  # far above any real message, far below harm
 MAX_STEPS = 100_000  # template lines executed in one render
@@ -188,6 +195,15 @@ def _replace(value: Any, old: str, new: str, count: int | None = None) -> str:
 _environment = MessageSandbox()
 
 
+def template_for(audience: Audience, status: IncidentStatus) -> MessageTemplate | None:
+    """The audience's template for this status or maintenance phase, if it has one."""
+    return db.session.scalar(
+        sa.select(MessageTemplate).where(
+            MessageTemplate.audience_id == audience.id, MessageTemplate.status == status
+        )
+    )
+
+
 def message_context(
     incident: Incident,
     *,
@@ -196,6 +212,7 @@ def message_context(
     facts: str = "",
     components: Mapping[Component, ComponentStatus] | None = None,
     next_update_at: datetime | None = None,
+    component_statuses: Mapping[Component, ComponentStatus] | None = None,
 ) -> dict[str, Any]:
     """The documented variables a template may use, as plain data.
 
@@ -301,6 +318,21 @@ def check_template(title: str, body: str, *, status: IncidentStatus, site: Site)
     if not message.body:
         raise ValidationError("The template's body renders empty.", field="body")
     return message
+
+
+def render_late_notice(
+    audience: Audience, incident: Incident, *, site: Site, due_at: datetime
+) -> str:
+    """What the audience reads once the update promised by `due_at` is late (its late notice).
+
+    A notice an admin broke is replaced by the built-in one: a public page must still answer.
+    """
+    context = message_context(incident, site=site, next_update_at=due_at)
+    try:
+        return _render(audience.late_notice, context, part="late notice").strip()
+    except ValidationError:
+        log.warning("late notice cannot be rendered", extra={"audience": audience.slug})
+        return DEFAULT_LATE_NOTICE
 
 
 def _render(source: str, context: Mapping[str, Any], *, part: str) -> str:

@@ -1,0 +1,338 @@
+"""Cadence alerts: reminders, overdue marks, escalations and stale nudges, each raised exactly once.
+
+The scheduler's tick inserts every alert that has fallen due in one set-based statement per kind,
+with ON CONFLICT DO NOTHING against the alert's unique key, and announces only the rows that
+statement actually inserted: a timeline event each, and notify_alerts() for their recipients, in
+the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so
+announces nothing; a rolled-back tick leaves the alerts to the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from statuspage.dbtypes import UTCDateTime
+from statuspage.extensions import db
+from statuspage.models import (
+    CadenceAlert,
+    CadenceAlertKind,
+    CadenceAlertRecipient,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Promise,
+    PromiseState,
+    Role,
+    RosterAssignment,
+    RosterRole,
+    TimelineKind,
+    Update,
+    UpdateState,
+    User,
+)
+from statuspage.rendering import format_duration, format_time
+from statuspage.services.publication import bump_publication
+from statuspage.services.records import record_system_events
+
+# Who hears about a missed promise after the grace, and about a stale incident.
+INCIDENT_LEADS = (RosterRole.COMMANDER, RosterRole.DEPUTY)
+_TIMELINE_KINDS = {
+    CadenceAlertKind.REMINDER: TimelineKind.REMINDER_SENT,
+    CadenceAlertKind.OVERDUE: TimelineKind.PROMISE_MISSED,
+    CadenceAlertKind.ESCALATION: TimelineKind.ESCALATED,
+    CadenceAlertKind.STALE: TimelineKind.NUDGED,
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person to tell about an alert, and the duty that makes them the one to tell."""
+
+    user: User
+    duty: RosterRole | None  # None: an admin, told because nobody holds the duty
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A newly raised alert and the people to tell about it."""
+
+    alert: CadenceAlert
+    recipients: list[Recipient]
+
+
+@dataclass
+class TickResult:
+    """How many alerts of each kind this run raised (nothing is counted twice across runs)."""
+
+    raised: dict[CadenceAlertKind, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.raised.values())
+
+
+def send_cadence_alerts(*, now: datetime, zone: str) -> TickResult:
+    """Raise every reminder, overdue mark and escalation that has fallen due and was not raised yet.
+
+    Reminders go out between `remind_at` and the due time (a reminder after the due time would
+    only repeat the overdue mark); the overdue mark at the due time; the escalation after the
+    grace. Only promises still open count, so a kept, missed or cancelled promise raises nothing.
+    """
+    ids = [
+        *_insert_promise_alerts(
+            CadenceAlertKind.REMINDER, Promise.remind_at <= now, Promise.due_at > now, now=now
+        ),
+        *_insert_promise_alerts(CadenceAlertKind.OVERDUE, Promise.due_at <= now, now=now),
+        *_insert_promise_alerts(CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now),
+    ]
+    alerts = _load_alerts(ids)
+    _announce(alerts, now=now, zone=zone)
+    # Public surfaces are cached by publication version: the "next update by" they show must
+    # turn into the late notice now, not at the next publication.
+    if any(a.kind is CadenceAlertKind.OVERDUE and a.audience.is_public for a in alerts):
+        bump_publication(now=now)
+    result = TickResult()
+    for alert in alerts:
+        result.raised[alert.kind] = result.raised.get(alert.kind, 0) + 1
+    return result
+
+
+def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, zone: str) -> int:
+    """Nudge the leads of each incident that has been monitoring for `quiet_for` with no update.
+
+    Once per quiet spell: the key is the moment the incident went quiet (it reached monitoring, or
+    its last update), so a new update followed by another long silence nudges again.
+    """
+    last_update = (
+        sa.select(sa.func.max(Update.published_at))
+        .where(Update.incident_id == Incident.id, Update.state == UpdateState.PUBLISHED)
+        .scalar_subquery()
+    )
+    monitoring = db.session.execute(
+        sa.select(Incident.id, Incident.monitoring_at, last_update).where(
+            Incident.kind == IncidentKind.INCIDENT, Incident.status == IncidentStatus.MONITORING
+        )
+    ).all()
+    ids = []
+    for incident_id, monitoring_at, last_update_at in monitoring:
+        quiet_since = max(moment for moment in (monitoring_at, last_update_at) if moment)
+        if quiet_since + quiet_for > now:
+            continue
+        statement = (
+            _insert_ignoring_duplicates(CadenceAlert)
+            .values(
+                incident_id=incident_id,
+                kind=CadenceAlertKind.STALE,
+                about_at=quiet_since,
+                created_at=now,
+            )
+            .returning(CadenceAlert.id)
+        )
+        ids.extend(db.session.scalars(statement))
+    _announce(_load_alerts(ids), now=now, zone=zone)
+    return len(ids)
+
+
+def notify_alerts(notices: Sequence[Notice], *, now: datetime) -> None:
+    """Tell each newly raised alert's recipients, in the transaction that raised the alerts.
+
+    Called once per run with every alert the run raised, so never twice for one alert. It records
+    one row per (alert, person), which the console banner reads; it is also the one place to
+    queue the alerts' emails. One statement for the lot: a burst may raise thousands at once.
+    """
+    rows = [
+        {"alert_id": notice.alert.id, "user_id": r.user.id, "duty": r.duty, "created_at": now}
+        for notice in notices
+        for r in notice.recipients
+    ]
+    if rows:
+        db.session.execute(sa.insert(CadenceAlertRecipient.__table__), rows)
+
+
+def recipients_for(alert: CadenceAlert, *, admins: Sequence[User]) -> list[Recipient]:
+    """Who the alert is for: the audience's liaison(s) for reminders and overdue marks, the
+    commander and deputy for escalations and nudges.
+
+    Whoever is next in line hears it when nobody holds the duty (the leads, then the admins), so an
+    alert never goes unheard.
+    """
+    incident = alert.incident
+    if alert.kind in (CadenceAlertKind.REMINDER, CadenceAlertKind.OVERDUE):
+        chain: list[tuple[RosterRole, ...]] = [(alert.audience.liaison_role,), INCIDENT_LEADS]
+    else:
+        chain = [INCIDENT_LEADS]
+    for duties in chain:
+        found: dict[int, Recipient] = {}
+        for duty in duties:
+            for assignment in incident.roster:
+                if assignment.role is duty and assignment.user.is_active:
+                    found.setdefault(assignment.user_id, Recipient(assignment.user, duty))
+        if found:
+            return list(found.values())
+    return [Recipient(admin, None) for admin in admins]
+
+
+def open_alerts_for(user: User) -> list[CadenceAlert]:
+    """The alerts the user was told about that still need doing, newest first, one per promise.
+
+    What the console banner shows: a promise alert lasts while its promise is open, a stale nudge
+    while the incident is still monitoring with no update since.
+    """
+    update_since = (
+        sa.select(Update.id)
+        .where(
+            Update.incident_id == CadenceAlert.incident_id,
+            Update.state == UpdateState.PUBLISHED,
+            Update.published_at > CadenceAlert.about_at,
+        )
+        .exists()
+    )
+    still_open = sa.or_(
+        Promise.state == PromiseState.OPEN,
+        sa.and_(
+            CadenceAlert.kind == CadenceAlertKind.STALE,
+            Incident.status == IncidentStatus.MONITORING,
+            ~update_since,
+        ),
+    )
+    alerts = db.session.scalars(
+        sa.select(CadenceAlert)
+        .join(CadenceAlertRecipient, CadenceAlertRecipient.alert_id == CadenceAlert.id)
+        .join(Incident, Incident.id == CadenceAlert.incident_id)
+        .outerjoin(Promise, Promise.id == CadenceAlert.promise_id)
+        .where(CadenceAlertRecipient.user_id == user.id, still_open)
+        .options(joinedload(CadenceAlert.incident), joinedload(CadenceAlert.audience))
+        .order_by(CadenceAlert.created_at.desc(), CadenceAlert.id.desc())
+    ).all()
+    seen: set[int] = set()
+    latest = []
+    for alert in alerts:
+        if alert.promise_id is None or alert.promise_id not in seen:
+            latest.append(alert)
+        if alert.promise_id is not None:
+            seen.add(alert.promise_id)
+    return latest
+
+
+# The promise column recording that each kind of alert was raised for it.
+_RAISED_AT = {
+    CadenceAlertKind.REMINDER: Promise.reminded_at,
+    CadenceAlertKind.OVERDUE: Promise.overdue_at,
+    CadenceAlertKind.ESCALATION: Promise.escalated_at,
+}
+
+
+def _insert_promise_alerts(
+    kind: CadenceAlertKind, *conditions: sa.ColumnElement[bool], now: datetime
+) -> list[int]:
+    # The promise's own "raised at" column keeps the candidates few without a join to the alerts;
+    # ON CONFLICT is what makes the alert once-only when another transaction raises it
+    # concurrently (that one marks the promise, so only what this statement inserted is marked).
+    raised_at = _RAISED_AT[kind]
+    due = sa.select(
+        Promise.incident_id,
+        Promise.audience_id,
+        Promise.id,
+        sa.literal(kind, CadenceAlert.__table__.c.kind.type),
+        Promise.due_at,
+        sa.literal(now, UTCDateTime()),
+    ).where(Promise.state == PromiseState.OPEN, raised_at.is_(None), *conditions)
+    statement = (
+        _insert_ignoring_duplicates(CadenceAlert)
+        .from_select(
+            ["incident_id", "audience_id", "promise_id", "kind", "about_at", "created_at"], due
+        )
+        .returning(CadenceAlert.id, CadenceAlert.promise_id)
+    )
+    inserted = db.session.execute(statement).all()
+    if inserted:
+        db.session.execute(
+            sa.update(Promise)
+            .where(Promise.id.in_([promise_id for _, promise_id in inserted]))
+            .values({raised_at: now})
+        )
+    return [alert_id for alert_id, _ in inserted]
+
+
+def _insert_ignoring_duplicates(entity: type[CadenceAlert]) -> sa.Insert:
+    # Both dialects spell it ON CONFLICT DO NOTHING; there is no portable construct for it.
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(entity).on_conflict_do_nothing()
+
+
+def _load_alerts(ids: Sequence[int]) -> list[CadenceAlert]:
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(CadenceAlert)
+            .where(CadenceAlert.id.in_(ids))
+            .options(
+                joinedload(CadenceAlert.audience),
+                selectinload(CadenceAlert.incident)
+                .selectinload(Incident.roster)
+                .joinedload(RosterAssignment.user),
+            )
+            .order_by(CadenceAlert.id)
+        )
+    )
+
+
+def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, zone: str) -> None:
+    if not alerts:
+        return
+    admins = db.session.scalars(
+        sa.select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id)
+    ).all()
+    notices = [Notice(alert, recipients_for(alert, admins=admins)) for alert in alerts]
+    record_system_events(
+        (
+            (
+                notice.alert.incident_id,
+                _TIMELINE_KINDS[notice.alert.kind],
+                _describe(notice.alert, notice.recipients, now=now, zone=zone),
+                {
+                    "alert_id": notice.alert.id,
+                    "kind": str(notice.alert.kind),
+                    "audience": notice.alert.audience.slug if notice.alert.audience else None,
+                    "about_at": notice.alert.about_at.isoformat(),
+                    "recipients": [recipient.user.id for recipient in notice.recipients],
+                },
+            )
+            for notice in notices
+        ),
+        now=now,
+    )
+    notify_alerts(notices, now=now)
+
+
+def _describe(
+    alert: CadenceAlert, recipients: Sequence[Recipient], *, now: datetime, zone: str
+) -> str:
+    told = ", ".join(_name(recipient) for recipient in recipients) or "nobody (no one to tell)"
+    if alert.kind is CadenceAlertKind.STALE:
+        quiet = format_duration(now - alert.about_at)
+        return (
+            f"Nudged {told}: monitoring for {quiet} with no update; "
+            "post one or resolve the incident."
+        )
+    due = format_time(alert.about_at, zone)
+    audience = alert.audience.name
+    if alert.kind is CadenceAlertKind.REMINDER:
+        return f"Reminded {told}: the next update to {audience} is due by {due}."
+    if alert.kind is CadenceAlertKind.OVERDUE:
+        return f"The update to {audience} due by {due} is late; told {told}."
+    late = format_duration(now - alert.about_at)
+    return f"Escalated to {told}: the update to {audience} due by {due} is {late} late."
+
+
+def _name(recipient: Recipient) -> str:
+    duty = recipient.duty.label.lower() if recipient.duty else "admin"
+    return f"{recipient.user.name} ({duty})"

@@ -1,0 +1,198 @@
+"""Maintenance windows on time: `scheduled` -> `in_progress` at the start, -> `completed` at the end.
+
+Each move publishes the new phase's template to every audience told about the window (the public
+ones when nobody was told yet and the public can see it), puts the window's components under maintenance and back, and
+happens once: the windows are picked by their status under a row lock (FOR UPDATE SKIP LOCKED on
+PostgreSQL; the incident's version column guards the write as well), so a second run or a second
+scheduler finds nothing left to move.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from statuspage.errors import ValidationError
+from statuspage.extensions import db
+from statuspage.models import (
+    Audience,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentComponent,
+    IncidentKind,
+    IncidentStatus,
+    MessageTemplate,
+    Update,
+    UpdateState,
+)
+from statuspage.services import publishing
+from statuspage.services.defaults import template_text
+from statuspage.services.incidents import change_status, set_affected_component
+from statuspage.services.templating import (
+    RenderedMessage,
+    message_context,
+    render_message,
+    template_for,
+)
+from statuspage.site import Site
+
+log = logging.getLogger(__name__)
+UNFINISHED = (IncidentStatus.SCHEDULED, IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
+UNDERWAY = (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
+
+
+@dataclass(frozen=True)
+class WindowMove:
+    """One window moved to a new phase."""
+
+    incident_id: int
+    status: IncidentStatus
+
+
+def move_maintenance_windows(*, now: datetime, site: Site) -> list[WindowMove]:
+    """Start the windows whose start has come and complete those whose end has passed.
+
+    A window whose whole span passed while no scheduler ran goes straight to completed.
+    """
+    moves = []
+    starting = _lock_windows(
+        Incident.status == IncidentStatus.SCHEDULED,
+        Incident.scheduled_for <= now,
+        Incident.scheduled_until > now,
+    )
+    for window in starting:
+        changes = {
+            link.component: ComponentStatus.UNDER_MAINTENANCE
+            for link in window.components
+            # A component already in trouble keeps its worse status: maintenance must not hide it.
+            if link.component.status is ComponentStatus.OPERATIONAL
+        }
+        _publish_phase(window, IncidentStatus.IN_PROGRESS, changes, now=now, site=site)
+        moves.append(WindowMove(window.id, IncidentStatus.IN_PROGRESS))
+    ending = _lock_windows(Incident.status.in_(UNFINISHED), Incident.scheduled_until <= now)
+    for window in ending:
+        held = _held_by_other_windows(window)
+        changes = {
+            link.component: ComponentStatus.OPERATIONAL
+            for link in window.components
+            if link.component.status is ComponentStatus.UNDER_MAINTENANCE
+            and link.component_id not in held
+        }
+        _publish_phase(window, IncidentStatus.COMPLETED, changes, now=now, site=site)
+        moves.append(WindowMove(window.id, IncidentStatus.COMPLETED))
+    return moves
+
+
+def _lock_windows(*conditions: sa.ColumnElement[bool]) -> list[Incident]:
+    return list(
+        db.session.scalars(
+            sa.select(Incident)
+            .where(Incident.kind == IncidentKind.MAINTENANCE, *conditions)
+            .order_by(Incident.scheduled_for, Incident.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def _held_by_other_windows(window: Incident) -> set[int]:
+    """Components another window still underway keeps under maintenance."""
+    return set(
+        db.session.scalars(
+            sa.select(IncidentComponent.component_id)
+            .join(Incident, Incident.id == IncidentComponent.incident_id)
+            .where(
+                Incident.kind == IncidentKind.MAINTENANCE,
+                Incident.status.in_(UNDERWAY),
+                Incident.id != window.id,
+            )
+        )
+    )
+
+
+def _publish_phase(
+    window: Incident,
+    status: IncidentStatus,
+    changes: Mapping[Component, ComponentStatus],
+    *,
+    now: datetime,
+    site: Site,
+) -> None:
+    audiences = _audiences_to_tell(window)
+    for position, audience in enumerate(audiences):
+        template = template_for(audience, status)
+        message = _message(window, audience, template, status, changes, site=site)
+        draft = publishing.add_draft(
+            window,
+            audience,
+            body=message.body,
+            title=message.title,
+            by=None,
+            now=now,
+            status=status,
+            template=template,
+        )
+        # The first update (a public one when there is one) carries the component changes, as
+        # Statuspage's affected_components; publishing it also moves the window's status.
+        publishing.publish_update(
+            draft, by=None, now=now, component_changes=None if position else changes
+        )
+    if not audiences:
+        for component, component_status in changes.items():
+            set_affected_component(window, component, component_status, by=None, now=now)
+        change_status(window, status, by=None, now=now)
+
+
+def _audiences_to_tell(window: Incident) -> list[Audience]:
+    """Every audience already told about the window, public ones first.
+
+    A window nobody was told about is announced to the public audiences if the public can see
+    any of its components (or it names none); an internal one moves without a message.
+    """
+    told = sa.select(Update.audience_id).where(
+        Update.incident_id == window.id, Update.state == UpdateState.PUBLISHED
+    )
+    order = (Audience.is_public.desc(), Audience.position, Audience.id)
+    audiences = db.session.scalars(
+        sa.select(Audience).where(Audience.id.in_(told)).order_by(*order)
+    ).all()
+    if audiences:
+        return list(audiences)
+    components = [link.component for link in window.components]
+    if components and not any(component.is_public for component in components):
+        return []
+    return list(db.session.scalars(sa.select(Audience).where(Audience.is_public).order_by(*order)))
+
+
+def _message(
+    window: Incident,
+    audience: Audience,
+    template: MessageTemplate | None,
+    status: IncidentStatus,
+    changes: Mapping[Component, ComponentStatus],
+    *,
+    site: Site,
+) -> RenderedMessage:
+    announced = {
+        link.component: changes.get(link.component, link.component.status)
+        for link in window.components
+    }
+    context = message_context(window, site=site, status=status, components=announced)
+    if template is not None:
+        try:
+            message = render_message(template, context)
+        except ValidationError:
+            log.warning(
+                "maintenance template cannot be rendered; using the built-in text",
+                extra={"audience": audience.slug, "status": str(status)},
+            )
+        else:
+            if message.body:
+                return message
+    # A missing or broken template must not hold the window in its old phase.
+    title, body = template_text(audience.slug, status)
+    return render_message(MessageTemplate(title=title, body=body), context)
