@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_SLOWDOWN_SECONDS": 0.25,
     "DATABASE_CONNECT_TIMEOUT": 3,
+    # Public responses: how often each process asks the database for the publication version.
+    "PUBLIC_VERSION_CHECK_SECONDS": 0.25,
+    # Snapshot mode: a folder each web host keeps equal to the public site, for nginx to serve.
+    "SNAPSHOT_DIR": None,
 }
 
 

@@ -5,7 +5,7 @@ markdown_to_html is the only place in the code base that marks text as safe HTML
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -64,3 +64,20 @@ def format_datetime(moment: datetime, zone: str) -> str:
     now = datetime.now(local.tzinfo)
     day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != now.year else "")
     return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def format_date(day: date) -> str:
+    """'Mar 4, 2026'."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def format_duration(span: timedelta) -> str:
+    """'2 d 3 h', '1 h 28 min', '45 min' or 'under a minute': two units at most."""
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else "under a minute"

@@ -163,6 +163,8 @@ def publish_update(
         },
     )
     if update.audience.is_public:
+        incident.public_status = update.status
+        incident.public_updated_at = now
         bump_publication(now=now)
     return update
 

@@ -6,13 +6,21 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from statuspage.rendering import format_datetime, format_time, markdown_to_html
+from statuspage.rendering import (
+    format_date,
+    format_datetime,
+    format_duration,
+    format_time,
+    markdown_to_html,
+)
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(markdown_to_html, "markdown")
     app.add_template_filter(page_datetime, "page_datetime")
     app.add_template_filter(page_time, "page_time")
+    app.add_template_filter(format_date, "long_date")
+    app.add_template_filter(format_duration, "duration")
 
 
 def page_datetime(moment: datetime) -> str:

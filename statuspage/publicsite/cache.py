@@ -1,0 +1,271 @@
+"""Public responses, rendered once per publication version per process and served from memory.
+
+A request costs at most one cheap query: the publication version, itself remembered for a fraction
+of a second (VERSION_CHECK_SECONDS) so a stampede asks the database a few times a second, not once
+per request, and a publication still shows everywhere within a second. When the version moves, one
+thread renders the new body while the others keep serving the previous one (or wait for it, if
+there is none). Bodies are stored with their gzip form, a content ETag and Last-Modified, so a hit
+is a dictionary lookup. When the database cannot be reached, the last good body is served with
+headers saying how old it is; a process that never rendered the page answers 503.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Flask, Request, Response, current_app, request
+from prometheus_client import Counter
+from werkzeug.http import http_date, parse_date
+
+from statuspage.clock import utcnow
+from statuspage.extensions import db
+from statuspage.publicsite.render import Body
+from statuspage.services.publication import PublicationState, current_publication
+
+log = logging.getLogger(__name__)
+
+CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400"
+STALE_CACHE_CONTROL = "public, max-age=5, stale-if-error=86400"
+MAX_ENTRIES = 512
+RENDER_WAIT_SECONDS = 30
+UNAVAILABLE = (
+    "This status page cannot reach its database right now, and this server has not kept a copy "
+    "of this page yet. It comes back by itself as soon as the database answers: please try again "
+    "in a minute.\n"
+)
+
+RENDERS = Counter(
+    "statuspage_public_renders_total",
+    "Public surfaces rendered (cache misses), by endpoint.",
+    ["endpoint"],
+)
+STALE_ANSWERS = Counter(
+    "statuspage_public_stale_answers_total",
+    "Public answers served from an old copy because the database was unreachable.",
+    ["endpoint"],
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The publication version could not be read."""
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    version: int
+    body: Body
+    gzipped: bytes
+    etag: str  # a digest of the content, the same in every process
+    last_modified: datetime
+    built_at: float  # time.time() when rendered
+
+    def is_current(self, state: PublicationState, now: datetime) -> bool:
+        expires_at = self.body.expires_at
+        return self.version >= state.version and (expires_at is None or now < expires_at)
+
+
+class PublicationClock:
+    """The publication version, asked of the database at most once per interval per process."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._known: PublicationState | None = None
+        self._checked_at = 0.0
+        self._failed_at: float | None = None
+        self._lock = threading.Lock()
+
+    def read(self) -> PublicationState:
+        """The version as of at most `interval` seconds ago, or DatabaseUnavailable."""
+        known, now = self._known, time.monotonic()
+        if known is not None and now - self._checked_at < self.interval:
+            return known
+        if self._failed_at is not None and now - self._failed_at < self.interval:
+            raise DatabaseUnavailable()
+        # One thread asks; the others go on with the version they know (or wait if none).
+        if not self._lock.acquire(blocking=known is None):
+            return known  # type: ignore[return-value]
+        try:
+            if self._known is not None and time.monotonic() - self._checked_at < self.interval:
+                return self._known
+            try:
+                state = _ask_database()
+            except sa.exc.SQLAlchemyError as error:
+                self._failed_at = time.monotonic()
+                log.warning("publication version unreadable", extra={"error": _first_line(error)})
+                raise DatabaseUnavailable() from error
+            self._known, self._checked_at, self._failed_at = state, time.monotonic(), None
+            return state
+        finally:
+            self._lock.release()
+
+
+def _ask_database() -> PublicationState:
+    try:
+        return current_publication()
+    finally:
+        # Hand the connection back at once; a hit must not hold one while it writes the body.
+        db.session.remove()
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+class ResponseCache:
+    """Rendered bodies by key, at most MAX_ENTRIES, least recently used dropped first."""
+
+    def __init__(self, clock: PublicationClock) -> None:
+        self.clock = clock
+        self._entries: OrderedDict[Hashable, CachedBody] = OrderedDict()
+        self._rendering: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, key: Hashable) -> CachedBody | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def get(
+        self, key: Hashable, state: PublicationState, render: Callable[[], Body], endpoint: str
+    ) -> CachedBody:
+        """The body for the current version: from memory, or rendered by one thread only."""
+        while True:
+            now = utcnow()
+            entry = self.lookup(key)
+            if entry is not None and entry.is_current(state, now):
+                return entry
+            with self._lock:
+                pending = self._rendering.get(key)
+                is_leader = pending is None
+                if is_leader:
+                    pending = self._rendering[key] = threading.Event()
+            if is_leader:
+                break
+            if entry is not None:
+                return entry  # the previous body while another thread renders the new one
+            assert pending is not None
+            pending.wait(RENDER_WAIT_SECONDS)
+            # The leader failed (or the page does not exist): try again, perhaps as the leader.
+            entry = self.lookup(key)
+            if entry is not None and entry.is_current(state, utcnow()):
+                return entry
+        try:
+            fresh = self._render(key, state, render, previous=entry, now=now)
+            RENDERS.labels(endpoint).inc()
+            return fresh
+        finally:
+            with self._lock:
+                self._rendering.pop(key).set()
+
+    def _render(
+        self,
+        key: Hashable,
+        state: PublicationState,
+        render: Callable[[], Body],
+        *,
+        previous: CachedBody | None,
+        now: datetime,
+    ) -> CachedBody:
+        body = render()
+        etag = hashlib.sha256(body.content).hexdigest()[:24]
+        if previous is not None and previous.etag == etag:
+            last_modified = previous.last_modified
+        elif previous is None or previous.version != state.version:
+            last_modified = state.changed_at
+        else:
+            last_modified = now  # the same version, changed by time alone (a new day)
+        entry = CachedBody(
+            version=state.version,
+            body=body,
+            gzipped=gzip.compress(body.content, compresslevel=6, mtime=0),
+            etag=etag,
+            last_modified=last_modified.astimezone(UTC).replace(microsecond=0),
+            built_at=time.time(),
+        )
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+        return entry
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its own cache (one per process, as each worker builds its own app)."""
+    clock = PublicationClock(float(app.config["PUBLIC_VERSION_CHECK_SECONDS"]))
+    app.extensions["public_cache"] = ResponseCache(clock)
+
+
+def serve(key: Hashable, render: Callable[[], Body]) -> Response:
+    """Answer the request from the cache, rendering on a miss, stale or 503 when the database is down."""
+    cache: ResponseCache = current_app.extensions["public_cache"]
+    endpoint = request.endpoint or "public"
+    try:
+        state = cache.clock.read()
+        entry = cache.get(key, state, render, endpoint)
+    except (DatabaseUnavailable, sa.exc.SQLAlchemyError) as error:
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            log.warning("public render failed", extra={"error": _first_line(error)})
+            _forget_session()
+        entry = cache.lookup(key)
+        if entry is None:
+            return Response(
+                UNAVAILABLE,
+                status=503,
+                mimetype="text/plain",
+                headers={"Retry-After": "30", "Cache-Control": "no-store"},
+            )
+        STALE_ANSWERS.labels(endpoint).inc()
+        return _answer(entry, request, stale=True)
+    return _answer(entry, request, stale=False)
+
+
+def _forget_session() -> None:
+    db.session.rollback()
+    db.session.remove()
+
+
+def _answer(entry: CachedBody, req: Request, *, stale: bool) -> Response:
+    body = entry.body
+    wants_gzip = req.accept_encodings["gzip"] > 0
+    etag = f'"{entry.etag}-gzip"' if wants_gzip else f'"{entry.etag}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(entry.last_modified),
+        "Cache-Control": STALE_CACHE_CONTROL if stale else CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+    }
+    if body.is_shared_across_origins:
+        headers["Access-Control-Allow-Origin"] = "*"
+    if stale:
+        age = max(0, int(time.time() - entry.built_at))
+        headers["Age"] = str(age)
+        headers["Warning"] = f'111 - "Revalidation Failed: database unreachable; {age} s old"'
+        headers["X-Statuspage-Stale"] = f"database unreachable; built {http_date(entry.built_at)}"
+    if _not_modified(entry, req):
+        return Response(status=304, headers=headers)
+    headers["Content-Type"] = body.content_type
+    if wants_gzip:
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry.gzipped, headers=headers)
+    return Response(body.content, headers=headers)
+
+
+def _not_modified(entry: CachedBody, req: Request) -> bool:
+    if_none_match = req.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(",")}
+        return "*" in tags or bool(tags & {entry.etag, f"{entry.etag}-gzip"})
+    since = parse_date(req.headers.get("If-Modified-Since"))
+    return since is not None and entry.last_modified <= since
