@@ -40,6 +40,9 @@ class Entry:
     published: datetime
     updated: datetime  # moves forward with every new update
     content_html: str  # HTML; escaped into the document by feedgen
+    # RSS readers tell items apart by guid: the permalink by default (Statuspage's history feed);
+    # feeds with several items per incident give each its own (not a link, isPermaLink=false).
+    rss_guid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,10 @@ def build_feed(feed: Feed, entries: Sequence[Entry], fmt: FeedFormat) -> bytes:
     for entry in entries:
         item = generator.add_entry(order="append")
         item.id(entry.id)
-        item.guid(entry.url if fmt == "rss" else entry.id, permalink=fmt == "rss")
+        if fmt == "rss":
+            item.guid(entry.rss_guid or entry.url, permalink=entry.rss_guid is None)
+        else:
+            item.guid(entry.id)
         item.title(entry.title)
         item.link(href=entry.url, rel="alternate")
         item.published(entry.published)

@@ -20,6 +20,8 @@ def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
         "BASE_URL": "http://status.test",
         "PAGE_NAME": "Acme Status",
         "LOGIN_SLOWDOWN_SECONDS": 0,
+        # Every request asks for the publication version, so a test sees its own publication at once.
+        "PUBLIC_VERSION_CHECK_SECONDS": 0,
     }
     settings.update(overrides)
     return settings

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from prometheus_client import Counter
 from werkzeug.http import http_date, parse_date
 
@@ -201,10 +202,23 @@ class ResponseCache:
         return entry
 
 
+class SharedResponse(Response):
+    """A response every reader gets alike: it never carries or varies on the reader's session."""
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # A cookie on a shared response could be stored by a CDN and handed to everyone.
+        if isinstance(response, SharedResponse):
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Give the app its own cache (one per process, as each worker builds its own app)."""
     clock = PublicationClock(float(app.config["PUBLIC_VERSION_CHECK_SECONDS"]))
     app.extensions["public_cache"] = ResponseCache(clock)
+    app.session_interface = _SessionInterface()
 
 
 def serve(key: Hashable, render: Callable[[], Body]) -> Response:
@@ -220,7 +234,7 @@ def serve(key: Hashable, render: Callable[[], Body]) -> Response:
             _forget_session()
         entry = cache.lookup(key)
         if entry is None:
-            return Response(
+            return SharedResponse(
                 UNAVAILABLE,
                 status=503,
                 mimetype="text/plain",
@@ -254,12 +268,12 @@ def _answer(entry: CachedBody, req: Request, *, stale: bool) -> Response:
         headers["Warning"] = f'111 - "Revalidation Failed: database unreachable; {age} s old"'
         headers["X-Statuspage-Stale"] = f"database unreachable; built {http_date(entry.built_at)}"
     if _not_modified(entry, req):
-        return Response(status=304, headers=headers)
+        return SharedResponse(status=304, headers=headers)
     headers["Content-Type"] = body.content_type
     if wants_gzip:
         headers["Content-Encoding"] = "gzip"
-        return Response(entry.gzipped, headers=headers)
-    return Response(body.content, headers=headers)
+        return SharedResponse(entry.gzipped, headers=headers)
+    return SharedResponse(body.content, headers=headers)
 
 
 def _not_modified(entry: CachedBody, req: Request) -> bool:

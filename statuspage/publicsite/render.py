@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 
 from statuspage.feeds import CONTENT_TYPES, FeedFormat
 from statuspage.publicsite import urls
@@ -52,7 +52,9 @@ def site() -> Site:
 
 
 def _page(template: str, links: Links, expires_at: datetime | None, **context: Any) -> Body:
-    html = render_template(template, links=links, site=site(), **context)
+    # Straight from the Jinja environment, without Flask's context processors: nothing about the
+    # reader (session, signed-in user) can reach a page every reader shares.
+    html = current_app.jinja_env.get_template(template).render(links=links, site=site(), **context)
     return Body(html.encode(), HTML, expires_at)
 
 

@@ -83,6 +83,7 @@ def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None
             published=_local(update.published_at, site),
             updated=_local(update.published_at, site),
             content_html=updates_html(_blocks([update]), site.zone),
+            rss_guid=tag_uri(site.url, f"IncidentUpdate/{update.id}"),
         )
         for incident, update in updates
     ]
