@@ -41,6 +41,14 @@ def post_fork(server, worker):
         db.engine.dispose(close=False)
 
 
+def post_worker_init(worker):
+    # Snapshot mode (STATUSPAGE_SNAPSHOT_DIR): every worker offers to keep the host's snapshot
+    # folder current; one holds the folder's lock and does it, another takes over if it dies.
+    from statuspage.publicsite.snapshot import start_in_background
+
+    start_in_background(worker.app.wsgi())
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

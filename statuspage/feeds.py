@@ -30,6 +30,9 @@ class Feed:
     page_url: str  # the HTML page the feed mirrors (rel=alternate)
     self_url: str  # where the feed itself is served (rel=self)
     description: str
+    # The feed's date when it has no entries (feedgen would write the current time, so the same
+    # empty feed would differ from one build to the next).
+    empty_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def build_feed(feed: Feed, entries: Sequence[Entry], fmt: FeedFormat) -> bytes:
     generator.link(href=feed.self_url, rel="self")
     generator.description(feed.description)
     generator.language("en-US")
-    newest = max((entry.updated for entry in entries), default=None)
+    newest = max((entry.updated for entry in entries), default=feed.empty_since)
     if newest is not None:
         generator.updated(newest)
         generator.lastBuildDate(newest)

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from statuspage.feeds import Entry, Feed, FeedFormat, UpdateBlock, build_feed, tag_uri, updates_html
 from statuspage.rendering import markdown_to_html
 from statuspage.services import public_view
+from statuspage.services.publication import NEVER
 from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
 from statuspage.site import Site
 
@@ -36,6 +37,7 @@ def _feed(
         page_url=f"{site.url}/",
         self_url=f"{site.url}/{name}.{fmt}{query}",
         description=f"{title} of {site.name}{about}",
+        empty_since=_local(component.created_at if component else NEVER, site),
     )
 
 

@@ -833,6 +833,23 @@ def public_incident_ids(*, changed_since: datetime | None = None) -> list[int]:
     return list(db.session.scalars(query.order_by(Incident.id)))
 
 
+def history_months_of(ids: Sequence[int], *, now: datetime, zone: str) -> set[int]:
+    """The history pages (1 is this month) on which these incidents are listed."""
+    tz = ZoneInfo(zone)
+    this_month = now.astimezone(tz).date().replace(day=1)
+    starts = db.session.scalars(sa.select(Incident.started_at).where(Incident.id.in_(ids)))
+    return {_months_between(s.astimezone(tz).date().replace(day=1), this_month) + 1 for s in starts}
+
+
+def components_of(ids: Sequence[int]) -> set[int]:
+    """The components these incidents touch (their feeds change with them)."""
+    return set(
+        db.session.scalars(
+            sa.select(IncidentComponent.component_id).where(IncidentComponent.incident_id.in_(ids))
+        )
+    )
+
+
 def incident_pages(ids: Sequence[int], *, now: datetime) -> Iterable[IncidentPage]:
     """The incident pages of many incidents, loaded in chunks (for the static export)."""
     catalogue = component_catalogue()
