@@ -17,8 +17,8 @@ from icalendar import Calendar, Event
 from statuspage.feeds import Entry, Feed, FeedFormat, UpdateBlock, build_feed, tag_uri, updates_html
 from statuspage.rendering import markdown_to_html
 from statuspage.services import public_view
-from statuspage.services.publication import NEVER
 from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
+from statuspage.services.publication import NEVER
 from statuspage.site import Site
 
 
