@@ -16,8 +16,8 @@ from statuspage.models import Severity
 from statuspage.publicsite import render
 from statuspage.publicsite.render import every_surface
 from statuspage.services.publication import bump_publication
-from tests.factories import make_component, make_incident, make_published
-from tests.helpers import settings_for
+from tests.factories import PASSWORD, make_component, make_incident, make_published, make_user
+from tests.helpers import settings_for, sign_in
 from tests.outage import breakable_database
 from tests.public_world import build_world
 
@@ -257,3 +257,44 @@ def test_the_bumped_version_alone_renders_again(app, client):
     client.get("/")
     client.get("/")
     assert renders("public.index") - before == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/history.rss", "/api/v2/summary.json"])
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_a_cache_hit_answers_exactly_as_the_view_did(client, path, encoding):
+    headers = {"Accept-Encoding": encoding}
+    first, second = client.get(path, headers=headers), client.get(path, headers=headers)
+    assert second.data == first.data
+    assert dict(second.headers) == dict(first.headers)
+
+
+def test_a_head_request_gets_the_headers_without_the_body(client):
+    client.get("/")
+    response = client.head("/")
+    assert response.status_code == 200 and response.data == b""
+    assert int(response.headers["Content-Length"]) > 0
+
+
+def test_cache_hits_are_counted_in_the_request_metrics(client):
+    client.get("/")
+    before = REGISTRY.get_sample_value(
+        "statuspage_http_requests_total",
+        {"endpoint": "public.index", "method": "GET", "status": "200"},
+    )
+    client.get("/")
+    after = REGISTRY.get_sample_value(
+        "statuspage_http_requests_total",
+        {"endpoint": "public.index", "method": "GET", "status": "200"},
+    )
+    assert after == before + 1
+
+
+def test_public_answers_never_set_or_vary_on_cookies(app, client):
+    with app.app_context():
+        make_user(email="reader@example.com", password=PASSWORD)
+        db.session.commit()
+    sign_in(client, "reader@example.com", PASSWORD)
+    for _ in range(2):
+        response = client.get("/")
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers["Vary"]

@@ -17,26 +17,32 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from prometheus_client import Counter
-from werkzeug.http import http_date, parse_date
+from werkzeug.http import http_date, parse_accept_header, parse_date
 
 from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.publicsite.render import Body
+from statuspage.security import SECURITY_HEADERS
 from statuspage.services.publication import PublicationState, current_publication
+from statuspage.telemetry import LATENCY, REQUESTS
 
 log = logging.getLogger(__name__)
 
 CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400"
 STALE_CACHE_CONTROL = "public, max-age=5, stale-if-error=86400"
 MAX_ENTRIES = 512
+MAX_ROUTES = (
+    4096  # addresses the fast path knows (query strings vary; the set is emptied when full)
+)
 RENDER_WAIT_SECONDS = 30
 UNAVAILABLE = (
     "This status page cannot reach its database right now, and this server has not kept a copy "
@@ -67,6 +73,7 @@ class CachedBody:
     gzipped: bytes
     etag: str  # a digest of the content, the same in every process
     last_modified: datetime
+    last_modified_http: str
     built_at: float  # time.time() when rendered
 
     def is_current(self, state: PublicationState, now: datetime) -> bool:
@@ -77,8 +84,9 @@ class CachedBody:
 class PublicationClock:
     """The publication version, asked of the database at most once per interval per process."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, app: Flask) -> None:
         self.interval = interval
+        self.app = app
         self._known: PublicationState | None = None
         self._checked_at = 0.0
         self._failed_at: float | None = None
@@ -98,7 +106,8 @@ class PublicationClock:
             if self._known is not None and time.monotonic() - self._checked_at < self.interval:
                 return self._known
             try:
-                state = _ask_database()
+                with self.app.app_context():
+                    state = _ask_database()
             except sa.exc.SQLAlchemyError as error:
                 self._failed_at = time.monotonic()
                 log.warning("publication version unreadable", extra={"error": _first_line(error)})
@@ -107,6 +116,10 @@ class PublicationClock:
             return state
         finally:
             self._lock.release()
+
+
+def _address(environ: dict[str, Any]) -> tuple[str, str]:
+    return environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
 
 
 def _ask_database() -> PublicationState:
@@ -127,8 +140,19 @@ class ResponseCache:
     def __init__(self, clock: PublicationClock) -> None:
         self.clock = clock
         self._entries: OrderedDict[Hashable, CachedBody] = OrderedDict()
+        self._routes: dict[tuple[str, str], tuple[Hashable, str]] = {}
         self._rendering: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def learn(self, environ: dict[str, Any], key: Hashable, endpoint: str) -> None:
+        """Remember which cache key (and endpoint) the view found for this address."""
+        if len(self._routes) >= MAX_ROUTES:
+            self._routes.clear()
+        self._routes[_address(environ)] = (key, endpoint)
+
+    def route(self, environ: dict[str, Any]) -> tuple[Hashable, str] | None:
+        """The cache key and endpoint learned for this address, if any."""
+        return self._routes.get(_address(environ))
 
     def lookup(self, key: Hashable) -> CachedBody | None:
         with self._lock:
@@ -192,6 +216,7 @@ class ResponseCache:
             gzipped=gzip.compress(body.content, compresslevel=6, mtime=0),
             etag=etag,
             last_modified=last_modified.astimezone(UTC).replace(microsecond=0),
+            last_modified_http=http_date(last_modified),
             built_at=time.time(),
         )
         with self._lock:
@@ -215,10 +240,13 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its own cache (one per process, as each worker builds its own app)."""
-    clock = PublicationClock(float(app.config["PUBLIC_VERSION_CHECK_SECONDS"]))
-    app.extensions["public_cache"] = ResponseCache(clock)
+    """Give the app its own cache (one per process: each worker builds its own app), and answer
+    cache hits before Flask's request handling (FastPath).
+    """
+    clock = PublicationClock(float(app.config["PUBLIC_VERSION_CHECK_SECONDS"]), app)
+    cache = app.extensions["public_cache"] = ResponseCache(clock)
     app.session_interface = _SessionInterface()
+    app.wsgi_app = FastPath(cache, app.wsgi_app)  # type: ignore[method-assign]
 
 
 def serve(key: Hashable, render: Callable[[], Body]) -> Response:
@@ -241,8 +269,12 @@ def serve(key: Hashable, render: Callable[[], Body]) -> Response:
                 headers={"Retry-After": "30", "Cache-Control": "no-store"},
             )
         STALE_ANSWERS.labels(endpoint).inc()
-        return _answer(entry, request, stale=True)
-    return _answer(entry, request, stale=False)
+        status, headers, body = answer(entry, request.environ, stale=True)
+        return SharedResponse(body, status=status, headers=headers)
+    # From now on the fast path answers this address while the body stays current.
+    cache.learn(request.environ, key, endpoint)
+    status, headers, body = answer(entry, request.environ, stale=False)
+    return SharedResponse(body, status=status, headers=headers)
 
 
 def _forget_session() -> None:
@@ -250,36 +282,81 @@ def _forget_session() -> None:
     db.session.remove()
 
 
-def _answer(entry: CachedBody, req: Request, *, stale: bool) -> Response:
+def answer(
+    entry: CachedBody, environ: dict[str, Any], *, stale: bool
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body for this request: gzip if accepted, 304 if the copy is current."""
     body = entry.body
-    wants_gzip = req.accept_encodings["gzip"] > 0
-    etag = f'"{entry.etag}-gzip"' if wants_gzip else f'"{entry.etag}"'
-    headers = {
-        "ETag": etag,
-        "Last-Modified": http_date(entry.last_modified),
-        "Cache-Control": STALE_CACHE_CONTROL if stale else CACHE_CONTROL,
-        "Vary": "Accept-Encoding",
-    }
+    wants_gzip = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).quality("gzip") > 0
+    headers = [
+        ("ETag", f'"{entry.etag}-gzip"' if wants_gzip else f'"{entry.etag}"'),
+        ("Last-Modified", entry.last_modified_http),
+        ("Cache-Control", STALE_CACHE_CONTROL if stale else CACHE_CONTROL),
+        ("Vary", "Accept-Encoding"),
+    ]
     if body.is_shared_across_origins:
-        headers["Access-Control-Allow-Origin"] = "*"
+        headers.append(("Access-Control-Allow-Origin", "*"))
     if stale:
         age = max(0, int(time.time() - entry.built_at))
-        headers["Age"] = str(age)
-        headers["Warning"] = f'111 - "Revalidation Failed: database unreachable; {age} s old"'
-        headers["X-Statuspage-Stale"] = f"database unreachable; built {http_date(entry.built_at)}"
-    if _not_modified(entry, req):
-        return SharedResponse(status=304, headers=headers)
-    headers["Content-Type"] = body.content_type
+        headers += [
+            ("Age", str(age)),
+            ("Warning", f'111 - "Revalidation Failed: database unreachable; {age} s old"'),
+            ("X-Statuspage-Stale", f"database unreachable; built {http_date(entry.built_at)}"),
+        ]
+    if _not_modified(entry, environ):
+        return 304, headers, b""
+    headers.append(("Content-Type", body.content_type))
     if wants_gzip:
-        headers["Content-Encoding"] = "gzip"
-        return SharedResponse(entry.gzipped, headers=headers)
-    return SharedResponse(body.content, headers=headers)
+        headers.append(("Content-Encoding", "gzip"))
+        return 200, headers, entry.gzipped
+    return 200, headers, body.content
 
 
-def _not_modified(entry: CachedBody, req: Request) -> bool:
-    if_none_match = req.headers.get("If-None-Match")
+def _not_modified(entry: CachedBody, environ: dict[str, Any]) -> bool:
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(",")}
         return "*" in tags or bool(tags & {entry.etag, f"{entry.etag}-gzip"})
-    since = parse_date(req.headers.get("If-Modified-Since"))
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
     return since is not None and entry.last_modified <= since
+
+
+class FastPath:
+    """WSGI middleware: answers a GET whose current body is in the cache without entering Flask.
+
+    It knows an address only after Flask's view has served it once (so arguments are parsed, and
+    checked, in one place), and hands everything else to Flask: misses, renders, errors, outages.
+    A hit sends the same headers as the view would (security headers included) and is counted in
+    the request metrics; it writes no log line, since at stampede rates that line would cost more
+    than the answer.
+    """
+
+    def __init__(self, cache: ResponseCache, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.cache = cache
+        self.wsgi_app = wsgi_app
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        method = environ.get("REQUEST_METHOD")
+        learned = self.cache.route(environ) if method in ("GET", "HEAD") else None
+        if learned is not None:
+            key, endpoint = learned
+            try:
+                state = self.cache.clock.read()
+            except DatabaseUnavailable:
+                state = None
+            entry = self.cache.lookup(key) if state is not None else None
+            if entry is not None and state is not None and entry.is_current(state, utcnow()):
+                status, headers, body = answer(entry, environ, stale=False)
+                headers += SECURITY_HEADERS
+                headers.append(("Content-Length", str(len(body))))
+                start_response(_STATUS_LINES[status], headers)
+                REQUESTS.labels(endpoint, method, str(status)).inc()
+                LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+                return [b"" if method == "HEAD" else body]
+        return self.wsgi_app(environ, start_response)
+
+
+_STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}

@@ -27,7 +27,7 @@ API_DOCUMENTS = (
     "scheduled-maintenances/upcoming",
     "scheduled-maintenances/active",
 )
-STATIC_FILES = ("css/app.css", "js/localtime.js")
+STATIC_FILES = ("css/app.css", "js/localtime.js", "img/favicon.svg")
 _INCIDENT = re.compile(r"/incidents/(\d+)")
 _FEED = re.compile(r"/(history|updates)\.(atom|rss)")
 
