@@ -146,7 +146,7 @@ def export(folder: Path) -> None:
     manifest = export_site(folder, now=utcnow())
     seconds = time.perf_counter() - started
     click.echo(
-        f"Exported {manifest.files} files (version {manifest.version}) to {folder} in {seconds:.1f} s"
+        f"Exported {manifest.written} files (version {manifest.version}) to {folder} in {seconds:.1f} s"
     )
 
 

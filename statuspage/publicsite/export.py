@@ -41,7 +41,7 @@ class Manifest:
     full_at: str  # the last export that rendered everything
     expires_at: str | None  # time alone changes some page then (midnight, a promise falling due)
     history_pages: int
-    files: int
+    written: int  # files this export rendered (the rest it took from the previous one)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -61,9 +61,17 @@ def export_site(
     now: datetime,
     previous: Path | None = None,
     changed_since: datetime | None = None,
+    incident_store: Path | None = None,
 ) -> Manifest:
-    """Write the public site into `folder`; with `previous`, only what changed since then."""
+    """Write the public site into `folder`; with `previous`, only what changed since then.
+
+    With `incident_store`, incident pages are written there (each file replaced atomically) and
+    `folder/incidents` links to it, so builds share the many pages that rarely change.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    if incident_store is not None:
+        incident_store.mkdir(parents=True, exist_ok=True)
+        (folder / "incidents").symlink_to(os.path.relpath(incident_store, folder))
     state = current_publication()
     old = Manifest.read(previous) if previous is not None else None
     zone = current_app.config["TIMEZONE"]
@@ -89,7 +97,7 @@ def export_site(
         full_at=full_at,
         expires_at=min(expiries).isoformat() if expiries else None,
         history_pages=history_pages,
-        files=written if old is None else old.files + written,
+        written=written,
     )
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest)))
     return manifest
@@ -148,17 +156,22 @@ def _copy_static(folder: Path, *, modified: datetime) -> int:
 
 
 def _link_tree(source: Path, target: Path) -> None:
-    """Make `target` hold the same files as `source` without copying them (hard links)."""
+    """Make `target` hold the same files as `source` without copying them (hard links); linked
+    folders (a shared incident store) are left to the caller.
+    """
+    start = len(str(source))
     for directory, _, names in os.walk(source):
-        relative = Path(directory).relative_to(source)
-        (target / relative).mkdir(parents=True, exist_ok=True)
+        into = str(target) + directory[start:]
+        os.makedirs(into, exist_ok=True)
         for name in names:
-            if name == MANIFEST:
+            if name == MANIFEST or os.path.islink(os.path.join(directory, name)):
                 continue
             try:
-                os.link(Path(directory) / name, target / relative / name)
+                os.link(os.path.join(directory, name), os.path.join(into, name))
+            except FileExistsError:
+                pass
             except OSError:
-                shutil.copy2(Path(directory) / name, target / relative / name)
+                shutil.copy2(os.path.join(directory, name), os.path.join(into, name))
 
 
 def changed_since(manifest: Manifest, *, margin: timedelta) -> datetime:

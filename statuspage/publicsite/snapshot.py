@@ -3,7 +3,8 @@
 The folder holds builds (`builds/<version>-<time>/`, each a complete export) and a symlink
 `current` to the newest; nginx serves `current` (deploy/nginx/statuspage.conf). A new build is
 written beside the old one and `current` is swapped with one rename, so a reader never sees half a
-site or half a file.
+site or half a file. Incident pages, thousands of files that rarely change, live in one shared
+`incidents/` folder that every build links to; each of them is replaced by a rename too.
 
 How a host learns of a new version: one process on the host (whichever holds the folder's lock;
 every gunicorn worker tries, so another takes over within a second if it dies) asks the database
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 STANDBY_SECONDS = 0.5  # how often a process without the lock tries to take it
-FULL_EXPORT_EVERY = timedelta(hours=1)  # a full export now and then catches renamed components
+# A full export now and then also catches what an incremental one cannot see (a renamed component).
+FULL_EXPORT_EVERY = timedelta(hours=24)
 CLOCK_MARGIN = timedelta(minutes=5)
 KEEP_BUILDS = 3
 
@@ -47,6 +49,7 @@ class Snapshot:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.builds = folder / "builds"
+        self.incidents = folder / "incidents"  # shared by every build (see export_site)
         self.current = folder / "current"
 
     def manifest(self) -> Manifest | None:
@@ -63,7 +66,13 @@ class Snapshot:
         previous = None if is_full_due else self.current.resolve()
         since = changed_since(old, margin=CLOCK_MARGIN) if old and not is_full_due else None
         started = time.perf_counter()
-        manifest = export_site(build, now=now, previous=previous, changed_since=since)
+        manifest = export_site(
+            build,
+            now=now,
+            previous=previous,
+            changed_since=since,
+            incident_store=self.incidents,
+        )
         self._swap(build)
         self._prune()
         log.info(

@@ -550,19 +550,19 @@ def incident_page(incident_id: int, *, now: datetime) -> IncidentPage:
     return IncidentPage(public, tuple(_outages(public, now=now)))
 
 
-def _outages(incident: PublicIncident, *, now: datetime) -> list[ComponentOutage]:
+def _outages(
+    incident: PublicIncident,
+    *,
+    now: datetime,
+    changes: Sequence[ComponentStatusChange] | None = None,
+) -> list[ComponentOutage]:
     """Per affected component: the worst status this incident gave it, and for how long."""
     if not incident.components:
         return []
-    changes = db.session.scalars(
-        sa.select(ComponentStatusChange)
-        .where(
-            ComponentStatusChange.component_id.in_([c.id for c in incident.components]),
-            ComponentStatusChange.changed_at >= incident.started_at,
-            ComponentStatusChange.changed_at <= (incident.ended_at or now),
-        )
-        .order_by(ComponentStatusChange.changed_at, ComponentStatusChange.id)
-    ).all()
+    if changes is None:
+        changes = _changes_during([incident], now=now)
+    end = incident.ended_at or now
+    changes = [c for c in changes if incident.started_at <= c.changed_at <= end]
     outages = []
     for component in incident.components:
         worst = ComponentStatus.OPERATIONAL
@@ -857,8 +857,30 @@ def incident_pages(ids: Sequence[int], *, now: datetime) -> Iterable[IncidentPag
         chunk = db.session.scalars(
             sa.select(Incident).where(Incident.id.in_(ids[start : start + CHUNK]))
         ).all()
-        for incident in _load(chunk, catalogue):
-            yield IncidentPage(incident, tuple(_outages(incident, now=now)))
+        incidents = _load(chunk, catalogue)
+        changes = _changes_during(incidents, now=now)
+        for incident in incidents:
+            yield IncidentPage(incident, tuple(_outages(incident, now=now, changes=changes)))
+
+
+def _changes_during(
+    incidents: Sequence[PublicIncident], *, now: datetime
+) -> list[ComponentStatusChange]:
+    """Status changes of the incidents' components from the first start to the last end."""
+    component_ids = {c.id for incident in incidents for c in incident.components}
+    if not component_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ComponentStatusChange)
+            .where(
+                ComponentStatusChange.component_id.in_(component_ids),
+                ComponentStatusChange.changed_at >= min(i.started_at for i in incidents),
+                ComponentStatusChange.changed_at <= max(i.ended_at or now for i in incidents),
+            )
+            .order_by(ComponentStatusChange.changed_at, ComponentStatusChange.id)
+        )
+    )
 
 
 # Time helpers --------------------------------------------------------------------------------
