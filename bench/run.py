@@ -135,8 +135,9 @@ class Gunicorn:
         )
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, 15)
-        self.process.wait(30)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            self.process.wait(30)
         self.log.close()
 
 
@@ -283,12 +284,6 @@ def main() -> None:
         }
         log(f"render of /: {figures['render']}")
 
-        export = folder / "export"
-        app = create_app(settings(large))
-        with app.app_context():
-            export_site(export, now=utcnow())
-            db.engine.dispose()
-
         web = Gunicorn(large, folder)
         stack.callback(web.stop)
         gunicorn_runs = []
@@ -314,21 +309,13 @@ def main() -> None:
                     log(f"gunicorn {result}")
         figures["gunicorn"] = gunicorn_runs
 
-        (folder / "plain").mkdir()
-        port = free_port()
-        plain = start_nginx(nginx_conf(folder / "plain", port=port, root=export), port)
-        stack.callback(plain.kill)
-        nginx_runs = []
-        for path in PATHS:
-            for connections in CONNECTIONS:
-                result = wrk(
-                    plain.url + path, connections, args.duration, {"Accept-Encoding": "gzip"}
-                )
-                result.update(path=path, connections=connections, mode="hit")
-                nginx_runs.append(result)
-                log(f"nginx {result}")
-        figures["nginx"] = nginx_runs
+        figures["gunicorn_visible_seconds"] = [
+            round(s, 3) for s in publish_and_time(large, lambda: fetch(web.url + "/")[2], trials=5)
+        ]
+        web.stop()
 
+        # The two nginx set-ups run under the same conditions (the snapshot keeper running, its
+        # polls included), one right after the other, on the same content.
         snapshot = folder / "snapshot"
         keeper = Gunicorn(large, folder, SNAPSHOT_DIR=str(snapshot))
         stack.callback(keeper.stop)
@@ -338,28 +325,42 @@ def main() -> None:
                 raise SystemExit("the first snapshot never appeared")
             time.sleep(0.2)
         figures["first_snapshot_seconds"] = round(time.perf_counter() - started, 1)
-        (folder / "shipped").mkdir()
-        port = free_port()
-        shipped = start_nginx(
-            nginx_conf(
-                folder / "shipped", port=port, root=snapshot / "current", app_url=keeper.url
-            ),
-            port,
-        )
-        stack.callback(shipped.kill)
-        shipped_runs = []
-        for connections in CONNECTIONS:
-            result = wrk(shipped.url + "/", connections, args.duration, {"Accept-Encoding": "gzip"})
-            result.update(path="/", connections=connections, mode="hit")
-            shipped_runs.append(result)
-            log(f"shipped nginx {result}")
+        export = folder / "export"
+        app = create_app(settings(large))
+        with app.app_context():
+            export_site(export, now=utcnow())
+            db.engine.dispose()
+        servers = {}
+        for name, root, app_url in (
+            ("plain", export, None),
+            ("shipped", snapshot / "current", keeper.url),
+        ):
+            (folder / name).mkdir()
+            port = free_port()
+            conf = nginx_conf(folder / name, port=port, root=root, app_url=app_url)
+            servers[name] = start_nginx(conf, port)
+            stack.callback(servers[name].kill)
+        nginx_runs, shipped_runs = [], []
+        for path in PATHS:
+            for connections in CONNECTIONS:
+                for name, runs in (("plain", nginx_runs), ("shipped", shipped_runs)):
+                    if name == "shipped" and path != "/":
+                        continue
+                    result = wrk(
+                        servers[name].url + path,
+                        connections,
+                        args.duration,
+                        {"Accept-Encoding": "gzip"},
+                    )
+                    result.update(path=path, connections=connections, mode="hit")
+                    runs.append(result)
+                    log(f"nginx {name} {result}")
+        figures["nginx"] = nginx_runs
         figures["snapshot_nginx"] = shipped_runs
+        shipped = servers["shipped"]
         figures["snapshot_visible_seconds"] = [
             round(s, 3)
             for s in publish_and_time(large, lambda: fetch(shipped.url + "/")[2], trials=5)
-        ]
-        figures["gunicorn_visible_seconds"] = [
-            round(s, 3) for s in publish_and_time(large, lambda: fetch(web.url + "/")[2], trials=5)
         ]
         log(
             f"visible: snapshot {figures['snapshot_visible_seconds']}, gunicorn {figures['gunicorn_visible_seconds']}"

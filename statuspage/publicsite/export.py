@@ -127,9 +127,19 @@ def _write(
         body = surface.render(Links(here=name))
         if body.expires_at is not None:
             expiries.append(body.expires_at)
-        write_file(folder / name, body.content, modified=modified)
+        target = folder / name
+        if _holds(target, body.content):
+            continue  # linked from the previous build, and still right
+        write_file(target, body.content, modified=modified)
         count += 1
     return count, expiries
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
 
 
 def write_file(path: Path, content: bytes, *, modified: datetime) -> None:

@@ -35,7 +35,7 @@ from statuspage.services.publication import current_publication
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.1
 STANDBY_SECONDS = 0.5  # how often a process without the lock tries to take it
 # A full export now and then also catches what an incremental one cannot see (a renamed component).
 FULL_EXPORT_EVERY = timedelta(hours=24)

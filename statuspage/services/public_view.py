@@ -9,13 +9,16 @@ index, so rendering does not get slower as the history grows.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from statuspage.errors import NotFound
 from statuspage.extensions import db
@@ -54,6 +57,7 @@ CALENDAR_PAST = timedelta(days=30)
 # Loading in chunks keeps IN lists short on every backend (export reads every incident).
 CHUNK = 500
 _OUTAGES = {ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -255,9 +259,48 @@ class _Loaded:
     promises: dict[int, datetime] = field(default_factory=dict)
 
 
+# Reading once per transaction ---------------------------------------------------------------
+# One render (or one export of many surfaces) asks for the same catalogue, open incidents and
+# feeds' rows many times. Answers are kept in the session until its transaction ends or it
+# flushes a write, so nothing stale outlives the read that made it.
+
+_MEMO = "statuspage.public_view"
+_listening = False
+
+
+def _per_transaction(function: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(function)
+    def remembered(*args: Any, **kwargs: Any) -> T:
+        memo = _memo()
+        key = (
+            function.__name__,
+            tuple(a for a in args if not isinstance(a, ComponentCatalogue)),
+            tuple(sorted(kwargs.items())),
+        )
+        if key not in memo:
+            memo[key] = function(*args, **kwargs)
+        return memo[key]
+
+    return remembered
+
+
+def _memo() -> dict[Hashable, Any]:
+    global _listening
+    if not _listening:
+        for event in ("after_flush", "after_transaction_end"):
+            sa.event.listen(Session, event, _forget)
+        _listening = True
+    return db.session.info.setdefault(_MEMO, {})
+
+
+def _forget(session: Session, *_: object) -> None:
+    session.info.pop(_MEMO, None)
+
+
 # Components ----------------------------------------------------------------------------------
 
 
+@_per_transaction
 def component_catalogue() -> ComponentCatalogue:
     """Public components by public group in display order, with 1-based positions."""
     groups = db.session.scalars(
@@ -323,6 +366,7 @@ def public_component(component_id: int) -> PublicComponent:
 # Incidents -----------------------------------------------------------------------------------
 
 
+@_per_transaction
 def _public_audience_ids() -> list[int]:
     return list(db.session.scalars(sa.select(Audience.id).where(Audience.is_public)))
 
@@ -441,6 +485,7 @@ def _fetch(
     return _load(db.session.scalars(query).all(), catalogue)
 
 
+@_per_transaction
 def open_incidents(catalogue: ComponentCatalogue) -> list[PublicIncident]:
     """Incidents the public was last told are open: most severe first, then newest first."""
     found = _fetch(
@@ -456,6 +501,7 @@ def open_incidents(catalogue: ComponentCatalogue) -> list[PublicIncident]:
     return found
 
 
+@_per_transaction
 def maintenance_in(
     statuses: Iterable[IncidentStatus], catalogue: ComponentCatalogue
 ) -> list[PublicIncident]:
@@ -471,6 +517,7 @@ def maintenance_in(
     )
 
 
+@_per_transaction
 def recent(
     kind: IncidentKind, catalogue: ComponentCatalogue, *, limit: int = API_INCIDENTS
 ) -> list[PublicIncident]:
@@ -484,6 +531,7 @@ def recent(
     )
 
 
+@_per_transaction
 def recently_updated(
     catalogue: ComponentCatalogue, *, component_id: int | None = None, limit: int = FEED_INCIDENTS
 ) -> list[PublicIncident]:
@@ -497,6 +545,7 @@ def recently_updated(
     )
 
 
+@_per_transaction
 def recent_updates(
     catalogue: ComponentCatalogue, *, component_id: int | None = None, limit: int = FEED_UPDATES
 ) -> list[tuple[PublicIncident, PublicUpdate]]:
@@ -607,6 +656,7 @@ def rollup(
     return StatusRollup("none", "All Systems Operational")
 
 
+@_per_transaction
 def page_updated_at() -> datetime:
     """When anything public last changed (the publication's time)."""
     return current_publication().changed_at
