@@ -289,7 +289,8 @@ def main() -> None:
         gunicorn_runs = []
         for path in PATHS:
             url = web.url + path
-            _, headers, _ = fetch(url, {"Accept-Encoding": "gzip"})
+            # Warm up (both workers render and cache the page, lazy imports load), not measured.
+            wrk(url, CONNECTIONS[0], 2, {"Accept-Encoding": "gzip"})
             for connections in CONNECTIONS:
                 for mode in ("hit", "304", "miss"):
                     wrk_headers = {"Accept-Encoding": "gzip"}
@@ -341,6 +342,8 @@ def main() -> None:
             servers[name] = start_nginx(conf, port)
             stack.callback(servers[name].kill)
         nginx_runs, shipped_runs = [], []
+        for server in servers.values():
+            wrk(server.url + "/", CONNECTIONS[0], 2, {"Accept-Encoding": "gzip"})  # warm-up
         for path in PATHS:
             for connections in CONNECTIONS:
                 for name, runs in (("plain", nginx_runs), ("shipped", shipped_runs)):
