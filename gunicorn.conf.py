@@ -42,6 +42,12 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
+    # Snapshot mode (STATUSPAGE_SNAPSHOT_DIR): every worker offers to keep the host's snapshot
+    # folder current; one holds the folder's lock and does it, another takes over if it dies.
+    from statuspage.publicsite.snapshot import start_in_background
+
+    start_in_background(worker.app.wsgi())
+
     # Until a worker has installed its own signal handlers, a stop signal sent to it is lost and
     # the master waits graceful_timeout for it: whoever stops the server soon after start (tests,
     # deploy scripts) can wait for one of these lines per worker first.

@@ -16,7 +16,18 @@ from statuspage import cli, security, telemetry
 from statuspage.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.models import User
-from statuspage.views import admin, auth, errors, filters, health, internal, public, subscriptions
+from statuspage.publicsite import cache as public_cache
+from statuspage.views import (
+    admin,
+    api,
+    auth,
+    errors,
+    filters,
+    health,
+    internal,
+    public,
+    subscriptions,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Templates, static files and migrations live beside the package, not inside it: the app runs from
@@ -57,12 +68,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Sign in to see that page."
     login_manager.user_loader(_load_user)
 
-    for blueprint in (public.bp, auth.bp, admin.bp, internal.bp, health.bp, subscriptions.bp):
+    for blueprint in (
+        public.bp,
+        api.bp,
+        auth.bp,
+        admin.bp,
+        internal.bp,
+        health.bp,
+        subscriptions.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     filters.init_app(app)
     telemetry.init_app(app)
     security.init_app(app)
+    public_cache.init_app(app)
     cli.init_app(app)
     return app
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -10,6 +13,8 @@ from statuspage.clock import utcnow
 from statuspage.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import Role
+from statuspage.publicsite.export import export_site
+from statuspage.publicsite.snapshot import start_in_background
 from statuspage.scheduler import run_job_by_name, run_scheduler
 from statuspage.services import accounts, demo
 from statuspage.services.defaults import ensure_defaults
@@ -17,7 +22,16 @@ from statuspage.site import Site
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user, set_password, setup, seed_demo, scheduler, run_job):
+    for command in (
+        create_user,
+        set_password,
+        setup,
+        seed_demo,
+        scheduler,
+        run_job,
+        export,
+        snapshot,
+    ):
         app.cli.add_command(command)
 
 
@@ -121,6 +135,37 @@ def run_job(name: str) -> None:
     except KeyError as error:
         raise click.ClickException(str(error.args[0])) from error
     click.echo(f"{name}: {result!r}")
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export(folder: Path) -> None:
+    """Write the whole public site into FOLDER as static files for any web server or CDN."""
+    started = time.perf_counter()
+    manifest = export_site(folder, now=utcnow())
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Exported {manifest.written} files (version {manifest.version}) to {folder} in {seconds:.1f} s"
+    )
+
+
+@click.command("snapshot")
+@with_appcontext
+def snapshot() -> None:
+    """Keep STATUSPAGE_SNAPSHOT_DIR equal to the public site, in the foreground (web workers do
+    this themselves in snapshot mode; this is for hosts that run the app some other way).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    keeper = start_in_background(app)
+    if keeper is None:
+        raise click.ClickException("Set STATUSPAGE_SNAPSHOT_DIR to the folder nginx serves.")
+    click.echo(f"Keeping {app.config['SNAPSHOT_DIR']} current; Ctrl-C stops.")
+    try:
+        while keeper.is_alive():
+            keeper.join(1)
+    except KeyboardInterrupt:
+        keeper.stop()
 
 
 def _new_password(generate: bool) -> str:

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     "CADENCE_TICK_SECONDS": 15,
     "SCHEDULER_LEADER_CHECK_SECONDS": 5,
     "STALE_INCIDENT_MINUTES": 120,
+    # Public responses: how often each process asks the database for the publication version.
+    "PUBLIC_VERSION_CHECK_SECONDS": 0.25,
+    # Snapshot mode: a folder each web host keeps equal to the public site, for nginx to serve.
+    "SNAPSHOT_DIR": None,
 }
 
 

@@ -30,6 +30,9 @@ class Feed:
     page_url: str  # the HTML page the feed mirrors (rel=alternate)
     self_url: str  # where the feed itself is served (rel=self)
     description: str
+    # The feed's date when it has no entries (feedgen would write the current time, so the same
+    # empty feed would differ from one build to the next).
+    empty_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Entry:
     published: datetime
     updated: datetime  # moves forward with every new update
     content_html: str  # HTML; escaped into the document by feedgen
+    # RSS readers tell items apart by guid: the permalink by default (Statuspage's history feed);
+    # feeds with several items per incident give each its own (not a link, isPermaLink=false).
+    rss_guid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,14 +84,17 @@ def build_feed(feed: Feed, entries: Sequence[Entry], fmt: FeedFormat) -> bytes:
     generator.link(href=feed.self_url, rel="self")
     generator.description(feed.description)
     generator.language("en-US")
-    newest = max((entry.updated for entry in entries), default=None)
+    newest = max((entry.updated for entry in entries), default=feed.empty_since)
     if newest is not None:
         generator.updated(newest)
         generator.lastBuildDate(newest)
     for entry in entries:
         item = generator.add_entry(order="append")
         item.id(entry.id)
-        item.guid(entry.url if fmt == "rss" else entry.id, permalink=fmt == "rss")
+        if fmt == "rss":
+            item.guid(entry.rss_guid or entry.url, permalink=entry.rss_guid is None)
+        else:
+            item.guid(entry.id)
         item.title(entry.title)
         item.link(href=entry.url, rel="alternate")
         item.published(entry.published)

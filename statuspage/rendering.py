@@ -5,7 +5,7 @@ markdown_to_html is the only place in the code base that marks text as safe HTML
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -73,7 +73,7 @@ def describe_countdown(due: datetime, now: datetime) -> str:
     return f"due in {span}" if due >= now else f"overdue {span}"
 
 
-def format_duration(length: timedelta) -> str:
+def describe_duration(length: timedelta) -> str:
     """'1 hour 5 minutes', '30 minutes', '45 seconds': to the minute, or to the second under one."""
     seconds = int(length.total_seconds())
     if seconds >= 60:
@@ -84,3 +84,20 @@ def format_duration(length: timedelta) -> str:
         if count:
             parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
     return " ".join(parts) or "0 seconds"
+
+
+def format_date(day: date) -> str:
+    """'Mar 4, 2026'."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def format_duration(span: timedelta) -> str:
+    """'2 d 3 h', '1 h 28 min', '45 min' or 'under a minute': two units at most."""
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else "under a minute"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 from statuspage import webhooks
 from statuspage.extensions import db
@@ -146,3 +146,23 @@ def make_subscriber(
     if subscriber.confirm_nonce:
         subscriptions.confirm_subscription(subscriber.id, subscriber.confirm_nonce, now=NOW)
     return subscriber
+
+
+def make_maintenance(
+    *,
+    title: str | None = None,
+    starts: datetime = NOW + timedelta(days=1),
+    lasts: timedelta = timedelta(hours=2),
+    affected: Sequence[Component] = (),
+    now: datetime = NOW,
+) -> Incident:
+    """A scheduled maintenance window; it is public once an update is published to customers."""
+    ensure_defaults(now=now)
+    return incidents.schedule_maintenance(
+        title=title or f"Maintenance {next(_sequence)}",
+        scheduled_for=starts,
+        scheduled_until=starts + lasts,
+        by=None,
+        now=now,
+        components=affected,
+    )

@@ -22,6 +22,8 @@ def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
         "LOGIN_SLOWDOWN_SECONDS": 0,
         # Webhook tests post to a receiver on loopback, which is refused by default.
         "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        # Every request asks for the publication version, so a test sees its own publication at once.
+        "PUBLIC_VERSION_CHECK_SECONDS": 0,
     }
     settings.update(overrides)
     return settings

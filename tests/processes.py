@@ -192,3 +192,71 @@ def kill_leftovers() -> None:
     """Kill every process a test started and did not stop."""
     while RUNNING:
         RUNNING.pop().kill()
+
+
+SHIPPED_NGINX_CONF = ROOT / "deploy" / "nginx" / "statuspage.conf"
+
+
+def nginx_conf(
+    folder: Path, *, port: int, root: Path, app_url: str | None = None, workers: int = 1
+) -> Path:
+    """A whole nginx configuration in `folder` around the shipped server block, or (app_url None)
+    plain nginx serving `root` with gzip_static, the ceiling the benchmark compares with.
+    """
+    if app_url is None:
+        server = (
+            f"server {{ listen 127.0.0.1:{port}; root {root}; gzip_static on; "
+            "location = / { try_files /index.html =404; } }"
+        )
+    else:
+        server = (
+            SHIPPED_NGINX_CONF.read_text()
+            .replace("server 127.0.0.1:8000;", f"server {app_url.removeprefix('http://')};")
+            .replace("listen 80;", f"listen 127.0.0.1:{port};")
+            .replace("root /var/lib/statuspage/snapshot/current;", f"root {root};")
+        )
+    (folder / "statuspage.conf").write_text(server)
+    # Workers run as root only when the tests do: pytest's temporary folders are private.
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"""{user}
+worker_processes {workers};
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {folder}/client;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {folder}/statuspage.conf;
+}}
+"""
+    )
+    return conf
+
+
+def start_nginx(conf: Path, port: int) -> WebProcess:
+    """nginx in the foreground with this configuration, once it answers on `port`."""
+    process = WebProcess(
+        ["nginx", "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"],
+        port=port,
+        env=dict(os.environ),
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if not process.is_running():
+            raise AssertionError(f"nginx exited:\n{process.output}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nginx never listened on {port}:\n{process.output}")

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statuspage.rendering import format_duration, format_time, markdown_to_html
+from statuspage.rendering import describe_duration, format_time, markdown_to_html
 from tests.helpers import dangerous_markup
 
 XSS = [
@@ -59,4 +59,4 @@ def test_the_audit_catches_what_it_should():
     ],
 )
 def test_durations_read_to_the_minute_or_to_the_second_under_one(length, expected):
-    assert format_duration(length) == expected
+    assert describe_duration(length) == expected

@@ -29,6 +29,8 @@ class Incident(db.Model):
     __table_args__ = (
         sa.Index("ix_incident_kind_status", "kind", "status"),
         sa.Index("ix_incident_started_at", "started_at"),
+        sa.Index("ix_incident_kind_public_status", "kind", "public_status"),
+        sa.Index("ix_incident_public_updated_at", "public_updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,11 @@ class Incident(db.Model):
     resolved_at: Mapped[datetime | None]
     scheduled_for: Mapped[datetime | None]
     scheduled_until: Mapped[datetime | None]
+    # What the public audience was last told: the status of, and the time of, the newest update
+    # published to a public audience (None until there is one). Public surfaces read only these,
+    # never `status`, which internal updates move too (invariant 1).
+    public_status: Mapped[IncidentStatus | None]
+    public_updated_at: Mapped[datetime | None]
     # Optimistic concurrency: a save based on an older version is refused, never merged silently.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -74,6 +81,11 @@ class Incident(db.Model):
         if self.is_maintenance:
             return Impact.MAINTENANCE
         return self.severity.impact if self.severity else Impact.NONE
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anything about it was ever published to a public audience."""
+        return self.public_status is not None
 
     @property
     def public_name(self) -> str:

@@ -24,7 +24,7 @@ from statuspage.models import (
     Update,
     User,
 )
-from statuspage.rendering import format_duration
+from statuspage.rendering import describe_duration
 
 # Who may promise a later update than the audience's policy allows.
 PROMISE_EXTENDERS = frozenset({Role.ADMIN, Role.COMMANDER})
@@ -79,7 +79,7 @@ def check_promise(
         return
     raise PermissionDenied(
         f"At {incident.severity}, {audience.name} are owed an update at least every "
-        f"{format_duration(policy.update_interval)}: only a commander or an admin may promise "
+        f"{describe_duration(policy.update_interval)}: only a commander or an admin may promise "
         "a later one."
     )
 

@@ -36,7 +36,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.rendering import format_duration, format_time
+from statuspage.rendering import describe_duration, format_time
 from statuspage.services.publication import bump_publication
 from statuspage.services.records import record_system_events
 
@@ -318,7 +318,7 @@ def _describe(
 ) -> str:
     told = ", ".join(_name(recipient) for recipient in recipients) or "nobody (no one to tell)"
     if alert.kind is CadenceAlertKind.STALE:
-        quiet = format_duration(now - alert.about_at)
+        quiet = describe_duration(now - alert.about_at)
         return (
             f"Nudged {told}: monitoring for {quiet} with no update; "
             "post one or resolve the incident."
@@ -329,7 +329,7 @@ def _describe(
         return f"Reminded {told}: the next update to {audience} is due by {due}."
     if alert.kind is CadenceAlertKind.OVERDUE:
         return f"The update to {audience} due by {due} is late; told {told}."
-    late = format_duration(now - alert.about_at)
+    late = describe_duration(now - alert.about_at)
     return f"Escalated to {told}: the update to {audience} due by {due} is {late} late."
 
 

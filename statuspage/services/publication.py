@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from statuspage.extensions import db
 from statuspage.models import Publication
 from statuspage.models.publication import PUBLICATION_ROW_ID
+
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def bump_publication(*, now: datetime) -> None:
@@ -30,3 +33,21 @@ def current_version() -> int:
         sa.select(Publication.version).where(Publication.id == PUBLICATION_ROW_ID)
     )
     return version or 0
+
+
+@dataclass(frozen=True)
+class PublicationState:
+    version: int
+    changed_at: datetime
+
+
+def current_publication() -> PublicationState:
+    """The publication version and when it last moved (epoch before anything was published)."""
+    row = db.session.execute(
+        sa.select(Publication.version, Publication.changed_at).where(
+            Publication.id == PUBLICATION_ROW_ID
+        )
+    ).first()
+    if row is None:
+        return PublicationState(0, NEVER)
+    return PublicationState(row.version, row.changed_at)

@@ -170,6 +170,8 @@ def publish_update(
         },
     )
     if update.audience.is_public:
+        incident.public_status = update.status
+        incident.public_updated_at = now
         bump_publication(now=now)
     notifications.enqueue_update(update, now=now)  # the outbox row commits with the update
     return update

@@ -1,19 +1,71 @@
-"""The public status page."""
+"""The public site: status page, incident permalinks, history, feeds and the maintenance calendar.
+
+Every route answers from the public cache (statuspage.publicsite.cache): it parses its arguments
+into a cache key and says how to render on a miss.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, request
 
-from statuspage.services.components import list_components
-from statuspage.services.incidents import list_open_incidents
+from statuspage.clock import utcnow
+from statuspage.errors import NotFound, ValidationError
+from statuspage.publicsite import render
+from statuspage.publicsite.cache import serve
+from statuspage.publicsite.urls import FEED_FORMATS, Links
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
-def index() -> str:
-    return render_template(
-        "public/index.html",
-        listings=list_components(include_internal=False),
-        open_incident_count=len(list_open_incidents()),
+def index() -> Response:
+    return serve(("index",), lambda: render.index(Links(), now=utcnow()))
+
+
+@bp.get("/incidents/<int:incident_id>")
+def incident(incident_id: int) -> Response:
+    return serve(
+        ("incident", incident_id), lambda: render.incident(incident_id, Links(), now=utcnow())
     )
+
+
+@bp.get("/history")
+def history() -> Response:
+    page = _whole_number("page", default=1)
+    return serve(("history", page), lambda: render.history(page, Links(), now=utcnow()))
+
+
+@bp.get("/history.<fmt>")
+def history_feed(fmt: str) -> Response:
+    fmt, component_id = _feed_arguments(fmt)
+    return serve(
+        ("history-feed", fmt, component_id), lambda: render.history_feed(fmt, component_id)
+    )
+
+
+@bp.get("/updates.<fmt>")
+def updates_feed(fmt: str) -> Response:
+    fmt, component_id = _feed_arguments(fmt)
+    return serve(
+        ("updates-feed", fmt, component_id), lambda: render.updates_feed(fmt, component_id)
+    )
+
+
+@bp.get("/maintenance.ics")
+def calendar() -> Response:
+    return serve(("calendar",), lambda: render.calendar(now=utcnow()))
+
+
+def _feed_arguments(fmt: str) -> tuple[str, int | None]:
+    if fmt not in FEED_FORMATS:
+        raise NotFound("Feeds come as .atom or .rss.")
+    return fmt, _whole_number("component", default=None)
+
+
+def _whole_number(name: str, *, default: int | None) -> int | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationError(f"{name} must be a whole number.", field=name)
+    return int(value)

@@ -1,0 +1,1 @@
+"""Browser tests: Debian chromium driven by playwright (never `playwright install`)."""

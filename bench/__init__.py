@@ -1,0 +1,1 @@
+"""Load benchmarks of statuspage; see bench/README.md."""

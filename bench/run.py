@@ -1,0 +1,443 @@
+"""The public-surface benchmark (see bench/README.md): gunicorn against nginx on the same content.
+
+    .venv/bin/python -m bench.run [--duration 10] [--database postgresql://postgres@127.0.0.1:5432]
+
+Seeds two databases (10 and 10,000 past incidents), times a cache-miss render of / on each, then
+drives gunicorn (production settings) with wrk for /, /api/v2/summary.json and /history.atom at 64
+and 256 connections in three modes (cache hit, conditional 304, cache miss with publications going
+on), serves the static export of the same content with plain nginx as the ceiling, and serves the
+snapshot through the shipped nginx configuration, timing how soon a publication shows there.
+Prints a Markdown report; raw figures go to bench/out/last-run.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Self
+
+import sqlalchemy as sa
+
+from bench.seed import seed
+from statuspage import create_app
+from statuspage.clock import utcnow
+from statuspage.config import normalise_database_url
+from statuspage.extensions import db
+from statuspage.models import Audience, Incident, IncidentKind, IncidentStatus, Role
+from statuspage.publicsite import render
+from statuspage.publicsite.export import export_site
+from statuspage.publicsite.urls import Links
+from statuspage.services import accounts, publishing
+from statuspage.services.publication import bump_publication
+from tests.databases import recreate_postgres_database
+from tests.processes import ROOT, app_environment, free_port, nginx_conf, start_nginx
+
+PATHS = ["/", "/api/v2/summary.json", "/history.atom"]
+CONNECTIONS = [64, 256]
+BASE_URL = "http://status.bench"
+OUT = ROOT / "bench" / "out"
+
+
+def database_url(base: str, name: str, folder: Path) -> str:
+    if base.startswith("sqlite"):
+        return f"sqlite:///{folder / name}.sqlite3"
+    return recreate_postgres_database(normalise_database_url(base.rstrip("/") + "/postgres"), name)
+
+
+def settings(url: str) -> dict[str, object]:
+    return {
+        "ENV": "testing",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "DATABASE_URL": url,
+        "BASE_URL": BASE_URL,
+        "PAGE_NAME": "Bench",
+    }
+
+
+def prepare(url: str, past: int) -> None:
+    app = create_app(settings(url))
+    with app.app_context():
+        db.create_all()
+        seed(past_incidents=past, now=utcnow())
+        db.engine.dispose()
+
+
+def render_time(url: str, rounds: int) -> float:
+    """Median seconds to render / from the database (what a cache miss costs)."""
+    app = create_app(settings(url))
+    times = []
+    with app.app_context():
+        render.index(Links(), now=utcnow())
+        for _ in range(rounds):
+            started = time.perf_counter()
+            render.index(Links(), now=utcnow())
+            times.append(time.perf_counter() - started)
+            db.session.remove()
+        db.engine.dispose()
+    return statistics.median(times)
+
+
+class Gunicorn:
+    """gunicorn with the shipped gunicorn.conf.py and production settings; its log goes to a file."""
+
+    def __init__(self, url: str, folder: Path, **extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        metrics = folder / f"metrics-{self.port}"
+        env = app_environment(url, BASE_URL=BASE_URL, PAGE_NAME="Bench", **extra)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        self.log = open(folder / f"gunicorn-{self.port}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "statuspage:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit(f"gunicorn did not start; see {self.log.name}")
+
+    def renders(self) -> float:
+        text = urllib.request.urlopen(self.url + "/metrics").read().decode()
+        return sum(
+            float(value)
+            for value in re.findall(
+                r"^statuspage_public_renders_total\{[^}]*\} (\S+)$", text, re.MULTILINE
+            )
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            self.process.wait(30)
+        self.log.close()
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wrk(url: str, connections: int, duration: int, headers: dict[str, str]) -> dict[str, float]:
+    """requests/s and p50/p99 latency (ms) from one wrk run."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)),
+        "p99_ms": _ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)),
+    }
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+class Bumper:
+    """Publications going on: the version moves every `interval` seconds while it runs."""
+
+    def __init__(self, url: str, interval: float) -> None:
+        self.app = create_app(settings(url))
+        self.interval = interval
+        self.count = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while not self.stopping.wait(self.interval):
+                bump_publication(now=utcnow())
+                db.session.commit()
+                self.count += 1
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+
+def publish_and_time(url: str, read, *, trials: int) -> list[float]:
+    """Seconds from a real publication's commit until `read()` shows it, for several publications."""
+    app = create_app(settings(url))
+    seconds = []
+    with app.app_context():
+        author = accounts.find_user("author@bench.test") or accounts.create_user(
+            "author@bench.test", name="Author", role=Role.LIAISON, now=utcnow()
+        )
+        approver = accounts.find_user("approver@bench.test") or accounts.create_user(
+            "approver@bench.test", name="Approver", role=Role.COMMANDER, now=utcnow()
+        )
+        customers = db.session.scalar(sa.select(Audience).where(Audience.slug == "customers"))
+        incident = db.session.scalar(
+            sa.select(Incident).where(
+                Incident.kind == IncidentKind.INCIDENT,
+                Incident.public_status == IncidentStatus.IDENTIFIED,
+            )
+        )
+        for _ in range(trials):
+            news = f"bench-news-{uuid.uuid4().hex[:12]}"
+            draft = publishing.add_draft(incident, customers, body=news, by=author, now=utcnow())
+            publishing.publish_update(draft, by=approver, now=utcnow())
+            db.session.commit()
+            started = time.monotonic()
+            while news.encode() not in read():
+                if time.monotonic() - started > 30:
+                    raise SystemExit("a publication never showed up")
+                time.sleep(0.01)
+            seconds.append(time.monotonic() - started)
+            time.sleep(0.5)
+        db.engine.dispose()
+    return seconds
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory} GiB, {platform.platform()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument(
+        "--database",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL (a database per dataset is created), or sqlite",
+    )
+    parser.add_argument("--large", type=int, default=10_000, help="past incidents, large dataset")
+    parser.add_argument(
+        "--miss-interval",
+        type=float,
+        default=0.1,
+        help="seconds between publications in the miss mode",
+    )
+    args = parser.parse_args()
+    figures: dict[str, object] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_before": os.getloadavg(),
+        "duration": args.duration,
+    }
+    with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as temporary, ExitStack() as stack:
+        folder = Path(temporary)
+        small = database_url(args.database, "statuspage_bench_small", folder)
+        large = database_url(args.database, "statuspage_bench_large", folder)
+        started = time.perf_counter()
+        prepare(small, 10)
+        prepare(large, args.large)
+        figures["seed_seconds"] = round(time.perf_counter() - started, 1)
+        log(f"seeded in {figures['seed_seconds']} s")
+
+        small_render, large_render = render_time(small, 30), render_time(large, 30)
+        figures["render"] = {
+            "small_ms": round(small_render * 1000, 2),
+            "large_ms": round(large_render * 1000, 2),
+            "ratio": round(large_render / small_render, 3),
+        }
+        log(f"render of /: {figures['render']}")
+
+        web = Gunicorn(large, folder)
+        stack.callback(web.stop)
+        gunicorn_runs = []
+        for path in PATHS:
+            url = web.url + path
+            # Warm up (both workers render and cache the page, lazy imports load), not measured.
+            wrk(url, CONNECTIONS[0], 2, {"Accept-Encoding": "gzip"})
+            for connections in CONNECTIONS:
+                for mode in ("hit", "304", "miss"):
+                    wrk_headers = {"Accept-Encoding": "gzip"}
+                    if mode == "304":
+                        _, headers, _ = fetch(url, {"Accept-Encoding": "gzip"})
+                        wrk_headers["If-None-Match"] = headers["ETag"]
+                    renders_before = web.renders()
+                    if mode == "miss":
+                        with Bumper(large, args.miss_interval) as bumper:
+                            result = wrk(url, connections, args.duration, wrk_headers)
+                        result["publications"] = bumper.count
+                    else:
+                        result = wrk(url, connections, args.duration, wrk_headers)
+                    result["renders"] = web.renders() - renders_before
+                    result.update(path=path, connections=connections, mode=mode)
+                    gunicorn_runs.append(result)
+                    log(f"gunicorn {result}")
+        figures["gunicorn"] = gunicorn_runs
+
+        figures["gunicorn_visible_seconds"] = [
+            round(s, 3) for s in publish_and_time(large, lambda: fetch(web.url + "/")[2], trials=5)
+        ]
+        web.stop()
+
+        # The two nginx set-ups run under the same conditions (the snapshot keeper running, its
+        # polls included), one right after the other, on the same content.
+        snapshot = folder / "snapshot"
+        keeper = Gunicorn(large, folder, SNAPSHOT_DIR=str(snapshot))
+        stack.callback(keeper.stop)
+        started = time.perf_counter()
+        while not (snapshot / "current" / "index.html").is_file():
+            if time.perf_counter() - started > 600:
+                raise SystemExit("the first snapshot never appeared")
+            time.sleep(0.2)
+        figures["first_snapshot_seconds"] = round(time.perf_counter() - started, 1)
+        export = folder / "export"
+        app = create_app(settings(large))
+        with app.app_context():
+            export_site(export, now=utcnow())
+            db.engine.dispose()
+        servers = {}
+        for name, root, app_url in (
+            ("plain", export, None),
+            ("shipped", snapshot / "current", keeper.url),
+        ):
+            (folder / name).mkdir()
+            port = free_port()
+            conf = nginx_conf(folder / name, port=port, root=root, app_url=app_url)
+            servers[name] = start_nginx(conf, port)
+            stack.callback(servers[name].kill)
+        nginx_runs, shipped_runs = [], []
+        for server in servers.values():
+            wrk(server.url + "/", CONNECTIONS[0], 2, {"Accept-Encoding": "gzip"})  # warm-up
+        for path in PATHS:
+            for connections in CONNECTIONS:
+                for name, runs in (("plain", nginx_runs), ("shipped", shipped_runs)):
+                    if name == "shipped" and path != "/":
+                        continue
+                    result = wrk(
+                        servers[name].url + path,
+                        connections,
+                        args.duration,
+                        {"Accept-Encoding": "gzip"},
+                    )
+                    result.update(path=path, connections=connections, mode="hit")
+                    runs.append(result)
+                    log(f"nginx {name} {result}")
+        figures["nginx"] = nginx_runs
+        figures["snapshot_nginx"] = shipped_runs
+        shipped = servers["shipped"]
+        figures["snapshot_visible_seconds"] = [
+            round(s, 3)
+            for s in publish_and_time(large, lambda: fetch(shipped.url + "/")[2], trials=5)
+        ]
+        log(
+            f"visible: snapshot {figures['snapshot_visible_seconds']}, gunicorn {figures['gunicorn_visible_seconds']}"
+        )
+    figures["load_after"] = os.getloadavg()
+    OUT.mkdir(exist_ok=True)
+    (OUT / "last-run.json").write_text(json.dumps(figures, indent=2))
+    print(report(figures))
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def report(figures: dict) -> str:
+    """The figures as Markdown, with the acceptance checks of issue 3 worked out."""
+    nginx = {(r["path"], r["connections"]): r for r in figures["nginx"]}
+    lines = [
+        f"Date: {figures['date']}  ",
+        f"Machine: {figures['machine']}  ",
+        f"Load average before / after: {figures['load_before']} / {figures['load_after']}  ",
+        f"wrk: 2 threads, {figures['duration']} s per run, `Accept-Encoding: gzip`",
+        "",
+        "| server | path | conns | mode | req/s | p50 ms | p99 ms | renders | ours/nginx |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in figures["gunicorn"]:
+        ceiling = nginx[(run["path"], run["connections"])]["rps"]
+        lines.append(
+            f"| gunicorn | {run['path']} | {run['connections']} | {run['mode']} | {run['rps']:.0f} "
+            f"| {run['p50_ms']:.2f} | {run['p99_ms']:.2f} | {run['renders']:.0f} "
+            f"| {run['rps'] / ceiling:.1%} |"
+        )
+    for run in figures["nginx"]:
+        lines.append(
+            f"| nginx (plain, export) | {run['path']} | {run['connections']} | hit | {run['rps']:.0f} "
+            f"| {run['p50_ms']:.2f} | {run['p99_ms']:.2f} | - | 100% |"
+        )
+    for run in figures["snapshot_nginx"]:
+        ceiling = nginx[(run["path"], run["connections"])]["rps"]
+        lines.append(
+            f"| nginx (shipped conf, snapshot) | {run['path']} | {run['connections']} | hit "
+            f"| {run['rps']:.0f} | {run['p50_ms']:.2f} | {run['p99_ms']:.2f} | - "
+            f"| {run['rps'] / ceiling:.1%} |"
+        )
+    hit = next(
+        r
+        for r in figures["gunicorn"]
+        if r["path"] == "/" and r["connections"] == 64 and r["mode"] == "hit"
+    )
+    shipped = next(r for r in figures["snapshot_nginx"] if r["connections"] == 64)
+    ceiling = nginx[("/", 64)]["rps"]
+    render_figures = figures["render"]
+    lines += [
+        "",
+        (
+            f"- Acceptance 6, render of / on a cache miss: {render_figures['small_ms']} ms with 10 "
+            f"past incidents, {render_figures['large_ms']} ms with 10,000: ratio "
+            f"{render_figures['ratio']} (limit 1.5)."
+        ),
+        (
+            f"- Acceptance 7a, gunicorn / from cache at 64 connections: {hit['rps'] / ceiling:.1%} "
+            f"of nginx (limit 15%), p99 {hit['p99_ms']:.1f} ms (limit 50 ms)."
+        ),
+        (
+            f"- Acceptance 7b, shipped nginx in snapshot mode, / at 64 connections: "
+            f"{shipped['rps'] / ceiling:.1%} of plain nginx (limit 90%); a publication showed "
+            f"there after {figures['snapshot_visible_seconds']} s (limit 1 s)."
+        ),
+        f"- A publication showed on gunicorn's / after {figures['gunicorn_visible_seconds']} s.",
+        f"- First full snapshot of the 10,000-incident site: {figures['first_snapshot_seconds']} s.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Each public surface rendered to bytes: pages, feeds, JSON documents and the calendar.
+
+These run inside an app context (templates, database) but never look at the request, so the same
+bytes serve every reader: the cache stores them, the export writes them to files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+
+from statuspage.feeds import CONTENT_TYPES, FeedFormat
+from statuspage.publicsite import urls
+from statuspage.publicsite.urls import Links
+from statuspage.services import public_api, public_feeds, public_view
+from statuspage.site import Site
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+CALENDAR = "text/calendar; charset=utf-8"
+
+_API: dict[str, Callable[[Site], dict[str, Any]]] = {
+    "summary": public_api.summary,
+    "status": public_api.status,
+    "components": public_api.components,
+    "incidents": public_api.incidents,
+    "incidents/unresolved": public_api.unresolved_incidents,
+    "scheduled-maintenances": public_api.scheduled_maintenances,
+    "scheduled-maintenances/upcoming": public_api.upcoming_maintenances,
+    "scheduled-maintenances/active": public_api.active_maintenances,
+}
+
+
+@dataclass(frozen=True)
+class Body:
+    """A rendered surface: its bytes, their type, and when time alone will change them."""
+
+    content: bytes
+    content_type: str
+    expires_at: datetime | None = None
+    # Widgets on other sites read the JSON documents, so they are open to every origin.
+    is_shared_across_origins: bool = False
+
+
+def site() -> Site:
+    return Site.from_config(current_app.config)
+
+
+def _page(template: str, links: Links, expires_at: datetime | None, **context: Any) -> Body:
+    # Straight from the Jinja environment, without Flask's context processors: nothing about the
+    # reader (session, signed-in user) can reach a page every reader shares.
+    html = current_app.jinja_env.get_template(template).render(links=links, site=site(), **context)
+    return Body(html.encode(), HTML, expires_at)
+
+
+def index(links: Links, *, now: datetime) -> Body:
+    """The status page."""
+    page = public_view.status_page(now=now, zone=site().zone)
+    return _page("public/index.html", links, page.expires_at, page=page)
+
+
+def incident(incident_id: int, links: Links, *, now: datetime) -> Body:
+    """One incident's permalink page (NotFound unless it is public)."""
+    page = public_view.incident_page(incident_id, now=now)
+    return incident_body(page, links)
+
+
+def incident_body(page: public_view.IncidentPage, links: Links) -> Body:
+    return _page("public/incident.html", links, None, page=page)
+
+
+def history(page: int, links: Links, *, now: datetime) -> Body:
+    """One month of the incident history."""
+    month = public_view.history_page(page, now=now, zone=site().zone)
+    return _page("public/history.html", links, month.expires_at, history=month)
+
+
+def history_feed(fmt: FeedFormat, component_id: int | None) -> Body:
+    """The incident history as Atom or RSS."""
+    content = public_feeds.history_feed(site(), fmt, component_id=component_id)
+    return Body(content, CONTENT_TYPES[fmt])
+
+
+def updates_feed(fmt: FeedFormat, component_id: int | None) -> Body:
+    """Every public update as Atom or RSS."""
+    content = public_feeds.updates_feed(site(), fmt, component_id=component_id)
+    return Body(content, CONTENT_TYPES[fmt])
+
+
+def calendar(*, now: datetime) -> Body:
+    """Maintenance windows as iCalendar."""
+    content = public_feeds.maintenance_calendar(site(), now=now)
+    return Body(content, CALENDAR, expires_at=None)
+
+
+def api(document: str) -> Body:
+    """One Statuspage API v2 document."""
+    content = json.dumps(_API[document](site()), ensure_ascii=False, separators=(",", ":"))
+    return Body(content.encode(), JSON, is_shared_across_origins=True)
+
+
+@dataclass(frozen=True)
+class Surface:
+    path: str  # the app path, query included
+    render: Callable[[Links], Body]
+
+
+def every_surface(*, now: datetime, incident_ids: list[int] | None = None) -> Iterator[Surface]:
+    """Every public address with how to render it (pass incident_ids to limit incident pages)."""
+    yield Surface(urls.index_path(), lambda links: index(links, now=now))
+    for page in range(1, public_view.history_page_count(now=now, zone=site().zone) + 1):
+        yield Surface(urls.history_path(page), lambda links, p=page: history(p, links, now=now))
+    component_ids = [None, *(c.id for c in public_view.component_catalogue().components)]
+    for fmt in urls.FEED_FORMATS:
+        for component_id in component_ids:
+            yield Surface(
+                urls.feed_path("history", fmt, component_id),
+                lambda _, f=fmt, c=component_id: history_feed(f, c),
+            )
+            yield Surface(
+                urls.feed_path("updates", fmt, component_id),
+                lambda _, f=fmt, c=component_id: updates_feed(f, c),
+            )
+    for document in urls.API_DOCUMENTS:
+        yield Surface(urls.api_path(document), lambda _, d=document: api(d))
+    yield Surface(urls.calendar_path(), lambda _: calendar(now=now))
+    ids = public_view.public_incident_ids() if incident_ids is None else incident_ids
+    for page in public_view.incident_pages(ids, now=now):
+        yield Surface(
+            urls.incident_path(page.incident.id), lambda links, p=page: incident_body(p, links)
+        )

@@ -1,0 +1,126 @@
+"""Public feeds and the maintenance calendar, from what the public was told.
+
+Two feed kinds: the history feed (one entry per incident or maintenance, in Statuspage's layout,
+its updated time moving with each update) and the updates feed (one entry per published update,
+for readers and chat bots that only notice new entries). Both can follow a single component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from statuspage.feeds import Entry, Feed, FeedFormat, UpdateBlock, build_feed, tag_uri, updates_html
+from statuspage.rendering import markdown_to_html
+from statuspage.services import public_view
+from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
+from statuspage.services.publication import NEVER
+from statuspage.site import Site
+
+
+def _blocks(updates: Sequence[PublicUpdate]) -> list[UpdateBlock]:
+    return [UpdateBlock(u.published_at, u.label, markdown_to_html(u.body)) for u in updates]
+
+
+def _feed(
+    site: Site, name: str, title: str, fmt: FeedFormat, component: PublicComponent | None
+) -> Feed:
+    query = f"?component={component.id}" if component else ""
+    about = f" ({component.name})" if component else ""
+    return Feed(
+        id=tag_uri(site.url, f"/{name}{query}"),
+        title=f"{site.name} - {title}{about}",
+        page_url=f"{site.url}/",
+        self_url=f"{site.url}/{name}.{fmt}{query}",
+        description=f"{title} of {site.name}{about}",
+        empty_since=_local(component.created_at if component else NEVER, site),
+    )
+
+
+def _local(moment: datetime, site: Site) -> datetime:
+    # Feeds show dates in the page's zone, as Statuspage does (RFC 822 with the zone's offset).
+    return moment.astimezone(ZoneInfo(site.zone))
+
+
+def permalink(site: Site, incident_id: int) -> str:
+    """The incident's stable public address."""
+    return f"{site.url}/incidents/{incident_id}"
+
+
+def history_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None) -> bytes:
+    """The incident history feed: one entry per incident or maintenance, newest update first."""
+    component = public_view.public_component(component_id) if component_id else None
+    incidents = public_view.recently_updated(
+        public_view.component_catalogue(), component_id=component_id
+    )
+    entries = [
+        Entry(
+            id=tag_uri(site.url, f"Incident/{incident.id}"),
+            title=incident.name,
+            url=permalink(site, incident.id),
+            published=_local(incident.first_published_at, site),
+            updated=_local(incident.updated_at, site),
+            content_html=updates_html(_blocks(incident.updates), site.zone),
+        )
+        for incident in incidents
+    ]
+    return build_feed(_feed(site, "history", "Incident History", fmt, component), entries, fmt)
+
+
+def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None) -> bytes:
+    """The updates feed: one entry per published public update, newest first."""
+    component = public_view.public_component(component_id) if component_id else None
+    updates = public_view.recent_updates(
+        public_view.component_catalogue(), component_id=component_id
+    )
+    entries = [
+        Entry(
+            id=tag_uri(site.url, f"IncidentUpdate/{update.id}"),
+            title=f"{incident.name}: {update.label}",
+            url=permalink(site, incident.id),
+            published=_local(update.published_at, site),
+            updated=_local(update.published_at, site),
+            content_html=updates_html(_blocks([update]), site.zone),
+            rss_guid=tag_uri(site.url, f"IncidentUpdate/{update.id}"),
+        )
+        for incident, update in updates
+    ]
+    return build_feed(_feed(site, "updates", "Updates", fmt, component), entries, fmt)
+
+
+def maintenance_calendar(site: Site, *, now: datetime) -> bytes:
+    """Upcoming and recent public maintenance as iCalendar: one event per window, times in UTC."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//statuspage//maintenance calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{site.name} maintenance")
+    host = urlsplit(site.url).hostname
+    for window in public_view.calendar_maintenance(public_view.component_catalogue(), now=now):
+        calendar.add_component(_event(window, site, host))
+    return calendar.to_ical()
+
+
+def _event(window: PublicIncident, site: Site, host: str | None) -> Event:
+    event = Event()
+    # The UID never changes; SEQUENCE grows with each change so calendars replace the old copy.
+    event.add("uid", f"maintenance-{window.id}@{host}")
+    event.add("sequence", max(0, window.revision - 1))
+    event.add("dtstamp", window.updated_at)
+    event.add("last-modified", window.updated_at)
+    event.add("dtstart", window.scheduled_for or window.started_at)
+    event.add("dtend", window.scheduled_until or window.scheduled_for or window.started_at)
+    event.add("summary", f"Maintenance: {window.name}")
+    event.add("status", "CONFIRMED")
+    names = ", ".join(c.name for c in window.components)
+    lines = [f"Status: {window.status.label}"]
+    if names:
+        lines.append(f"Components: {names}")
+    lines += ["", window.updates[0].body, "", permalink(site, window.id)]
+    event.add("description", "\n".join(lines).strip())
+    event.add("url", permalink(site, window.id))
+    return event

@@ -1,0 +1,19 @@
+"""The public JSON API: Statuspage API v2 documents under /api/v2, open to every origin (CORS)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from statuspage.errors import NotFound
+from statuspage.publicsite import render
+from statuspage.publicsite.cache import serve
+from statuspage.publicsite.urls import API_DOCUMENTS
+
+bp = Blueprint("api", __name__, url_prefix="/api/v2")
+
+
+@bp.get("/<path:document>.json")
+def document(document: str) -> Response:
+    if document not in API_DOCUMENTS:
+        raise NotFound(f"There is no /api/v2/{document}.json.")
+    return serve(("api", document), lambda: render.api(document))

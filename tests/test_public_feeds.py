@@ -1,0 +1,155 @@
+"""Public feeds (history and updates, RSS and Atom) and the maintenance calendar."""
+
+from datetime import UTC, timedelta
+
+import feedparser
+import pytest
+from icalendar import Calendar
+
+from statuspage.clock import utcnow
+from statuspage.extensions import db
+from statuspage.models import IncidentStatus, Severity
+from tests.factories import make_component, make_incident, make_maintenance, make_published
+from tests.public_world import build_world
+
+FEEDS = ["/history.atom", "/history.rss", "/updates.atom", "/updates.rss"]
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return build_world()
+
+
+def parse(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    parsed = feedparser.parse(response.data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_feeds_parse_cleanly_with_stable_ids_newest_first(client, world, path):
+    first, second = parse(client, path), parse(client, path)
+    assert [e.id for e in first.entries] == [e.id for e in second.entries]
+    assert len({e.id for e in first.entries}) == len(first.entries) > 0
+    times = [
+        e.updated_parsed if "updated_parsed" in e else e.published_parsed for e in first.entries
+    ]
+    assert times == sorted(times, reverse=True)
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_every_entry_links_to_its_incident_permalink(client, world, path):
+    for entry in parse(client, path).entries:
+        assert entry.link.startswith("http://status.test/incidents/")
+
+
+def test_the_history_feed_has_one_entry_per_incident_or_maintenance(client, world):
+    entries = parse(client, "/history.atom").entries
+    ids = [e.id for e in entries]
+    assert f"tag:status.test,2005:Incident/{world.open_incident}" in ids
+    assert f"tag:status.test,2005:Incident/{world.maintenance[IncidentStatus.COMPLETED]}" in ids
+    assert len(ids) == 2 + len(world.maintenance)
+
+
+def test_history_entries_hold_every_update_newest_first_in_statuspage_markup(client, world):
+    entry = next(
+        e
+        for e in parse(client, "/history.atom").entries
+        if e.id.endswith(f"Incident/{world.open_incident}")
+    )
+    content = entry.content[0].value
+    assert content.startswith("<p><small>")
+    assert content.index("<strong>Identified</strong>") < content.index(
+        "<strong>Investigating</strong>"
+    )
+    assert " UTC</small>" in content
+
+
+def test_an_entry_moves_forward_with_each_update(app, client):
+    with app.app_context():
+        incident = make_incident(severity=Severity.SEV3, now=utcnow() - timedelta(hours=2))
+        make_published(incident, now=utcnow() - timedelta(hours=2))
+        db.session.commit()
+        incident_id = incident.id
+    before = parse(client, "/history.atom").entries[0]
+    with app.app_context():
+        incident = db.session.get(type(incident), incident_id)
+        make_published(incident, now=utcnow() - timedelta(hours=1), status=IncidentStatus.RESOLVED)
+        db.session.commit()
+    after = parse(client, "/history.atom").entries[0]
+    assert after.id == before.id and after.updated_parsed > before.updated_parsed
+
+
+def test_the_updates_feed_has_one_entry_per_public_update(client, world):
+    titles = [e.title for e in parse(client, "/updates.rss").entries]
+    assert "Elevated API errors: Identified" in titles
+    assert "Elevated API errors: Investigating" in titles
+
+
+@pytest.mark.parametrize("kind", ["history", "updates"])
+def test_a_feed_can_follow_one_component(app, client, kind):
+    with app.app_context():
+        api, search = make_component("API"), make_component("Search")
+        for name, component in (("API down", api), ("Search slow", search)):
+            make_published(make_incident(title=name, affected={component: "partial_outage"}))
+        db.session.commit()
+        api_id = api.id
+    entries = parse(client, f"/{kind}.atom?component={api_id}").entries
+    assert entries and all(e.title.startswith("API down") for e in entries)
+
+
+def test_following_an_internal_or_unknown_component_is_not_found(client, app, world):
+    with app.app_context():
+        from statuspage.models import Component
+
+        internal = db.session.query(Component).filter_by(name="Deploy pipeline").one().id
+    assert client.get(f"/history.atom?component={internal}").status_code == 404
+    assert client.get("/history.atom?component=999999").status_code == 404
+    assert client.get("/history.atom?component=api").status_code == 422
+    assert client.get("/history.json").status_code == 404
+
+
+def calendar(client):
+    response = client.get("/maintenance.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    return Calendar.from_ical(response.data)
+
+
+def test_the_calendar_has_one_event_per_public_window_in_utc(client, world):
+    events = calendar(client).walk("VEVENT")
+    assert len(events) == len(world.maintenance)
+    for event in events:
+        assert event.decoded("dtstart").tzinfo is not None
+        assert event.decoded("dtstart").utcoffset() == timedelta(0)
+        assert "DTSTART:" in event.to_ical().decode() and "Z\r\n" in event.to_ical().decode()
+        assert event.decoded("dtend") > event.decoded("dtstart")
+
+
+def test_calendar_events_keep_their_uid_and_bump_their_sequence_on_change(app, client):
+    start = utcnow().replace(microsecond=0) + timedelta(days=2)
+    with app.app_context():
+        window = make_maintenance(title="Upgrade", starts=start, now=utcnow())
+        make_published(window, status=IncidentStatus.SCHEDULED, now=utcnow())
+        db.session.commit()
+        window_id = window.id
+    (before,) = calendar(client).walk("VEVENT")
+    with app.app_context():
+        window = db.session.get(type(window), window_id)
+        window.scheduled_for = start + timedelta(hours=1)
+        window.scheduled_until = start + timedelta(hours=3)
+        make_published(window, status=IncidentStatus.SCHEDULED, now=utcnow(), body="Moved.")
+        db.session.commit()
+    (after,) = calendar(client).walk("VEVENT")
+    assert str(after["uid"]) == str(before["uid"])
+    assert after.decoded("sequence") > before.decoded("sequence")
+    assert after.decoded("dtstart") == (start + timedelta(hours=1)).astimezone(UTC)
+
+
+def test_windows_nobody_outside_was_told_about_stay_off_the_calendar(app, client):
+    with app.app_context():
+        make_maintenance(now=utcnow(), starts=utcnow() + timedelta(days=1))
+        db.session.commit()
+    assert calendar(client).walk("VEVENT") == []
