@@ -6,6 +6,9 @@ missed promise is escalated to the commander and deputy after the grace, what th
 get (the promise, then "late"), and the figures (made, kept, missed, lateness) come out exact.
 """
 
+import json
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -23,6 +26,9 @@ from statuspage.models import (
     RosterRole,
     Severity,
 )
+from statuspage.publicsite import render
+from statuspage.publicsite.urls import Links
+from statuspage.rendering import format_time
 from statuspage.services import cadence, incidents, publishing
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.cadence_figures import Figures, incident_figures, period_figures
@@ -180,19 +186,55 @@ def test_the_public_surfaces_get_the_promise_and_then_an_honest_late_notice(team
             promise = cadence.next_updates([incident.id], audience_ids=[customers.id], now=at)[
                 (incident.id, customers.id)
             ]
-            seen[at] = (promise.next_update_at, promise.is_overdue, current_version())
+            page = render.index(Links(), now=at).content.decode()
+            summary = json.loads(render.api("summary", now=at).content)["incidents"][0]
+            feed = render.history_feed("atom", None, now=at).content.decode()
+            seen[at] = Seen(promise, current_version(), page, summary, feed)
 
     incident = run_incident(team, until=minutes(80), on_tick=look)
-    assert seen[minutes(67)][:2] == (minutes(68), False)
+    late = "Our next update is running late; we will post one as soon as we can."
+    assert render_late_notice(customers, incident, site=SITE, due_at=minutes(68)) == late
+
+    before = seen[minutes(67)]
+    assert (before.promise.next_update_at, before.promise.is_overdue) == (minutes(68), False)
+    assert promises(text_of(before.page), minutes(68))
+    assert before.summary["next_update_at"].startswith(minutes(68).strftime("%Y-%m-%dT%H:%M"))
+    assert before.summary["update_overdue"] is False
+    assert promises(before.feed, minutes(68))
+
     # Past the due time: no time shown as if still ahead, the public cache moved on, and the
-    # audience's own late wording is what the page says.
-    assert seen[minutes(68)][:2] == (None, True)
-    assert seen[minutes(68)][2] == seen[minutes(67)][2] + 1
-    assert render_late_notice(customers, incident, site=SITE, due_at=minutes(68)) == (
-        "Our next update is running late; we will post one as soon as we can."
-    )
+    # audience's own late wording is what the page, the feed and the JSON flag say.
+    due = seen[minutes(68)]
+    assert (due.promise.next_update_at, due.promise.is_overdue) == (None, True)
+    assert due.version == before.version + 1
+    assert late in text_of(due.page) and "Next update by" not in text_of(due.page)
+    assert due.summary["update_overdue"] is True
+    assert late in due.feed and "Next update by" not in due.feed
+
     # The late update makes the next promise, 30 minutes on.
-    assert seen[minutes(80)][:2] == (minutes(110), False)
+    after = seen[minutes(80)]
+    assert (after.promise.next_update_at, after.promise.is_overdue) == (minutes(110), False)
+    assert promises(text_of(after.page), minutes(110))
+    assert after.summary["update_overdue"] is False
+
+
+@dataclass(frozen=True)
+class Seen:
+    promise: cadence.NextUpdate
+    version: int
+    page: str
+    summary: dict
+    feed: str
+
+
+def promises(text, moment):
+    """Whether the text says "Next update by" that time (with or without the date)."""
+    return re.search(rf"Next update by [A-Za-z0-9, ]*{format_time(moment, SITE.zone)}", text)
+
+
+def text_of(html):
+    """The page's text as a reader sees it (tags gone, spaces folded)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_the_figures_come_out_exact(team):

@@ -22,7 +22,7 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.services.defaults import ensure_defaults
-from tests.factories import NOW, make_component, make_incident, make_published
+from tests.factories import NOW, audience, make_component, make_incident, make_published
 from tests.helpers import csrf_token_from
 from tests.mail import html_part, text_part
 from tests.outbox import deliver
@@ -348,3 +348,12 @@ def test_the_subscribe_partial_renders_a_form_the_public_page_can_include(app):
         html = render_template_string('{% include "subscriptions/_subscribe_form.html" %}')
     assert 'action="/subscribe"' in html and 'name="csrf_token"' in html
     assert 'type="email"' in html
+
+
+def test_the_public_page_links_to_the_subscription_form(app, client):
+    with app.app_context():
+        audience("customers")  # the built-in audiences exist
+        db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="http://status.test/subscribe"' in page
+    assert client.get("/subscribe").status_code == 200

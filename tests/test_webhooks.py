@@ -96,7 +96,7 @@ def test_the_incident_payload_has_statuspage_keys_and_ours(hooked):
     [update] = incident["incident_updates"]
     assert update["body"] == "Looking into it." and update["deliver_notifications"] is True
     # Our extra keys: SEV3 customers are promised an update within two hours.
-    assert incident["next_update_at"] == "2026-03-04T16:00:00.000+00:00"
+    assert incident["next_update_at"] == "2026-03-04T16:00:00.000Z"  # as the JSON API writes times
     assert incident["audience"] == "customers"
     assert incident["shortlink"] == f"http://status.test/incidents/{incident['id']}"
     assert payload["meta"]["unsubscribe"].startswith(

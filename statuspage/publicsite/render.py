@@ -24,7 +24,7 @@ HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 CALENDAR = "text/calendar; charset=utf-8"
 
-_API: dict[str, Callable[[Site], dict[str, Any]]] = {
+_API: dict[str, Callable[..., dict[str, Any]]] = {
     "summary": public_api.summary,
     "status": public_api.status,
     "components": public_api.components,
@@ -61,17 +61,22 @@ def _page(template: str, links: Links, expires_at: datetime | None, **context: A
 def index(links: Links, *, now: datetime) -> Body:
     """The status page."""
     page = public_view.status_page(now=now, zone=site().zone)
-    return _page("public/index.html", links, page.expires_at, page=page)
+    shown = [*page.open_incidents, *page.active_maintenance, *page.upcoming_maintenance]
+    late = public_view.late_notices(shown, site=site(), now=now)
+    return _page("public/index.html", links, page.expires_at, page=page, late_notices=late)
 
 
 def incident(incident_id: int, links: Links, *, now: datetime) -> Body:
     """One incident's permalink page (NotFound unless it is public)."""
     page = public_view.incident_page(incident_id, now=now)
-    return incident_body(page, links)
+    return incident_body(page, links, now=now)
 
 
-def incident_body(page: public_view.IncidentPage, links: Links) -> Body:
-    return _page("public/incident.html", links, None, page=page)
+def incident_body(page: public_view.IncidentPage, links: Links, *, now: datetime) -> Body:
+    # Re-rendered when the promised next update falls due, to say it is late.
+    expires_at = public_view.next_edge([page.incident], now=now)
+    late = public_view.late_notices([page.incident], site=site(), now=now)
+    return _page("public/incident.html", links, expires_at, page=page, late_notices=late)
 
 
 def history(page: int, links: Links, *, now: datetime) -> Body:
@@ -80,10 +85,10 @@ def history(page: int, links: Links, *, now: datetime) -> Body:
     return _page("public/history.html", links, month.expires_at, history=month)
 
 
-def history_feed(fmt: FeedFormat, component_id: int | None) -> Body:
+def history_feed(fmt: FeedFormat, component_id: int | None, *, now: datetime) -> Body:
     """The incident history as Atom or RSS."""
-    content = public_feeds.history_feed(site(), fmt, component_id=component_id)
-    return Body(content, CONTENT_TYPES[fmt])
+    feed = public_feeds.history_feed(site(), fmt, component_id=component_id, now=now)
+    return Body(feed.content, CONTENT_TYPES[fmt], feed.expires_at)
 
 
 def updates_feed(fmt: FeedFormat, component_id: int | None) -> Body:
@@ -98,10 +103,11 @@ def calendar(*, now: datetime) -> Body:
     return Body(content, CALENDAR, expires_at=None)
 
 
-def api(document: str) -> Body:
+def api(document: str, *, now: datetime) -> Body:
     """One Statuspage API v2 document."""
-    content = json.dumps(_API[document](site()), ensure_ascii=False, separators=(",", ":"))
-    return Body(content.encode(), JSON, is_shared_across_origins=True)
+    written = _API[document](site(), now=now)
+    content = json.dumps(written.document, ensure_ascii=False, separators=(",", ":"))
+    return Body(content.encode(), JSON, written.expires_at, is_shared_across_origins=True)
 
 
 @dataclass(frozen=True)
@@ -120,17 +126,18 @@ def every_surface(*, now: datetime, incident_ids: list[int] | None = None) -> It
         for component_id in component_ids:
             yield Surface(
                 urls.feed_path("history", fmt, component_id),
-                lambda _, f=fmt, c=component_id: history_feed(f, c),
+                lambda _, f=fmt, c=component_id: history_feed(f, c, now=now),
             )
             yield Surface(
                 urls.feed_path("updates", fmt, component_id),
                 lambda _, f=fmt, c=component_id: updates_feed(f, c),
             )
     for document in urls.API_DOCUMENTS:
-        yield Surface(urls.api_path(document), lambda _, d=document: api(d))
+        yield Surface(urls.api_path(document), lambda _, d=document: api(d, now=now))
     yield Surface(urls.calendar_path(), lambda _: calendar(now=now))
     ids = public_view.public_incident_ids() if incident_ids is None else incident_ids
     for page in public_view.incident_pages(ids, now=now):
         yield Surface(
-            urls.incident_path(page.incident.id), lambda links, p=page: incident_body(p, links)
+            urls.incident_path(page.incident.id),
+            lambda links, p=page: incident_body(p, links, now=now),
         )

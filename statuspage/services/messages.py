@@ -6,11 +6,9 @@ update's own time and status are used throughout, so a retry sends the same cont
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -27,6 +25,7 @@ from statuspage.models import (
     UpdateState,
 )
 from statuspage.rendering import format_datetime, format_time, markdown_to_html
+from statuspage.services.public_api import group_id, page_id, timestamp
 from statuspage.site import Site
 from statuspage.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 
@@ -204,18 +203,18 @@ def _incident_object(update: Update, site: Site) -> dict[str, Any]:
         "name": incident.public_name if public else incident.title,
         "status": str(update.status),
         "impact": str(incident.impact),
-        "created_at": iso(incident.created_at, site.zone),
-        "updated_at": iso(published_at, site.zone),
-        "started_at": iso(incident.started_at, site.zone),
-        "monitoring_at": iso(incident.monitoring_at, site.zone),
-        "resolved_at": iso(incident.resolved_at, site.zone),
+        "created_at": timestamp(incident.created_at, site.zone),
+        "updated_at": timestamp(published_at, site.zone),
+        "started_at": timestamp(incident.started_at, site.zone),
+        "monitoring_at": timestamp(incident.monitoring_at, site.zone),
+        "resolved_at": timestamp(incident.resolved_at, site.zone),
         "shortlink": incident_url(incident, public=public, site=site),
         "page_id": page_id(site),
         "incident_updates": [_update_object(item, site) for item in earlier],
         "components": [component_object(c, site) for c in components],
         "reminder_intervals": None,
         "audience": update.audience.slug,
-        "next_update_at": iso(update.next_update_due_at, site.zone),
+        "next_update_at": timestamp(update.next_update_due_at, site.zone),
     }
 
 
@@ -230,18 +229,13 @@ def component_payload(
         "component_update": {
             "id": str(change.id),
             "component_id": str(component.id),
-            "created_at": iso(change.changed_at, site.zone),
+            "created_at": timestamp(change.changed_at, site.zone),
             "old_status": str(change.old_status) if change.old_status else None,
             "new_status": str(change.status),
             "incident_id": str(change.incident_id) if change.incident_id else None,
         },
         "component": component_object(component, site),
     }
-
-
-def page_id(site: Site) -> str:
-    """A stable 12-character id for the page, derived from its public URL."""
-    return hashlib.sha256(site.url.encode()).hexdigest()[:12]
 
 
 def page_object(site: Site) -> dict[str, Any]:
@@ -254,28 +248,21 @@ def component_object(component: Component, site: Site) -> dict[str, Any]:
         "id": str(component.id),
         "name": component.name,
         "status": str(component.status),
-        "created_at": iso(component.created_at, site.zone),
-        "updated_at": iso(component.updated_at, site.zone),
+        "created_at": timestamp(component.created_at, site.zone),
+        "updated_at": timestamp(component.updated_at, site.zone),
         "position": component.position,
         "description": component.description,
         "showcase": component.showcase,
         "start_date": component.start_date.isoformat() if component.start_date else None,
-        "group_id": str(component.group_id) if component.group_id else None,
+        "group_id": group_id(component.group_id) if component.group_id else None,
         "page_id": page_id(site),
         "group": False,
         "only_show_if_degraded": component.only_show_if_degraded,
     }
 
 
-def iso(moment: datetime | None, zone: str) -> str | None:
-    """ISO 8601 with milliseconds and the page zone's offset, as Statuspage writes times."""
-    if moment is None:
-        return None
-    return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="milliseconds")
-
-
 def _update_object(update: Update, site: Site) -> dict[str, Any]:
-    published_at = iso(_published_at(update), site.zone)
+    published_at = timestamp(_published_at(update), site.zone)
     return {
         "id": str(update.id),
         "incident_id": str(update.incident_id),
@@ -288,7 +275,7 @@ def _update_object(update: Update, site: Site) -> dict[str, Any]:
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,
-        "next_update_at": iso(update.next_update_due_at, site.zone),
+        "next_update_at": timestamp(update.next_update_due_at, site.zone),
     }
 
 

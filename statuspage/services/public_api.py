@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,11 +54,24 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@dataclass(frozen=True)
+class Written:
+    """A document, and the next moment time alone changes it (a promise falling due)."""
+
+    document: Document
+    expires_at: datetime | None
+
+
 class _Writer:
-    def __init__(self, site: Site, updated_at: datetime) -> None:
+    def __init__(self, site: Site, updated_at: datetime, now: datetime) -> None:
         self.site = site
         self.page_id = page_id(site)
         self.updated_at = updated_at
+        self.now = now
+        self.shown: list[PublicIncident] = []
+
+    def done(self, document: Document) -> Written:
+        return Written(document, public_view.next_edge(self.shown, now=self.now))
 
     def time(self, moment: datetime | None) -> str | None:
         return timestamp(moment, self.site.zone)
@@ -139,6 +153,7 @@ class _Writer:
         }
 
     def incident(self, incident: PublicIncident) -> Document:
+        self.shown.append(incident)
         document = {
             "id": str(incident.id),
             "name": incident.name,
@@ -154,7 +169,10 @@ class _Writer:
             "incident_updates": [self.update(u) for u in incident.updates],
             "components": [self.component(c) for c in incident.components],
             "reminder_intervals": None,
+            # Our extensions: the public audience's promised next update, and whether it is late
+            # (then next_update_at is in the past, and the flag says so).
             "next_update_at": self.time(incident.next_update_at),
+            "update_overdue": incident.is_late(self.now),
         }
         if incident.kind is IncidentKind.MAINTENANCE:
             document.update(
@@ -169,85 +187,93 @@ class _Writer:
         return [self.incident(i) for i in incidents]
 
 
-def _writer(site: Site) -> _Writer:
-    return _Writer(site, public_view.page_updated_at())
+def _writer(site: Site, now: datetime) -> _Writer:
+    return _Writer(site, public_view.page_updated_at(), now)
 
 
-def summary(site: Site) -> Document:
+def summary(site: Site, *, now: datetime) -> Written:
     """summary.json: page, rollup, every component, unresolved incidents, coming and current work."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     catalogue = public_view.component_catalogue()
     incidents = public_view.open_incidents(catalogue)
     active = public_view.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
     upcoming = public_view.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
     status = public_view.rollup(catalogue.components, incidents, active)
-    return {
-        "page": writer.page(),
-        "components": writer.components(catalogue),
-        "incidents": writer.incidents(incidents),
-        "scheduled_maintenances": writer.incidents(active + upcoming),
-        "status": {"indicator": status.indicator, "description": status.description},
-    }
+    return writer.done(
+        {
+            "page": writer.page(),
+            "components": writer.components(catalogue),
+            "incidents": writer.incidents(incidents),
+            "scheduled_maintenances": writer.incidents(active + upcoming),
+            "status": {"indicator": status.indicator, "description": status.description},
+        }
+    )
 
 
-def status(site: Site) -> Document:
+def status(site: Site, *, now: datetime) -> Written:
     """status.json: the page and its rollup."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     catalogue = public_view.component_catalogue()
     incidents = public_view.open_incidents(catalogue)
     active = public_view.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
     rolled = public_view.rollup(catalogue.components, incidents, active)
-    return {
-        "page": writer.page(),
-        "status": {"indicator": rolled.indicator, "description": rolled.description},
-    }
+    return writer.done(
+        {
+            "page": writer.page(),
+            "status": {"indicator": rolled.indicator, "description": rolled.description},
+        }
+    )
 
 
-def components(site: Site) -> Document:
+def components(site: Site, *, now: datetime) -> Written:
     """components.json: the page and every public component and group."""
-    writer = _writer(site)
-    return {
-        "page": writer.page(),
-        "components": writer.components(public_view.component_catalogue()),
-    }
+    writer = _writer(site, now)
+    return writer.done(
+        {
+            "page": writer.page(),
+            "components": writer.components(public_view.component_catalogue()),
+        }
+    )
 
 
-def incidents(site: Site) -> Document:
+def incidents(site: Site, *, now: datetime) -> Written:
     """incidents.json: the 50 newest public incidents, open or resolved."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     catalogue = public_view.component_catalogue()
-    return {
-        "page": writer.page(),
-        "incidents": writer.incidents(public_view.recent(IncidentKind.INCIDENT, catalogue)),
-    }
+    return writer.done(
+        {
+            "page": writer.page(),
+            "incidents": writer.incidents(public_view.recent(IncidentKind.INCIDENT, catalogue)),
+        }
+    )
 
 
-def unresolved_incidents(site: Site) -> Document:
+def unresolved_incidents(site: Site, *, now: datetime) -> Written:
     """incidents/unresolved.json: incidents in investigating, identified or monitoring."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     found = public_view.open_incidents(public_view.component_catalogue())
-    return {"page": writer.page(), "incidents": writer.incidents(found)}
+    return writer.done({"page": writer.page(), "incidents": writer.incidents(found)})
 
 
-def scheduled_maintenances(site: Site) -> Document:
+def scheduled_maintenances(site: Site, *, now: datetime) -> Written:
     """scheduled-maintenances.json: the 50 newest maintenance windows in any state."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     catalogue = public_view.component_catalogue()
     found = public_view.recent(IncidentKind.MAINTENANCE, catalogue)
-    return {"page": writer.page(), "scheduled_maintenances": writer.incidents(found)}
+    return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})
 
 
-def upcoming_maintenances(site: Site) -> Document:
+def upcoming_maintenances(site: Site, *, now: datetime) -> Written:
     """scheduled-maintenances/upcoming.json: windows still scheduled."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     catalogue = public_view.component_catalogue()
     found = public_view.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
-    return {"page": writer.page(), "scheduled_maintenances": writer.incidents(found)}
+    return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})
 
 
-def active_maintenances(site: Site) -> Document:
+def active_maintenances(site: Site, *, now: datetime) -> Written:
     """scheduled-maintenances/active.json: windows in progress or being verified."""
-    writer = _writer(site)
+    writer = _writer(site, now)
     catalogue = public_view.component_catalogue()
     found = public_view.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
-    return {"page": writer.page(), "scheduled_maintenances": writer.incidents(found)}
+    return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})

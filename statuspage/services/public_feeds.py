@@ -8,14 +8,16 @@ for readers and chat bots that only notice new entries). Both can follow a singl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+from markupsafe import escape
 
 from statuspage.feeds import Entry, Feed, FeedFormat, UpdateBlock, build_feed, tag_uri, updates_html
-from statuspage.rendering import markdown_to_html
+from statuspage.rendering import format_time, markdown_to_html
 from statuspage.services import public_view
 from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
 from statuspage.services.publication import NEVER
@@ -51,12 +53,26 @@ def permalink(site: Site, incident_id: int) -> str:
     return f"{site.url}/incidents/{incident_id}"
 
 
-def history_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None) -> bytes:
-    """The incident history feed: one entry per incident or maintenance, newest update first."""
+@dataclass(frozen=True)
+class HistoryFeed:
+    content: bytes
+    expires_at: datetime | None  # when an open incident's promised update falls due
+
+
+def history_feed(
+    site: Site, fmt: FeedFormat, *, now: datetime, component_id: int | None = None
+) -> HistoryFeed:
+    """The incident history feed: one entry per incident or maintenance, newest update first.
+
+    An open incident's entry ends with its promise ("Next update by 14:30 UTC") or, once that
+    has passed, the audience's late notice: after the updates, so a parser reading the first
+    <strong> still finds the status.
+    """
     component = public_view.public_component(component_id) if component_id else None
     incidents = public_view.recently_updated(
         public_view.component_catalogue(), component_id=component_id
     )
+    late = public_view.late_notices(incidents, site=site, now=now)
     entries = [
         Entry(
             id=tag_uri(site.url, f"Incident/{incident.id}"),
@@ -64,11 +80,23 @@ def history_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None
             url=permalink(site, incident.id),
             published=_local(incident.first_published_at, site),
             updated=_local(incident.updated_at, site),
-            content_html=updates_html(_blocks(incident.updates), site.zone),
+            content_html=updates_html(_blocks(incident.updates), site.zone)
+            + _promise_html(incident, late.get(incident.id), site),
         )
         for incident in incidents
     ]
-    return build_feed(_feed(site, "history", "Incident History", fmt, component), entries, fmt)
+    content = build_feed(_feed(site, "history", "Incident History", fmt, component), entries, fmt)
+    return HistoryFeed(content, public_view.next_edge(incidents, now=now))
+
+
+def _promise_html(incident: PublicIncident, late_notice: str | None, site: Site) -> str:
+    if late_notice is not None:
+        return f"<p><em>{escape(late_notice)}</em></p>"
+    if incident.next_update_at is None or incident.status.is_closed:
+        return ""
+    return (
+        f"<p><em>Next update by {escape(format_time(incident.next_update_at, site.zone))}</em></p>"
+    )
 
 
 def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None) -> bytes:

@@ -40,6 +40,8 @@ from statuspage.models import (
     Visibility,
 )
 from statuspage.services.publication import current_publication
+from statuspage.services.templating import render_late_notice
+from statuspage.site import Site
 
 OPEN_INCIDENT_STATUSES = (
     IncidentStatus.INVESTIGATING,
@@ -155,6 +157,10 @@ class PublicIncident:
     @property
     def is_maintenance(self) -> bool:
         return self.kind is IncidentKind.MAINTENANCE
+
+    def is_late(self, now: datetime) -> bool:
+        """The promised next update is due and has not come: never show its time as future."""
+        return self.next_update_at is not None and self.next_update_at <= now
 
     @property
     def first_published_at(self) -> datetime:
@@ -419,6 +425,43 @@ def _load_related(ids: list[int], audience_ids: list[int]) -> _Loaded:
     ):
         loaded.promises[incident_id] = due_at
     return loaded
+
+
+def late_notices(
+    incidents: Sequence[PublicIncident], *, site: Site, now: datetime
+) -> dict[int, str]:
+    """What the public reads instead of "Next update by" for each incident whose promise passed.
+
+    The wording is the promising audience's late notice (cadence enforcement); one query, and
+    only when something is late.
+    """
+    late = [incident.id for incident in incidents if incident.is_late(now)]
+    if not late:
+        return {}
+    notices: dict[int, str] = {}
+    for promise in db.session.scalars(
+        sa.select(Promise)
+        .where(
+            Promise.incident_id.in_(late),
+            Promise.audience_id.in_(_public_audience_ids()),
+            Promise.state == PromiseState.OPEN,
+        )
+        .order_by(Promise.due_at)
+    ):
+        if promise.incident_id not in notices:
+            incident = db.session.get(Incident, promise.incident_id)
+            notices[promise.incident_id] = render_late_notice(
+                promise.audience, incident, site=site, due_at=promise.due_at
+            )
+    return notices
+
+
+def next_edge(incidents: Sequence[PublicIncident], *, now: datetime) -> datetime | None:
+    """The next moment time alone changes what these incidents show (a promise falling due)."""
+    return min(
+        (i.next_update_at for i in incidents if i.next_update_at and i.next_update_at > now),
+        default=None,
+    )
 
 
 def _public_incident(

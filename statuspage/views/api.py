@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from statuspage.clock import utcnow
 from statuspage.errors import NotFound
 from statuspage.publicsite import render
 from statuspage.publicsite.cache import serve
@@ -16,4 +17,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v2")
 def document(document: str) -> Response:
     if document not in API_DOCUMENTS:
         raise NotFound(f"There is no /api/v2/{document}.json.")
-    return serve(("api", document), lambda: render.api(document))
+    return serve(("api", document), lambda: render.api(document, now=utcnow()))

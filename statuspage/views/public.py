@@ -39,7 +39,8 @@ def history() -> Response:
 def history_feed(fmt: str) -> Response:
     fmt, component_id = _feed_arguments(fmt)
     return serve(
-        ("history-feed", fmt, component_id), lambda: render.history_feed(fmt, component_id)
+        ("history-feed", fmt, component_id),
+        lambda: render.history_feed(fmt, component_id, now=utcnow()),
     )
 
 
