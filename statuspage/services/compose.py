@@ -40,7 +40,7 @@ from statuspage.services import cadence, incidents, publishing
 from statuspage.services.publication import bump_publication
 from statuspage.services.records import actor_name, record_audit, record_event
 from statuspage.services.response import check_incident_version
-from statuspage.services.templating import message_context, render_message
+from statuspage.services.templating import message_context, render_message, template_for
 from statuspage.services.validation import clean_text
 from statuspage.site import Site
 
@@ -89,15 +89,6 @@ def list_audiences() -> list[Audience]:
     """Every audience in display order, the public ones first within a position."""
     return list(
         db.session.scalars(sa.select(Audience).order_by(Audience.position, Audience.id)).all()
-    )
-
-
-def template_for(audience: Audience, status: IncidentStatus) -> MessageTemplate | None:
-    """The audience's template for the status, if it has one."""
-    return db.session.scalar(
-        sa.select(MessageTemplate).where(
-            MessageTemplate.audience_id == audience.id, MessageTemplate.status == status
-        )
     )
 
 
