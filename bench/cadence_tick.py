@@ -46,11 +46,13 @@ from statuspage.models import (
 from statuspage.services import accounts, incidents
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
+from statuspage.site import Site
 
 AUDIENCES = ("customers", "staff", "executives")
 TICK = timedelta(seconds=15)
 T0 = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 DATABASE = "statuspage_bench_cadence"
+SITE = Site(name="Bench", url="http://status.bench", zone="Etc/UTC")
 
 
 @dataclass
@@ -137,7 +139,7 @@ def declare(count: int, *, at: Callable[[int], datetime]) -> None:
 
 def tick(now: datetime) -> tuple[float, int]:
     started = time.perf_counter()
-    result = send_cadence_alerts(now=now, zone="Etc/UTC")
+    result = send_cadence_alerts(now=now, site=SITE)
     db.session.commit()
     return time.perf_counter() - started, result.total
 
