@@ -9,6 +9,8 @@ from flask import Flask, current_app
 from statuspage.rendering import (
     describe_countdown,
     format_datetime,
+    format_duration,
+    format_span,
     format_time,
     markdown_to_html,
 )
@@ -19,6 +21,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(page_datetime, "page_datetime")
     app.add_template_filter(page_time, "page_time")
     app.add_template_filter(describe_countdown, "countdown")
+    app.add_template_filter(format_span, "span")
+    app.add_template_filter(format_duration, "duration")
 
 
 def page_datetime(moment: datetime) -> str:
