@@ -323,6 +323,15 @@ def test_a_late_notice_is_previewed_against_the_sample_incident_before_saving(ap
     assert audit(app, "audience.") == []
 
 
+def test_a_stored_late_notice_that_no_longer_renders_says_so_on_the_page(app, client, team):
+    with app.app_context():
+        audience("staff").late_notice = "{% for x in range(10) %}{{ x.__class__ }}{% endfor %}"
+        db.session.commit()
+    act_as(client, team["ada"])
+    html = page(client, f"/admin/cadence/{audience_id(app, 'staff')}")
+    assert "Template late notice, line 1:" in html
+
+
 def test_a_public_late_notice_saved_moves_the_public_version_and_is_audited(app, client, team):
     act_as(client, team["ada"])
     customers = audience_id(app, "customers")

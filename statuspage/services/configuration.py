@@ -286,44 +286,30 @@ def _save_policy(
     by: User,
     now: datetime,
 ) -> None:
-    details = {"audience": audience.slug, "severity": str(severity)}
+    before = _described(policy) if policy is not None else None
     if settings is None:
-        if policy is not None:
-            record_audit(
-                by,
-                "cadence_policy.delete",
-                "cadence_policy",
-                policy.id,
-                now=now,
-                details={**details, "before": _described(policy)},
-            )
-            db.session.delete(policy)
-        return
-    if policy is None:
-        policy = CadencePolicy(audience_id=audience.id, severity=severity, **asdict(settings))
-        db.session.add(policy)
+        if policy is None:
+            return
+        db.session.delete(policy)
+        action, after = "cadence_policy.delete", None
+    else:
+        if policy is None:
+            policy = CadencePolicy(audience_id=audience.id, severity=severity)
+            db.session.add(policy)
+        for name, value in asdict(settings).items():
+            setattr(policy, name, value)
         db.session.flush()
-        record_audit(
-            by,
-            "cadence_policy.create",
-            "cadence_policy",
-            policy.id,
-            now=now,
-            details={**details, "after": _described(policy)},
-        )
-        return
-    before = _described(policy)
-    for name, value in asdict(settings).items():
-        setattr(policy, name, value)
-    if _described(policy) != before:
-        record_audit(
-            by,
-            "cadence_policy.edit",
-            "cadence_policy",
-            policy.id,
-            now=now,
-            details={**details, "before": before, "after": _described(policy)},
-        )
+        after = _described(policy)
+        if after == before:
+            return
+        action = "cadence_policy.create" if before is None else "cadence_policy.edit"
+    details = {
+        "audience": audience.slug,
+        "severity": str(severity),
+        "before": before,
+        "after": after,
+    }
+    record_audit(by, action, "cadence_policy", policy.id, now=now, details=details)
 
 
 def _described(policy: CadencePolicy) -> dict[str, object]:

@@ -50,28 +50,27 @@ def edit_cadence(audience_id: int) -> str | BaseResponse | tuple[str, int]:
         }
     )
     preview, error = None, None
-    if form.validate_on_submit():
-        try:
-            if request.form.get("action") == "preview":
-                preview = check_late_notice(form.late_notice.data or "", site=site())
-            else:
-                configuration.save_cadence(
-                    audience,
-                    policies=_settings(form),
-                    late_notice=form.late_notice.data or "",
-                    site=site(),
-                    by=me(),
-                    now=utcnow(),
-                )
-                db.session.commit()
-                flash(f"Saved the cadence for {audience.name}.", "success")
-                return redirect(url_for("admin.edit_cadence", audience_id=audience.id))
-        except ValidationError as refusal:
-            db.session.rollback()
-            error = str(refusal)
-    elif request.method == "GET":
-        preview = check_late_notice(audience.late_notice, site=site())
-    code = 422 if error or form.errors else 200
+    saving = form.validate_on_submit() and request.form.get("action") != "preview"
+    try:
+        if not saving:
+            # Shown on every view of the page: a notice that stopped rendering says so at once.
+            preview = check_late_notice(form.late_notice.data or "", site=site())
+        else:
+            configuration.save_cadence(
+                audience,
+                policies=_settings(form),
+                late_notice=form.late_notice.data or "",
+                site=site(),
+                by=me(),
+                now=utcnow(),
+            )
+            db.session.commit()
+            flash(f"Saved the cadence for {audience.name}.", "success")
+            return redirect(url_for("admin.edit_cadence", audience_id=audience.id))
+    except ValidationError as refusal:
+        db.session.rollback()
+        error = str(refusal)
+    code = 422 if request.method == "POST" and (error or form.errors) else 200
     return render_template(
         "admin/cadence_edit.html",
         audience=audience,
