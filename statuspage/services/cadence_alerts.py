@@ -157,23 +157,43 @@ def notify_alerts(notices: Sequence[Notice], *, site: Site, now: datetime) -> No
     if not rows:
         return
     db.session.execute(sa.insert(CadenceAlertRecipient.__table__), rows)
-    enqueue_emails(
-        [
-            alert_email(notice.alert, recipient, site=site, now=now)
-            for notice in notices
+    emails = []
+    escalations = _escalation_times(notices)
+    for notice in notices:
+        alert = notice.alert
+        message = alert_message(
+            alert, site=site, now=now, escalate_at=escalations.get(alert.promise_id or 0)
+        )
+        emails += [
+            OutgoingEmail(
+                address=recipient.user.email,
+                subject=message.subject,
+                text=f"{message.text}\n\n{_why_told(recipient)}",
+                dedupe_key=f"cadence:{alert.id}:{recipient.user.id}",
+                name=recipient.user.name,
+                link=message.link,
+            )
             for recipient in notice.recipients
-        ],
-        now=now,
-    )
+        ]
+    enqueue_emails(emails, now=now)
 
 
-def alert_email(
-    alert: CadenceAlert, recipient: Recipient, *, site: Site, now: datetime
-) -> OutgoingEmail:
-    """What one recipient is emailed about an alert: what is due or late, by when, and where to act.
+@dataclass(frozen=True)
+class AlertMessage:
+    """What an alert's email says to every recipient (each is also told why it is them)."""
+
+    subject: str
+    text: str
+    link: str
+
+
+def alert_message(
+    alert: CadenceAlert, *, site: Site, now: datetime, escalate_at: datetime | None = None
+) -> AlertMessage:
+    """What is due or late, by when, and where to act: the email about an alert.
 
     Times are in the page's zone; the link goes to the console's compose page for the incident
-    (its incident page for a stale nudge).
+    (its incident page for a stale nudge). An overdue mark says when it escalates (`escalate_at`).
     """
     incident = alert.incident
     console = f"{site.url}/admin/incidents/{incident.id}"
@@ -186,42 +206,32 @@ def alert_email(
             f"{about} has had no update for {quiet}, since {since}.",
             "Post an update, or resolve the incident if it is over.",
         ]
-        link = console
+        return AlertMessage(subject, "\n\n".join(lines), console)
+    assert alert.audience is not None
+    audience = alert.audience.name
+    due = format_time(alert.about_at, site.zone)
+    late = format_duration(now - alert.about_at)
+    head = f"{audience} update for {incident.title}"
+    if alert.kind is CadenceAlertKind.REMINDER:
+        left = format_duration(alert.about_at - now)
+        subject = f"Reminder: {head} due by {due}"
+        lines = [f"The next update to {audience} on {about} is due by {due}, in {left}."]
+    elif alert.kind is CadenceAlertKind.OVERDUE:
+        subject = f"Late: {head} was due by {due}"
+        lines = [f"The update to {audience} on {about} was due by {due}: it is {late} late."]
+        if escalate_at is not None and escalate_at > now:
+            escalate = format_time(escalate_at, site.zone)
+            lines.append(
+                f"If it is still missing at {escalate}, the incident's commander and deputy "
+                "will be told."
+            )
     else:
-        assert alert.audience is not None and alert.promise is not None
-        audience = alert.audience.name
-        due = format_time(alert.about_at, site.zone)
-        late = format_duration(now - alert.about_at)
-        head = f"{audience} update for {incident.title}"
-        if alert.kind is CadenceAlertKind.REMINDER:
-            left = format_duration(alert.about_at - now)
-            subject = f"Reminder: {head} due by {due}"
-            lines = [f"The next update to {audience} on {about} is due by {due}, in {left}."]
-        elif alert.kind is CadenceAlertKind.OVERDUE:
-            subject = f"Late: {head} was due by {due}"
-            lines = [f"The update to {audience} on {about} was due by {due}: it is {late} late."]
-            if alert.promise.escalate_at is not None and alert.promise.escalate_at > now:
-                escalate = format_time(alert.promise.escalate_at, site.zone)
-                lines.append(
-                    f"If it is still missing at {escalate}, the incident's commander and deputy "
-                    "will be told."
-                )
-        else:
-            subject = f"Escalation: {head} is {late} late"
-            lines = [
-                f"The update to {audience} on {about} was due by {due}: it is {late} late.",
-                _liaison_line(alert),
-            ]
-        link = f"{console}/compose"
-    lines.append(_why_told(recipient))
-    return OutgoingEmail(
-        address=recipient.user.email,
-        subject=subject,
-        text="\n\n".join(lines),
-        dedupe_key=f"cadence:{alert.id}:{recipient.user.id}",
-        name=recipient.user.name,
-        link=link,
-    )
+        subject = f"Escalation: {head} is {late} late"
+        lines = [
+            f"The update to {audience} on {about} was due by {due}: it is {late} late.",
+            _liaison_line(alert),
+        ]
+    return AlertMessage(subject, "\n\n".join(lines), f"{console}/compose")
 
 
 def recipients_for(alert: CadenceAlert, *, admins: Sequence[User]) -> list[Recipient]:
@@ -345,7 +355,6 @@ def _load_alerts(ids: Sequence[int]) -> list[CadenceAlert]:
             .where(CadenceAlert.id.in_(ids))
             .options(
                 joinedload(CadenceAlert.audience),
-                joinedload(CadenceAlert.promise),
                 selectinload(CadenceAlert.incident)
                 .selectinload(Incident.roster)
                 .joinedload(RosterAssignment.user),
@@ -401,6 +410,17 @@ def _describe(
         return f"The update to {audience} due by {due} is late; told {told}."
     late = format_duration(now - alert.about_at)
     return f"Escalated to {told}: the update to {audience} due by {due} is {late} late."
+
+
+def _escalation_times(notices: Sequence[Notice]) -> dict[int, datetime | None]:
+    # Plain columns, not Promise objects: a burst has thousands of overdue marks.
+    overdue = [n.alert.promise_id for n in notices if n.alert.kind is CadenceAlertKind.OVERDUE]
+    if not overdue:
+        return {}
+    rows = db.session.execute(
+        sa.select(Promise.id, Promise.escalate_at).where(Promise.id.in_(overdue))
+    )
+    return {promise_id: escalate_at for promise_id, escalate_at in rows}
 
 
 def _liaison_line(alert: CadenceAlert) -> str:
