@@ -185,7 +185,7 @@ class PolicyRowForm(Form):
     """One severity's cadence for an audience, in minutes (a plain Form: the page's form has CSRF)."""
 
     is_owed = BooleanField("Owed updates")
-    update_every = IntegerField("Update every", validators=[Optional()])
+    update_interval = IntegerField("Update every", validators=[Optional()])
     first_update_within = IntegerField("First update within", validators=[Optional()])
     remind_before = IntegerField("Remind before", validators=[Optional()])
     escalate_after = IntegerField("Escalate after", validators=[Optional()])

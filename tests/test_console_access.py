@@ -97,7 +97,7 @@ ROUTES = [
     Route("admin.cadence_policies", "GET", "/admin/cadence", ADMINS, 200),
     Route("admin.edit_cadence", "GET", "/admin/cadence/{w.audience_id}", ADMINS, 200),
     Route("admin.edit_cadence", "POST", "/admin/cadence/{w.audience_id}", ADMINS, 302,
-          {"policies-0-is_owed": "y", "policies-0-update_every": "20",
+          {"policies-0-is_owed": "y", "policies-0-update_interval": "20",
            "policies-0-first_update_within": "10", "policies-0-remind_before": "5",
            "policies-0-escalate_after": "5", "late_notice": "Running late."}),
     Route("admin.cadence_report", "GET", "/admin/reports/cadence", EVERYONE, 200),

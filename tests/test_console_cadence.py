@@ -232,8 +232,8 @@ def test_an_admin_changes_a_severitys_cadence_and_it_is_audited(app, client, tea
     act_as(client, team["ada"])
     customers = audience_id(app, "customers")
     data = policy_form(client, customers)
-    assert data["policies-0-update_every"] == "30"  # SEV1 customers: every 30 minutes
-    data.update({"policies-0-update_every": "20", "policies-0-remind_before": "5"})
+    assert data["policies-0-update_interval"] == "30"  # SEV1 customers: every 30 minutes
+    data.update({"policies-0-update_interval": "20", "policies-0-remind_before": "5"})
     response = client.post(f"/admin/cadence/{customers}", data=data)
     assert response.status_code == 302
     assert policies(app, "customers")[Severity.SEV1] == (
@@ -253,7 +253,7 @@ def test_a_severity_is_added_and_another_removed(app, client, team):
     data.update(
         {
             "policies-1-is_owed": "y",
-            "policies-1-update_every": "120",
+            "policies-1-update_interval": "120",
             "policies-1-first_update_within": "60",
             "policies-1-remind_before": "15",
             "policies-1-escalate_after": "30",
@@ -276,7 +276,7 @@ def test_a_severity_is_added_and_another_removed(app, client, team):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"policies-0-update_every": "0"}, "SEV1: the update interval must be between 1 and"),
+        ({"policies-0-update_interval": "0"}, "SEV1: the update interval must be between 1 and"),
         ({"policies-0-escalate_after": ""}, "SEV1: fill in every time, in minutes."),
         ({"policies-0-remind_before": "soon"}, "Not a valid integer value"),
     ],
@@ -286,7 +286,7 @@ def test_bad_times_are_refused_and_nothing_is_saved(app, client, team, change, m
     customers = audience_id(app, "customers")
     before = policies(app, "customers")
     data = policy_form(client, customers)
-    data.update({"policies-1-update_every": "45", **change})
+    data.update({"policies-1-update_interval": "45", **change})
     response = client.post(f"/admin/cadence/{customers}", data=data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
@@ -298,7 +298,7 @@ def test_a_late_notice_that_fails_to_render_is_refused_with_its_line(app, client
     staff = audience_id(app, "staff")
     data = policy_form(client, staff)
     data.update(
-        {"policies-0-update_every": "10", "late_notice": "Late.\n{{ incident.title.__class__ }}"}
+        {"policies-0-update_interval": "10", "late_notice": "Late.\n{{ incident.title.__class__ }}"}
     )
     response = client.post(f"/admin/cadence/{staff}", data=data)
     assert response.status_code == 422

@@ -286,7 +286,7 @@ def _save_policy(
     by: User,
     now: datetime,
 ) -> None:
-    before = _described(policy) if policy is not None else None
+    before = describe_policy(policy) if policy is not None else None
     if settings is None:
         if policy is None:
             return
@@ -299,7 +299,7 @@ def _save_policy(
         for name, value in asdict(settings).items():
             setattr(policy, name, value)
         db.session.flush()
-        after = _described(policy)
+        after = describe_policy(policy)
         if after == before:
             return
         action = "cadence_policy.create" if before is None else "cadence_policy.edit"
@@ -312,8 +312,8 @@ def _save_policy(
     record_audit(by, action, "cadence_policy", policy.id, now=now, details=details)
 
 
-def _described(policy: CadencePolicy) -> dict[str, object]:
-    """The policy as the audit trail records it: minutes, and whether it needs review."""
+def describe_policy(policy: CadencePolicy) -> dict[str, object]:
+    """The policy's times in minutes and its review rule, for the audit trail and the form."""
     return {
         **{name: _minutes(getattr(policy, name)) for name in POLICY_LIMITS},
         "requires_review": policy.requires_review,

@@ -85,14 +85,7 @@ def _row(policy: CadencePolicy | None) -> dict[str, object]:
     """A policy as the form's row shows it, in minutes."""
     if policy is None:
         return {"is_owed": False}
-    return {
-        "is_owed": True,
-        "update_every": _minutes(policy.update_interval),
-        "first_update_within": _minutes(policy.first_update_within),
-        "remind_before": _minutes(policy.remind_before),
-        "escalate_after": _minutes(policy.escalate_after),
-        "requires_review": policy.requires_review,
-    }
+    return {"is_owed": True, **configuration.describe_policy(policy)}
 
 
 def _settings(form: CadenceForm) -> dict[Severity, configuration.PolicySettings | None]:
@@ -102,27 +95,14 @@ def _settings(form: CadenceForm) -> dict[Severity, configuration.PolicySettings 
         if not row.is_owed.data:
             chosen[severity] = None
             continue
-        minutes = [
-            row.update_every.data,
-            row.first_update_within.data,
-            row.remind_before.data,
-            row.escalate_after.data,
-        ]
-        if any(value is None for value in minutes):
+        minutes = {name: row[name].data for name in configuration.POLICY_LIMITS}
+        if any(value is None for value in minutes.values()):
             raise ValidationError(f"{severity}: fill in every time, in minutes.")
-        every, first, remind, grace = (timedelta(minutes=value) for value in minutes)
         chosen[severity] = configuration.PolicySettings(
-            update_interval=every,
-            first_update_within=first,
-            remind_before=remind,
-            escalate_after=grace,
+            **{name: timedelta(minutes=value) for name, value in minutes.items()},
             requires_review=bool(row.requires_review.data),
         )
     return chosen
-
-
-def _minutes(length: timedelta) -> int:
-    return int(length.total_seconds() // 60)
 
 
 @bp.get("/reports/cadence")
