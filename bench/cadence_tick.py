@@ -13,7 +13,9 @@ scheduler runs it (send_cadence_alerts + commit) with a simulated clock, in thre
   burst   every incident declared at the same instant: one tick raising 3,000 alerts at once
           (reminders, and staff's overdue marks), then one raising 5,000 (the rest together)
 
-and the lag of each reminder behind its time (tick period + tick duration). Writes RESULTS.md.
+and the lag of each reminder behind its time (tick period + tick duration). Each tick also queues
+its alerts' emails in the outbox (one per alert and person), as the scheduler's does; sending them
+is the outbox's work (bench/subscriptions.py). Writes RESULTS.md.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from statuspage.models import (
     CadenceAlert,
     CadenceAlertKind,
     CadencePolicy,
+    Delivery,
     Promise,
     Role,
     RosterRole,
@@ -46,11 +49,13 @@ from statuspage.models import (
 from statuspage.services import accounts, incidents
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
+from statuspage.site import Site
 
 AUDIENCES = ("customers", "staff", "executives")
 TICK = timedelta(seconds=15)
 T0 = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
 DATABASE = "statuspage_bench_cadence"
+SITE = Site(name="Bench", url="http://status.bench", zone="Etc/UTC")
 
 
 @dataclass
@@ -83,10 +88,11 @@ def main() -> None:
         runs = [quiet(options.incidents), steady(options.incidents)]
         lag = reminder_lag()
         runs.append(burst(options.incidents))
+        emails = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
-    report = results(runs, lag, incidents=options.incidents, server=server)
+    report = results(runs, lag, emails, incidents=options.incidents, server=server)
     options.output.write_text(report)
     print(report)
 
@@ -137,7 +143,7 @@ def declare(count: int, *, at: Callable[[int], datetime]) -> None:
 
 def tick(now: datetime) -> tuple[float, int]:
     started = time.perf_counter()
-    result = send_cadence_alerts(now=now, zone="Etc/UTC")
+    result = send_cadence_alerts(now=now, site=SITE)
     db.session.commit()
     return time.perf_counter() - started, result.total
 
@@ -185,7 +191,7 @@ def reminder_lag() -> timedelta:
     return max(created - remind for created, remind in lags)
 
 
-def results(runs: list[Run], lag: timedelta, *, incidents: int, server: str) -> str:
+def results(runs: list[Run], lag: timedelta, emails: int, *, incidents: int, server: str) -> str:
     worst = max(max(run.durations) for run in runs)
     load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
     return f"""# Benchmark results
@@ -199,7 +205,9 @@ average {load} at the end; Python {platform.python_version()}, PostgreSQL {serve
 these figures prove the benchmark works and show the order of magnitude; the final figures are to
 be taken on a quiet machine.
 
-One tick = `send_cadence_alerts` + commit, as the scheduler's `cadence-tick` job runs it.
+One tick = `send_cadence_alerts` + commit, as the scheduler's `cadence-tick` job runs it: the
+alerts, their timeline events and recipients, and one outbox email per alert and person (the
+burst's two ticks queued {emails:,} emails).
 
 | scenario | ticks | alerts raised | most in one tick | median ms | p95 ms | max ms |
 |---|---|---|---|---|---|---|

@@ -7,8 +7,12 @@ from collections.abc import Iterable
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -175,3 +179,35 @@ class MaintenanceForm(FlaskForm):
     scheduled_until = DateTimeLocalField(
         "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
+
+
+class PolicyRowForm(Form):
+    """One severity's cadence for an audience, in minutes (a plain Form: the page's form has CSRF)."""
+
+    is_owed = BooleanField("Owed updates")
+    update_interval = IntegerField("Update every", validators=[Optional()])
+    first_update_within = IntegerField("First update within", validators=[Optional()])
+    remind_before = IntegerField("Remind before", validators=[Optional()])
+    escalate_after = IntegerField("Escalate after", validators=[Optional()])
+    requires_review = BooleanField("Second person reviews")
+
+
+class CadenceForm(FlaskForm):
+    """An audience's cadence policy per severity (rows in Severity order) and its late notice."""
+
+    policies = FieldList(
+        FormField(PolicyRowForm), min_entries=len(Severity), max_entries=len(Severity)
+    )
+    late_notice = TextAreaField(
+        "Late notice", validators=[DataRequired(), Length(max=2000)], render_kw={"rows": 3}
+    )
+
+
+class PeriodForm(FlaskForm):
+    """A period of whole days in the page's zone (a GET form: nothing changes, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To (included)", validators=[Optional()])

@@ -55,7 +55,7 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> delivery.Report
 
 def raise_cadence_alerts(now: datetime, config: Mapping[str, Any]) -> cadence_alerts.TickResult:
     """Remind, mark overdue and escalate every promise whose time has come (each once)."""
-    return cadence_alerts.send_cadence_alerts(now=now, zone=config["TIMEZONE"])
+    return cadence_alerts.send_cadence_alerts(now=now, site=Site.from_config(config))
 
 
 def move_maintenance_windows(
@@ -70,7 +70,7 @@ def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
     return cadence_alerts.nudge_stale_incidents(
         now=now,
         quiet_for=timedelta(minutes=float(config["STALE_INCIDENT_MINUTES"])),
-        zone=config["TIMEZONE"],
+        site=Site.from_config(config),
     )
 
 

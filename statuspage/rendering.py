@@ -68,9 +68,14 @@ def format_datetime(moment: datetime, zone: str) -> str:
 
 def describe_countdown(due: datetime, now: datetime) -> str:
     """'due in 12 min' or 'overdue 4 min' (hours past an hour): how a promise stands right now."""
-    minutes = int(abs((due - now).total_seconds()) // 60)
-    span = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+    span = format_span(due, now)
     return f"due in {span}" if due >= now else f"overdue {span}"
+
+
+def format_span(moment: datetime, now: datetime) -> str:
+    """'12 min' or '1 h 05 min': how far the moment is from now, either way, in whole minutes."""
+    minutes = int(abs((moment - now).total_seconds()) // 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def describe_duration(length: timedelta) -> str:

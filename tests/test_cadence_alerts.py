@@ -27,6 +27,7 @@ from statuspage.services.cadence_alerts import (
     send_cadence_alerts,
 )
 from statuspage.services.publication import current_version
+from statuspage.site import Site
 from tests.databases import postgres_base_url
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 
@@ -41,10 +42,11 @@ REMINDER, OVERDUE, ESCALATION, STALE = (
 CUSTOMERS_REMIND = NOW + timedelta(minutes=45)
 CUSTOMERS_DUE = NOW + timedelta(minutes=60)
 CUSTOMERS_ESCALATE = NOW + timedelta(minutes=75)
+SITE = Site(name="Acme Status", url="http://status.test", zone="Etc/UTC")
 
 
 def tick(at):
-    return send_cadence_alerts(now=at, zone="Etc/UTC")
+    return send_cadence_alerts(now=at, site=SITE)
 
 
 def raised(slug="customers"):
@@ -247,7 +249,7 @@ def monitoring_incident(team, at):
 
 
 def nudge(at, quiet_for=timedelta(hours=2)):
-    return nudge_stale_incidents(now=at, quiet_for=quiet_for, zone="Etc/UTC")
+    return nudge_stale_incidents(now=at, quiet_for=quiet_for, site=SITE)
 
 
 def stale_nudges():

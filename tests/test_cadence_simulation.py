@@ -117,7 +117,7 @@ def run_incident(team, *, until, on_tick=None):
                 publish(incident, slug, team, at=at)
         if at == minutes(RESOLVED_AT):
             publish(incident, "customers", team, at=at, status=IncidentStatus.RESOLVED)
-        send_cadence_alerts(now=at, zone=SITE.zone)
+        send_cadence_alerts(now=at, site=SITE)
         if on_tick:
             on_tick(incident, at)
         at += TICK

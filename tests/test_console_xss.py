@@ -11,7 +11,15 @@ import pytest
 
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, IncidentStatus, Role, RosterRole, Severity
-from statuspage.services import accounts, compose, configuration, incidents, publishing, response
+from statuspage.services import (
+    accounts,
+    cadence_alerts,
+    compose,
+    configuration,
+    incidents,
+    publishing,
+    response,
+)
 from statuspage.site import Site
 from tests.console import act_as, csrf_token
 from tests.factories import NOW, audience, make_component, make_group, make_incident, make_user
@@ -128,13 +136,18 @@ def poisoned(app):
             now=NOW,
             components=[component],
         )
+        configuration.save_cadence(
+            audience("staff"), policies={}, late_notice=EVIL, site=SITE, by=admin, now=NOW
+        )
+        # Nobody holds a duty the alerts go to, so the admin sees them all in the banner.
+        cadence_alerts.send_cadence_alerts(now=NOW + timedelta(hours=3), site=SITE)
         token = accounts.rotate_feed_token(admin, now=NOW)
         db.session.commit()
         assert outcome.published
         return {
             "admin": admin.id, "incident": incident.id, "draft": draft.id,
             "template": template.id, "component": component.id, "group": group.id,
-            "audience": audience("partners").id, "token": token,
+            "audience": audience("partners").id, "token": token, "staff": audience("staff").id,
         }  # fmt: skip
 
 
@@ -148,6 +161,7 @@ def pages(ids):
         f"/admin/templates/{i['template']}", "/admin/audiences", f"/admin/audiences/{i['audience']}",
         "/admin/components", f"/admin/components/{i['component']}", f"/admin/groups/{i['group']}",
         "/admin/users", f"/admin/users/{i['admin']}", "/admin/audit", "/admin/profile",
+        "/admin/cadence", f"/admin/cadence/{i['staff']}", "/admin/reports/cadence?start=2026-03-01",
     ]  # fmt: skip
 
 
@@ -171,6 +185,8 @@ def test_the_payloads_are_shown_as_text_not_dropped(client, poisoned):
     act_as(client, poisoned["admin"])
     html = client.get(f"/admin/incidents/{poisoned['incident']}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    banner = html[html.index('<section class="alerts"') :]
+    assert ">javascript:alert(1)//&lt;b onmouseover=alert(1)&gt; 7</a>" in banner  # its title
 
 
 def test_the_compose_preview_and_live_preview_are_inert(client, poisoned):

@@ -2,8 +2,9 @@
 
 50 open incidents, two audiences each, seconds-long cadences staggered over 15 seconds: every
 reminder, overdue mark and escalation must be raised exactly once, told to exactly the right
-people, on time (within 30 s of when it fell due), across a handover that must itself take under
-30 s. About a minute of wall time; PostgreSQL only, since on SQLite one scheduler is supported.
+people, on time (within 30 s of when it fell due), and emailed to each of them exactly once
+(counted at a real SMTP server), across a handover that must itself take under 30 s. About a
+minute of wall time; PostgreSQL only, since on SQLite one scheduler is supported.
 """
 
 import signal
@@ -19,7 +20,11 @@ from statuspage.extensions import db
 from statuspage.models import (
     CadenceAlert,
     CadenceAlertKind,
+    CadenceAlertRecipient,
     CadencePolicy,
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
     Promise,
     Role,
     RosterRole,
@@ -47,7 +52,12 @@ STAGGER = timedelta(seconds=0.3)
 FIRST_UPDATE_WITHIN = timedelta(seconds=24)
 REMIND_BEFORE = timedelta(seconds=12)
 ESCALATE_AFTER = timedelta(seconds=6)
-SETTINGS = {"CADENCE_TICK_SECONDS": "1", "SCHEDULER_LEADER_CHECK_SECONDS": "1"}
+# A claim of the outbox that the killed leader held is retried once its lease runs out.
+SETTINGS = {
+    "CADENCE_TICK_SECONDS": "1",
+    "SCHEDULER_LEADER_CHECK_SECONDS": "1",
+    "DELIVERY_LEASE_SECONDS": "5",
+}
 PROMISE_ALERTS = (CadenceAlertKind.REMINDER, CadenceAlertKind.OVERDUE, CadenceAlertKind.ESCALATION)
 ALERT_TIMELINE_KINDS = (
     TimelineKind.REMINDER_SENT,
@@ -92,6 +102,15 @@ def count_alerts(app):
         return db.session.scalar(sa.select(sa.func.count()).select_from(CadenceAlert))
 
 
+def count_sent_emails(app):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Delivery)
+            .where(Delivery.kind == DeliveryKind.MESSAGE, Delivery.state == DeliveryState.SENT)
+        )
+
+
 def wait_until(condition, *, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,15 +121,18 @@ def wait_until(condition, *, timeout, what):
 
 
 def test_two_schedulers_raise_each_alert_once_and_a_standby_takes_over_from_a_killed_leader(
-    app, database_url
+    app, database_url, mail_sink
 ):
-    leader = start_scheduler(database_url, **SETTINGS)
+    leader = start_scheduler(database_url, SMTP_URL=mail_sink.url, **SETTINGS)
     leader.wait_for_line('"message": "scheduler leads"')
-    standby = start_scheduler(database_url, **SETTINGS)
+    standby = start_scheduler(database_url, SMTP_URL=mail_sink.url, **SETTINGS)
     standby.wait_for_line('"message": "scheduler stands by')
     with app.app_context():
         start = declare_staggered_incidents()
     expected = INCIDENTS * len(AUDIENCES) * len(PROMISE_ALERTS)
+    # One email per alert and person: the liaison's reminder and overdue mark, and the
+    # escalation to the commander and the deputy.
+    expected_emails = INCIDENTS * len(AUDIENCES) * 4
 
     # Kill the leader half-way through the overdue marks, with alerts of every kind still to come.
     wait_until(
@@ -132,6 +154,13 @@ def test_two_schedulers_raise_each_alert_once_and_a_standby_takes_over_from_a_ki
         lambda: count_alerts(app) >= expected,
         timeout=60,
         what=f"not all {expected} alerts were raised:\n{standby.output}",
+    )
+    # Once every email is recorded as sent nothing is left to send, so stopping now cannot hide
+    # a repeat still to come.
+    wait_until(
+        lambda: count_sent_emails(app) >= expected_emails,
+        timeout=60,
+        what=f"not all {expected_emails} emails were sent:\n{standby.output}",
     )
     standby.stop()
 
@@ -163,6 +192,41 @@ def test_two_schedulers_raise_each_alert_once_and_a_standby_takes_over_from_a_ki
             )
             == 0
         )
+
+        assert_emailed_exactly_once(mail_sink, expected_emails)
+
+
+def assert_emailed_exactly_once(sink, expected):
+    """Each (alert, person) arrived at the SMTP server as one message, and nothing else did.
+
+    A leader killed in the middle of an SMTP session may have handed a message over without
+    recording it; its claim is then retried with the same Message-ID (the idempotency key a
+    receiver drops repeats by), so such a repeat is allowed only for a delivery attempted twice.
+    """
+    deliveries = db.session.scalars(
+        sa.select(Delivery).where(Delivery.kind == DeliveryKind.MESSAGE)
+    ).all()
+    told = db.session.execute(
+        sa.select(CadenceAlertRecipient.alert_id, CadenceAlertRecipient.user_id)
+    ).all()
+    assert len(deliveries) == len(told) == expected
+    assert {d.dedupe_key for d in deliveries} == {f"cadence:{a}:{u}" for a, u in told}
+    assert all(d.state is DeliveryState.SENT for d in deliveries)
+    received = sink.received
+    by_message_id = {}
+    for recipients, message in received:
+        by_message_id.setdefault(message["Message-ID"], set()).add(
+            (tuple(recipients), message["Subject"])
+        )
+    assert len(by_message_id) == expected
+    assert all(len(versions) == 1 for versions in by_message_id.values())
+    assert {next(iter(versions)) for versions in by_message_id.values()} == {
+        ((d.recipient,), d.payload["subject"]) for d in deliveries
+    }
+    retried = sum(1 for d in deliveries if d.attempts > 1)
+    assert expected <= len(received) <= expected + retried
+    lag = max(d.sent_at - d.created_at for d in deliveries)
+    print(f"{len(received)} emails for {expected} (alert, person) pairs; latest sent {lag} late")
 
 
 def _fell_due(promise, kind):

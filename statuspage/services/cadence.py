@@ -30,6 +30,14 @@ from statuspage.rendering import describe_duration
 PROMISE_EXTENDERS = frozenset({Role.ADMIN, Role.COMMANDER})
 
 
+class PromiseTooLate(PermissionDenied):
+    """A promise later than the audience's policy, made by someone who may not extend it."""
+
+    def __init__(self, message: str, *, audience_id: int) -> None:
+        super().__init__(message)
+        self.audience_id = audience_id
+
+
 @dataclass(frozen=True)
 class NextUpdate:
     """The update one audience is owed on one incident, as the surfaces show it."""
@@ -77,10 +85,11 @@ def check_promise(
         return
     if by is None or by.role in PROMISE_EXTENDERS:
         return
-    raise PermissionDenied(
+    raise PromiseTooLate(
         f"At {incident.severity}, {audience.name} are owed an update at least every "
         f"{describe_duration(policy.update_interval)}: only a commander or an admin may promise "
-        "a later one."
+        "a later one.",
+        audience_id=audience.id,
     )
 
 

@@ -2,8 +2,8 @@
 
 The scheduler's tick inserts every alert that has fallen due in one set-based statement per kind,
 with ON CONFLICT DO NOTHING against the alert's unique key, and announces only the rows that
-statement actually inserted: a timeline event each, and notify_alerts() for their recipients, in
-the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so
+statement actually inserted: a timeline event each, and notify_alerts() for their recipients (a
+row the console banner reads, and an email through the outbox), in the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so
 announces nothing; a rolled-back tick leaves the alerts to the next one.
 """
 
@@ -37,8 +37,10 @@ from statuspage.models import (
     User,
 )
 from statuspage.rendering import describe_duration, format_time
+from statuspage.services.notifications import OutgoingEmail, enqueue_emails
 from statuspage.services.publication import bump_publication
 from statuspage.services.records import record_system_events
+from statuspage.site import Site
 
 # Who hears about a missed promise after the grace, and about a stale incident.
 INCIDENT_LEADS = (RosterRole.COMMANDER, RosterRole.DEPUTY)
@@ -77,7 +79,7 @@ class TickResult:
         return sum(self.raised.values())
 
 
-def send_cadence_alerts(*, now: datetime, zone: str) -> TickResult:
+def send_cadence_alerts(*, now: datetime, site: Site) -> TickResult:
     """Raise every reminder, overdue mark and escalation that has fallen due and was not raised yet.
 
     Reminders go out between `remind_at` and the due time (a reminder after the due time would
@@ -92,7 +94,7 @@ def send_cadence_alerts(*, now: datetime, zone: str) -> TickResult:
         *_insert_promise_alerts(CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now),
     ]
     alerts = _load_alerts(ids)
-    _announce(alerts, now=now, zone=zone)
+    _announce(alerts, now=now, site=site)
     # Public surfaces are cached by publication version: the "next update by" they show must
     # turn into the late notice now, not at the next publication.
     if any(a.kind is CadenceAlertKind.OVERDUE and a.audience.is_public for a in alerts):
@@ -103,7 +105,7 @@ def send_cadence_alerts(*, now: datetime, zone: str) -> TickResult:
     return result
 
 
-def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, zone: str) -> int:
+def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) -> int:
     """Nudge the leads of each incident that has been monitoring for `quiet_for` with no update.
 
     Once per quiet spell: the key is the moment the incident went quiet (it reached monitoring, or
@@ -135,24 +137,101 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, zone: str) -> 
             .returning(CadenceAlert.id)
         )
         ids.extend(db.session.scalars(statement))
-    _announce(_load_alerts(ids), now=now, zone=zone)
+    _announce(_load_alerts(ids), now=now, site=site)
     return len(ids)
 
 
-def notify_alerts(notices: Sequence[Notice], *, now: datetime) -> None:
+def notify_alerts(notices: Sequence[Notice], *, site: Site, now: datetime) -> None:
     """Tell each newly raised alert's recipients, in the transaction that raised the alerts.
 
-    Called once per run with every alert the run raised, so never twice for one alert. It records
-    one row per (alert, person), which the console banner reads; it is also the one place to
-    queue the alerts' emails. One statement for the lot: a burst may raise thousands at once.
+    Called once per run with every alert the run raised, so never twice for one alert. Per
+    (alert, person) it records the row the console banner reads and queues an email in the
+    outbox, keyed by the pair so that it is queued once however often this runs. One batched
+    statement each for the lot: a burst may raise thousands at once.
     """
     rows = [
         {"alert_id": notice.alert.id, "user_id": r.user.id, "duty": r.duty, "created_at": now}
         for notice in notices
         for r in notice.recipients
     ]
-    if rows:
-        db.session.execute(sa.insert(CadenceAlertRecipient.__table__), rows)
+    if not rows:
+        return
+    db.session.execute(sa.insert(CadenceAlertRecipient.__table__), rows)
+    emails = []
+    escalations = _escalation_times(notices)
+    for notice in notices:
+        alert = notice.alert
+        message = alert_message(
+            alert, site=site, now=now, escalate_at=escalations.get(alert.promise_id or 0)
+        )
+        emails += [
+            OutgoingEmail(
+                address=recipient.user.email,
+                subject=message.subject,
+                text=f"{message.text}\n\n{_why_told(recipient)}",
+                dedupe_key=f"cadence:{alert.id}:{recipient.user.id}",
+                name=recipient.user.name,
+                link=message.link,
+            )
+            for recipient in notice.recipients
+        ]
+    enqueue_emails(emails, now=now)
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """What an alert's email says to every recipient (each is also told why it is them)."""
+
+    subject: str
+    text: str
+    link: str
+
+
+def alert_message(
+    alert: CadenceAlert, *, site: Site, now: datetime, escalate_at: datetime | None = None
+) -> AlertMessage:
+    """What is due or late, by when, and where to act: the email about an alert.
+
+    Times are in the page's zone; the link goes to the console's compose page for the incident
+    (its incident page for a stale nudge). An overdue mark says when it escalates (`escalate_at`).
+    """
+    incident = alert.incident
+    console = f"{site.url}/admin/incidents/{incident.id}"
+    about = f"“{incident.title}” ({incident.severity}, {incident.status.label})"
+    if alert.kind is CadenceAlertKind.STALE:
+        quiet = describe_duration(now - alert.about_at)
+        since = format_time(alert.about_at, site.zone)
+        subject = f"Nudge: {incident.title} has been monitoring for {quiet} with no update"
+        lines = [
+            f"{about} has had no update for {quiet}, since {since}.",
+            "Post an update, or resolve the incident if it is over.",
+        ]
+        return AlertMessage(subject, "\n\n".join(lines), console)
+    assert alert.audience is not None
+    audience = alert.audience.name
+    due = format_time(alert.about_at, site.zone)
+    late = describe_duration(now - alert.about_at)
+    head = f"{audience} update for {incident.title}"
+    if alert.kind is CadenceAlertKind.REMINDER:
+        left = describe_duration(alert.about_at - now)
+        subject = f"Reminder: {head} due by {due}"
+        lines = [f"The next update to {audience} on {about} is due by {due}, in {left}."]
+    elif alert.kind is CadenceAlertKind.OVERDUE:
+        subject = f"Late: {head} was due by {due}"
+        lines = [f"The update to {audience} on {about} was due by {due}: it is {late} late."]
+        if escalate_at is not None and escalate_at > now:
+            escalate = format_time(escalate_at, site.zone)
+            lines.append(
+                f"If it is still missing at {escalate}, the incident's commander and deputy "
+                "will be told."
+            )
+    else:
+        subject = f"Escalation: {head} is {late} late"
+        lines = [
+            f"The update to {audience} on {about} was due by {due}: it is {late} late.",
+            _liaison_line(alert),
+        ]
+    return AlertMessage(subject, "\n\n".join(lines), f"{console}/compose")
 
 
 def recipients_for(alert: CadenceAlert, *, admins: Sequence[User]) -> list[Recipient]:
@@ -285,7 +364,7 @@ def _load_alerts(ids: Sequence[int]) -> list[CadenceAlert]:
     )
 
 
-def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, zone: str) -> None:
+def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, site: Site) -> None:
     if not alerts:
         return
     admins = db.session.scalars(
@@ -297,7 +376,7 @@ def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, zone: str) -> No
             (
                 notice.alert.incident_id,
                 _TIMELINE_KINDS[notice.alert.kind],
-                _describe(notice.alert, notice.recipients, now=now, zone=zone),
+                _describe(notice.alert, notice.recipients, now=now, zone=site.zone),
                 {
                     "alert_id": notice.alert.id,
                     "kind": str(notice.alert.kind),
@@ -310,7 +389,7 @@ def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, zone: str) -> No
         ),
         now=now,
     )
-    notify_alerts(notices, now=now)
+    notify_alerts(notices, site=site, now=now)
 
 
 def _describe(
@@ -331,6 +410,32 @@ def _describe(
         return f"The update to {audience} due by {due} is late; told {told}."
     late = describe_duration(now - alert.about_at)
     return f"Escalated to {told}: the update to {audience} due by {due} is {late} late."
+
+
+def _escalation_times(notices: Sequence[Notice]) -> dict[int, datetime | None]:
+    # Plain columns, not Promise objects: a burst has thousands of overdue marks.
+    overdue = [n.alert.promise_id for n in notices if n.alert.kind is CadenceAlertKind.OVERDUE]
+    if not overdue:
+        return {}
+    rows = db.session.execute(
+        sa.select(Promise.id, Promise.escalate_at).where(Promise.id.in_(overdue))
+    )
+    return {promise_id: escalate_at for promise_id, escalate_at in rows}
+
+
+def _liaison_line(alert: CadenceAlert) -> str:
+    assert alert.audience is not None
+    duty = alert.audience.liaison_role
+    names = [a.user.name for a in alert.incident.roster if a.role is duty and a.user.is_active]
+    if not names:
+        return f"Nobody holds the {duty.label.lower()} duty: assign one, or write the update."
+    return f"{duty.label}: {', '.join(names)}."
+
+
+def _why_told(recipient: Recipient) -> str:
+    if recipient.duty is None:
+        return "You receive this as an admin: nobody on the incident's roster holds the duty."
+    return f"You receive this as the incident's {recipient.duty.label.lower()}."
 
 
 def _name(recipient: Recipient) -> str:

@@ -46,6 +46,12 @@ class Figures:
     worst_lateness: timedelta | None  # None when nothing was late
     median_lateness: timedelta | None
 
+    @property
+    def kept_share(self) -> float | None:
+        """Kept promises as a share of the settled ones (kept or missed); None if none settled."""
+        settled = self.kept + self.missed
+        return self.kept / settled if settled else None
+
     @classmethod
     def of(cls, promises: Sequence[Promise], *, now: datetime) -> Figures:
         """Count the promises and measure how late the late ones were."""

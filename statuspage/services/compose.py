@@ -65,6 +65,7 @@ class AudienceDraft:
     template_id: int | None = None
     error: str | None = None
     selected: bool = True
+    policy_due_at: datetime | None = None  # what the cadence policy asks for, whatever was typed
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def prepare_drafts(
             needs_review=publishing.audience_requires_review(audience, incident.severity),
             may_write=may_write_to(user, incident, audience),
             template_id=template.id if template else None,
+            policy_due_at=due,
         )
         if template is not None:
             context = message_context(
@@ -161,6 +163,11 @@ def submit(
         if not may_write_to(by, incident, message.audience):
             raise PermissionDenied(
                 f"You are not the liaison for {message.audience.name} on this incident."
+            )
+        # Checked before anything is written, whether it is published, saved or sent for review.
+        if message.next_update_due_at is not None and not status.is_closed:
+            cadence.check_promise(
+                incident, message.audience, message.next_update_due_at, by=by, now=now
             )
     planned = _planned(component_changes)
     outcome = Outcome()
@@ -284,10 +291,8 @@ def _edit(
 ) -> None:
     title = clean_text(title, field="title", max_length=publishing.TITLE_LENGTH)
     body = clean_text(body, field="body", max_length=publishing.BODY_LENGTH, multiline=True)
-    if next_update_due_at is not None and next_update_due_at <= now:
-        raise ValidationError(
-            "The next update must be promised for a future time.", field="next_update_due_at"
-        )
+    if next_update_due_at is not None and not update.status.is_closed:
+        cadence.check_promise(update.incident, update.audience, next_update_due_at, by=by, now=now)
     if (title, body, next_update_due_at) == (update.title, update.body, update.next_update_due_at):
         return
     update.title, update.body, update.next_update_due_at = title, body, next_update_due_at

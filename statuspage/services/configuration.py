@@ -1,10 +1,12 @@
-"""What admins set up: components and groups, audiences and their message templates, each change
-on the audit trail."""
+"""What admins set up: components and groups, audiences with their message templates, cadence
+policies and late notices, each change on the audit trail."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -12,18 +14,21 @@ from statuspage.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
+    CadencePolicy,
     Component,
     ComponentGroup,
     IncidentStatus,
     MessageTemplate,
     RosterRole,
+    Severity,
     User,
     Visibility,
 )
 from statuspage.services import components
 from statuspage.services.defaults import template_text
+from statuspage.services.publication import bump_publication
 from statuspage.services.records import record_audit
-from statuspage.services.templating import check_template
+from statuspage.services.templating import check_late_notice, check_template
 from statuspage.services.validation import clean_optional_text, clean_text
 from statuspage.site import Site
 
@@ -180,3 +185,140 @@ def save_template(
     template.updated_at, template.updated_by_id = now, by.id
     record_audit(by, "template.edit", "template", template.id, now=now, details={"before": before})
     return template
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """What an audience is owed at one severity, as an admin sets it."""
+
+    update_interval: timedelta
+    first_update_within: timedelta
+    remind_before: timedelta
+    escalate_after: timedelta
+    requires_review: bool = False
+
+
+# Each setting's name in messages and the range it must fall in.
+POLICY_LIMITS = {
+    "update_interval": ("the update interval", timedelta(minutes=1), timedelta(days=7)),
+    "first_update_within": ("the first-update deadline", timedelta(minutes=1), timedelta(days=7)),
+    "remind_before": ("the reminder lead", timedelta(minutes=1), timedelta(days=1)),
+    "escalate_after": ("the escalation grace", timedelta(0), timedelta(days=1)),
+}
+LATE_NOTICE_LENGTH = 2000
+
+
+def cadence_policies() -> list[tuple[Audience, dict[Severity, CadencePolicy]]]:
+    """Every audience in display order with its cadence policy per severity (none: owed nothing)."""
+    audiences = db.session.scalars(sa.select(Audience).order_by(Audience.position, Audience.id))
+    policies: dict[int, dict[Severity, CadencePolicy]] = {}
+    for policy in db.session.scalars(sa.select(CadencePolicy)):
+        policies.setdefault(policy.audience_id, {})[policy.severity] = policy
+    return [(audience, policies.get(audience.id, {})) for audience in audiences]
+
+
+def audience_policies(audience: Audience) -> dict[Severity, CadencePolicy]:
+    """The audience's cadence policy per severity it is owed updates at."""
+    return {
+        policy.severity: policy
+        for policy in db.session.scalars(
+            sa.select(CadencePolicy).where(CadencePolicy.audience_id == audience.id)
+        )
+    }
+
+
+def save_cadence(
+    audience: Audience,
+    *,
+    policies: Mapping[Severity, PolicySettings | None],
+    late_notice: str,
+    site: Site,
+    by: User,
+    now: datetime,
+) -> Audience:
+    """Set the audience's policy per severity (None removes it) and its late notice, all or nothing.
+
+    The late notice is saved only if it renders against the sample incident. Promises already
+    made keep the times they were given; the new policy applies from the next one.
+    """
+    for severity, settings in policies.items():
+        if settings is not None:
+            _check_policy(severity, settings)
+    notice = clean_text(
+        late_notice, field="late notice", max_length=LATE_NOTICE_LENGTH, multiline=True
+    )
+    check_late_notice(notice, site=site)
+    current = audience_policies(audience)
+    for severity, settings in policies.items():
+        _save_policy(audience, severity, current.get(severity), settings, by=by, now=now)
+    if notice != audience.late_notice:
+        record_audit(
+            by,
+            "audience.late_notice",
+            "audience",
+            audience.id,
+            now=now,
+            details={"before": audience.late_notice, "after": notice},
+        )
+        audience.late_notice = notice
+        if audience.is_public:
+            bump_publication(now=now)  # public pages showing it are cached by version
+    return audience
+
+
+def _check_policy(severity: Severity, settings: PolicySettings) -> None:
+    for name, (label, shortest, longest) in POLICY_LIMITS.items():
+        value = getattr(settings, name)
+        if not shortest <= value <= longest:
+            raise ValidationError(
+                f"{severity}: {label} must be between {_minutes(shortest)} and "
+                f"{_minutes(longest)} minutes.",
+                field=name,
+            )
+
+
+def _save_policy(
+    audience: Audience,
+    severity: Severity,
+    policy: CadencePolicy | None,
+    settings: PolicySettings | None,
+    *,
+    by: User,
+    now: datetime,
+) -> None:
+    before = describe_policy(policy) if policy is not None else None
+    if settings is None:
+        if policy is None:
+            return
+        db.session.delete(policy)
+        action, after = "cadence_policy.delete", None
+    else:
+        if policy is None:
+            policy = CadencePolicy(audience_id=audience.id, severity=severity)
+            db.session.add(policy)
+        for name, value in asdict(settings).items():
+            setattr(policy, name, value)
+        db.session.flush()
+        after = describe_policy(policy)
+        if after == before:
+            return
+        action = "cadence_policy.create" if before is None else "cadence_policy.edit"
+    details = {
+        "audience": audience.slug,
+        "severity": str(severity),
+        "before": before,
+        "after": after,
+    }
+    record_audit(by, action, "cadence_policy", policy.id, now=now, details=details)
+
+
+def describe_policy(policy: CadencePolicy) -> dict[str, object]:
+    """The policy's times in minutes and its review rule, for the audit trail and the form."""
+    return {
+        **{name: _minutes(getattr(policy, name)) for name in POLICY_LIMITS},
+        "requires_review": policy.requires_review,
+    }
+
+
+def _minutes(length: timedelta) -> int:
+    return int(length.total_seconds() // 60)

@@ -1,18 +1,19 @@
-"""The postmortem draft: one Markdown document with the summary, roster, timeline and every update.
+"""The postmortem draft: one Markdown document with the summary, roster, timeline, every update and
+the cadence figures (promises made, kept and missed per audience, lateness, first update).
 
 Each section is a function from the incident's record to Markdown lines; the document is the
-sections in order. The cadence figures (promises kept and missed, worst lateness) belong to the
-cadence work: it adds its section to SECTIONS, after the updates.
+sections in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from statuspage.models import Incident, TimelineEvent, Update
-from statuspage.rendering import format_datetime
+from statuspage.rendering import describe_duration, format_datetime
+from statuspage.services.cadence_figures import AudienceFigures, incident_figures
 from statuspage.services.compose import published_updates
 from statuspage.services.response import timeline
 from statuspage.site import Site
@@ -23,15 +24,22 @@ class Record:
     incident: Incident
     events: list[TimelineEvent]
     updates: list[Update]  # published, oldest first
+    figures: list[AudienceFigures]
     site: Site
 
     def when(self, moment: datetime | None) -> str:
         return format_datetime(moment, self.site.zone) if moment else "—"
 
 
-def postmortem_markdown(incident: Incident, *, site: Site) -> str:
-    """The postmortem draft of the incident as Markdown."""
-    record = Record(incident, timeline(incident), list(reversed(published_updates(incident))), site)
+def postmortem_markdown(incident: Incident, *, site: Site, now: datetime) -> str:
+    """The postmortem draft of the incident as Markdown (open promises measured up to `now`)."""
+    record = Record(
+        incident,
+        timeline(incident),
+        list(reversed(published_updates(incident))),
+        incident_figures(incident, now=now),
+        site,
+    )
     lines: list[str] = []
     for section in SECTIONS:
         lines += section(record)
@@ -104,6 +112,40 @@ def _updates(record: Record) -> list[str]:
     return lines if audiences else [*lines, "", "No update was published."]
 
 
+_CADENCE_NOTE = (
+    "Promises per audience (first-update deadlines included): kept when the update came in time, "
+    "missed when it came late or never; lateness over the late ones."
+)
+_CADENCE_HEAD = (
+    "| Audience | Made | Kept | Missed | Open | Cancelled | Worst lateness | Median lateness "
+    "| First update after |"
+)
+
+
+def _cadence(record: Record) -> list[str]:
+    lines = ["## Cadence", "", _CADENCE_NOTE, "", _CADENCE_HEAD, "| --- " * 9 + "|"]
+    for row in record.figures:
+        f = row.figures
+        open_ = f"{f.open + f.overdue}" + (f" ({f.overdue} overdue)" if f.overdue else "")
+        cells = [
+            _cell(row.audience.name),
+            str(f.made),
+            str(f.kept),
+            str(f.missed),
+            open_,
+            str(f.cancelled),
+            _length(f.worst_lateness),
+            _length(f.median_lateness),
+            _length(row.time_to_first_update, none="no update"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines if record.figures else [*lines[:2], "No audience was owed updates."]
+
+
+def _length(length: timedelta | None, *, none: str = "—") -> str:
+    return describe_duration(length) if length is not None else none
+
+
 def _inline(text: str) -> str:
     return " ".join((text or "").split())
 
@@ -112,4 +154,10 @@ def _cell(text: str) -> str:
     return _inline(text).replace("|", "\\|")
 
 
-SECTIONS: tuple[Callable[[Record], list[str]], ...] = (_summary, _roster, _timeline, _updates)
+SECTIONS: tuple[Callable[[Record], list[str]], ...] = (
+    _summary,
+    _roster,
+    _timeline,
+    _updates,
+    _cadence,
+)

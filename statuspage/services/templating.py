@@ -320,6 +320,16 @@ def check_template(title: str, body: str, *, status: IncidentStatus, site: Site)
     return message
 
 
+def check_late_notice(source: str, *, site: Site) -> str:
+    """Render a late notice against the sample incident (due 14:30); ValidationError if it fails."""
+    notice = _render(
+        source, sample_context(site, IncidentStatus.INVESTIGATING), part="late notice"
+    ).strip()
+    if not notice:
+        raise ValidationError("The late notice renders empty.", field="late notice")
+    return notice
+
+
 def render_late_notice(
     audience: Audience, incident: Incident, *, site: Site, due_at: datetime
 ) -> str:

@@ -8,9 +8,11 @@ from flask import Flask, current_app
 
 from statuspage.rendering import (
     describe_countdown,
+    describe_duration,
     format_date,
     format_datetime,
     format_duration,
+    format_span,
     format_time,
     markdown_to_html,
 )
@@ -22,7 +24,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(page_time, "page_time")
     app.add_template_filter(describe_countdown, "countdown")
     app.add_template_filter(format_date, "long_date")
-    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_span, "span")
+    app.add_template_filter(format_duration, "duration")  # compact: '1 h 28 min'
+    app.add_template_filter(describe_duration, "duration_words")  # '1 hour 28 minutes'
 
 
 def page_datetime(moment: datetime) -> str:

@@ -8,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from statuspage.views.admin import (  # noqa: F401
     audiences,
     audit,
+    cadence,
     components,
     compose,
     dashboard,

@@ -14,8 +14,8 @@ from statuspage.models import IncidentStatus, Update
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_approve, may_write_to
 from statuspage.rendering import markdown_to_html
+from statuspage.services import cadence, response
 from statuspage.services import compose as composing
-from statuspage.services import response
 from statuspage.services.incidents import get_incident
 from statuspage.services.publishing import requires_review
 from statuspage.views.access import permission_required
@@ -58,6 +58,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
     require(any(d.may_write for d in drafts))
     errors: list[str] = []
     stale = None
+    late_promise = None  # the audience whose promise only a commander or admin may make
     action = ACTIONS.get(form.get("action", ""))
     if request.method == "POST" and form.get("action") != "draft":
         # The person's own texts win over the template's once they have the form.
@@ -95,6 +96,10 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
         except response.StaleIncident as conflict:
             db.session.rollback()
             stale = conflict
+        except cadence.PromiseTooLate as refusal:
+            db.session.rollback()
+            errors.append(str(refusal))
+            late_promise = refusal.audience_id
         except ValidationError as error:
             db.session.rollback()
             errors.append(str(error))
@@ -102,7 +107,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
             db.session.commit()
             flash(_outcome_message(outcome), "success")
             return redirect(url_for("admin.incident", incident_id=incident.id))
-    code = 409 if stale else 422 if errors else 200
+    code = 409 if stale else 403 if late_promise else 422 if errors else 200
     return render_template(
         "admin/compose.html",
         incident=incident,
@@ -113,6 +118,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
         changes=changes,
         drafts=drafts,
         errors=errors,
+        late_promise=late_promise,
         stale=stale,
         version=incident.version if not stale else form.get("version"),
         loaded_at=now.isoformat() if not stale else form.get("loaded_at"),
@@ -172,6 +178,10 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
                 by=user,
                 now=utcnow(),
             )
+        except cadence.PromiseTooLate as refusal:
+            db.session.rollback()
+            form.form_errors.append(str(refusal))
+            code = 403
         except composing.StaleDraft:
             db.session.rollback()
             conflict = composing.get_update(update_id)

@@ -17,6 +17,7 @@ from statuspage.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatus, User
 from statuspage.permissions import Permission, has_permission
+from statuspage.services.cadence_alerts import open_alerts_for
 from statuspage.services.components import list_components
 from statuspage.site import Site
 from statuspage.views.admin import bp
@@ -97,10 +98,14 @@ def component_changes(
 
 @bp.context_processor
 def console_context() -> dict[str, object]:
-    """`may('manage_users')` in console templates: the permission table decides what is shown."""
+    """`may('manage_users')` in console templates (the permission table decides what is shown),
+    and the signed-in person's open cadence alerts for the banner on every console page."""
+    signed_in = current_user.is_authenticated
     return {
         "may": lambda name: has_permission(current_user, Permission(name)),
         "component_statuses": list(ComponentStatus),
+        "my_alerts": open_alerts_for(me()) if signed_in else [],
+        "alerts_at": utcnow(),
     }
 
 
@@ -135,3 +140,8 @@ def submit_form(
 def form_status(form: FlaskForm) -> int:
     """422 for a form shown again with errors, else 200."""
     return 422 if form.errors or form.form_errors else 200
+
+
+def spreadsheet_cell(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text

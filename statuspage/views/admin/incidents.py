@@ -18,6 +18,7 @@ from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, Us
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
 from statuspage.services import accounts, compose, response
+from statuspage.services.cadence_figures import incident_figures
 from statuspage.services.incidents import get_incident
 from statuspage.services.overview import open_promises, recent_incidents
 from statuspage.services.postmortem import postmortem_markdown
@@ -104,12 +105,12 @@ def _incident_page(
     incident_id: int, *, stale: response.StaleIncident | None = None, error: str | None = None
 ) -> str:
     incident = get_incident(incident_id)
-    user = me()
+    user, now = me(), utcnow()
     details = DetailsForm(
         formdata=None,
         obj=incident,
         version=incident.version,
-        loaded_at=utcnow().isoformat(),
+        loaded_at=now.isoformat(),
         severity=str(incident.severity or ""),
     )
     statuses = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
@@ -137,12 +138,13 @@ def _incident_page(
         waiting=compose.drafts_waiting(incident),
         events=response.timeline(incident)[-8:],
         promises=open_promises(incident),
+        figures=incident_figures(incident, now=now),
         may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
         may_write=has_permission(user, Permission.WRITE_UPDATES),
         may_note=may_add_note(user, incident),
         stale=stale,
         error=error,
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -277,7 +279,7 @@ def add_note(incident_id: int) -> BaseResponse:
 @permission_required(Permission.VIEW_CONSOLE)
 def postmortem(incident_id: int) -> Response:
     incident = get_incident(incident_id)
-    document = postmortem_markdown(incident, site=site())
+    document = postmortem_markdown(incident, site=site(), now=utcnow())
     return Response(
         document,
         mimetype="text/markdown",

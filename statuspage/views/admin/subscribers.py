@@ -18,6 +18,7 @@ from statuspage.permissions import Permission
 from statuspage.services import delivery, subscriptions
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
+from statuspage.views.admin.helpers import spreadsheet_cell
 from statuspage.webhooks import parse_networks
 
 PAGE_SIZE = 100
@@ -58,9 +59,9 @@ def export_subscribers() -> Response:
                 row.id,
                 row.kind,
                 row.audience.slug,
-                _cell(row.address),
-                _cell(row.name or ""),
-                "; ".join(_cell(c.name) for c in row.components),
+                spreadsheet_cell(row.address),
+                spreadsheet_cell(row.name or ""),
+                "; ".join(spreadsheet_cell(c.name) for c in row.components),
                 subscriptions.subscriber_state(row),
                 row.created_at.isoformat(),
             ]
@@ -206,8 +207,3 @@ def _widest(audiences: list[Audience]) -> Audience:
     # The form lists every component an internal audience may pick; the service narrows it to
     # public ones for a public audience and says so.
     return next((a for a in audiences if not a.is_public), audiences[0])
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
