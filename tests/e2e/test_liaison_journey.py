@@ -148,6 +148,7 @@ def test_the_template_editor_previews_live_and_names_the_line(browser, server):
     customers = ada.locator("section", has=ada.get_by_role("heading", name="Customers"))
     customers.get_by_role("link", name="Identified").click()
     expect(ada.get_by_role("heading", name="Customers: Identified")).to_be_visible()
+    ada.wait_for_load_state("load")  # the live preview's script runs once the page has loaded
     body = ada.get_by_label("Body")
     body.fill("Line one\n{{ incident.nope }}")
     expect(ada.locator("#template-error")).to_contain_text("Template body, line 2")
@@ -166,5 +167,7 @@ def test_the_compose_preview_follows_the_text(browser, server):
     alice.get_by_label("Working title").fill("Search slow")
     alice.get_by_role("button", name="Declare and write the first update").click()
     customers = alice.locator("article.audience", has_text="Send to Customers")
+    expect(customers).to_be_visible()
+    alice.wait_for_load_state("load")  # the live preview's script runs once the page has loaded
     customers.locator("textarea").fill("Searches take *seconds*.")
     expect(customers.locator(".preview--email [data-preview-body] em")).to_have_text("seconds")
