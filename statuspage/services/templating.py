@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 MAX_OUTPUT_CHARS = 50_000  # far above any real message, far below harm
 MAX_STEPS = 100_000  # template lines executed in one render
 MAX_SECONDS = 0.5
+MAX_DEPTH = 50  # nested macro calls
 MAX_NUMBER = 100_000  # largest number a filter or method call accepts
 TEMPLATE_FILENAME = "<template>"  # what Jinja names code compiled from a string
 
@@ -371,11 +372,14 @@ def _compile(source: str) -> Any:
 
 def _bounded_output(chunks: Iterator[str]) -> Iterator[str]:
     """Yield the render's output while watching its steps, time and size."""
-    steps = 0
+    steps = depth = 0
     deadline = time.monotonic() + MAX_SECONDS
 
     def trace_line(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal steps
+        nonlocal steps, depth
+        if event == "return":
+            depth -= 1
+            return trace_line
         steps += 1
         if steps > MAX_STEPS:
             raise TemplateStopped(f"it ran more than {MAX_STEPS:,} steps (a loop too long?)")
@@ -384,7 +388,15 @@ def _bounded_output(chunks: Iterator[str]) -> Iterator[str]:
         return trace_line
 
     def trace_call(frame: FrameType, event: str, arg: Any) -> Any:
-        return trace_line if frame.f_code.co_filename == TEMPLATE_FILENAME else None
+        nonlocal depth
+        if frame.f_code.co_filename != TEMPLATE_FILENAME:
+            return None
+        # Stopped long before Python's own recursion limit, which takes seconds to reach
+        # when every frame is traced.
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise TemplateStopped(f"macros call each other too deep (more than {MAX_DEPTH})")
+        return trace_line
 
     written = 0
     previous = sys.gettrace()
