@@ -15,7 +15,8 @@ scheduler runs it (send_cadence_alerts + commit) with a simulated clock, in thre
 
 and the lag of each reminder behind its time (tick period + tick duration). Each tick also queues
 its alerts' emails in the outbox (one per alert and person), as the scheduler's does; sending them
-is the outbox's work (bench/subscriptions.py). Writes RESULTS.md.
+is the outbox's work (bench/subscriptions.py). Prints the report and writes it to bench/out/
+(copy a run taken on a quiet machine into RESULTS.md).
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--incidents", type=int, default=1000)
-    parser.add_argument("--output", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    parser.add_argument(
+        "--output", type=Path, default=Path(__file__).with_name("out") / "cadence_tick.md"
+    )
     options = parser.parse_args()
     url = scratch_database(normalise_database_url(options.database_url))
     app = create_app(
@@ -93,6 +96,7 @@ def main() -> None:
         db.drop_all()
         db.engine.dispose()
     report = results(runs, lag, emails, incidents=options.incidents, server=server)
+    options.output.parent.mkdir(exist_ok=True)
     options.output.write_text(report)
     print(report)
 
