@@ -168,6 +168,9 @@ def start_gunicorn(database_url: str, *, workers: int = 2, **settings: str) -> W
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            # A worker that loses its stop signal (a rare gunicorn race) is killed after this.
+            "--graceful-timeout",
+            "3",
             "statuspage:create_app()",
         ],
         port=port,
