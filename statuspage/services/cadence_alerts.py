@@ -5,6 +5,9 @@ with ON CONFLICT DO NOTHING against the alert's unique key, and announces only t
 statement actually inserted: a timeline event each, and notify_alerts() for their recipients (a
 row the console banner reads, and an email through the outbox), in the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so
 announces nothing; a rolled-back tick leaves the alerts to the next one.
+
+A burst tick announces thousands of alerts, so it reads what their messages need (the incidents,
+their rosters, the audiences) as plain rows in a few batched queries rather than as ORM objects.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from statuspage.dbtypes import UTCDateTime
 from statuspage.extensions import db
 from statuspage.models import (
+    Audience,
     CadenceAlert,
     CadenceAlertKind,
     CadenceAlertRecipient,
@@ -31,6 +35,7 @@ from statuspage.models import (
     Role,
     RosterAssignment,
     RosterRole,
+    Severity,
     TimelineKind,
     Update,
     UpdateState,
@@ -53,6 +58,37 @@ _TIMELINE_KINDS = {
 
 
 @dataclass(frozen=True)
+class RosterEntry:
+    """Who holds one duty on an incident."""
+
+    duty: RosterRole
+    user: User
+
+
+@dataclass(frozen=True)
+class AlertedIncident:
+    """What an alert's messages say about its incident."""
+
+    id: int
+    title: str
+    severity: Severity | None
+    status: IncidentStatus
+    roster: tuple[RosterEntry, ...]
+
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    """An alert this run inserted, with what announcing it needs."""
+
+    id: int
+    kind: CadenceAlertKind
+    about_at: datetime
+    promise_id: int | None
+    incident: AlertedIncident
+    audience: Audience | None  # None for a stale nudge
+
+
+@dataclass(frozen=True)
 class Recipient:
     """A person to tell about an alert, and the duty that makes them the one to tell."""
 
@@ -64,7 +100,7 @@ class Recipient:
 class Notice:
     """A newly raised alert and the people to tell about it."""
 
-    alert: CadenceAlert
+    alert: RaisedAlert
     recipients: list[Recipient]
 
 
@@ -86,14 +122,17 @@ def send_cadence_alerts(*, now: datetime, site: Site) -> TickResult:
     only repeat the overdue mark); the overdue mark at the due time; the escalation after the
     grace. Only promises still open count, so a kept, missed or cancelled promise raises nothing.
     """
-    ids = [
-        *_insert_promise_alerts(
-            CadenceAlertKind.REMINDER, Promise.remind_at <= now, Promise.due_at > now, now=now
-        ),
-        *_insert_promise_alerts(CadenceAlertKind.OVERDUE, Promise.due_at <= now, now=now),
-        *_insert_promise_alerts(CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now),
-    ]
-    alerts = _load_alerts(ids)
+    alerts = _raised(
+        [
+            *_insert_promise_alerts(
+                CadenceAlertKind.REMINDER, Promise.remind_at <= now, Promise.due_at > now, now=now
+            ),
+            *_insert_promise_alerts(CadenceAlertKind.OVERDUE, Promise.due_at <= now, now=now),
+            *_insert_promise_alerts(
+                CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now
+            ),
+        ]
+    )
     _announce(alerts, now=now, site=site)
     # Public surfaces are cached by publication version: the "next update by" they show must
     # turn into the late notice now, not at the next publication.
@@ -121,7 +160,7 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) ->
             Incident.kind == IncidentKind.INCIDENT, Incident.status == IncidentStatus.MONITORING
         )
     ).all()
-    ids = []
+    inserted: list[sa.Row] = []
     for incident_id, monitoring_at, last_update_at in monitoring:
         quiet_since = max(moment for moment in (monitoring_at, last_update_at) if moment)
         if quiet_since + quiet_for > now:
@@ -134,11 +173,11 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) ->
                 about_at=quiet_since,
                 created_at=now,
             )
-            .returning(CadenceAlert.id)
+            .returning(*_RETURNED)
         )
-        ids.extend(db.session.scalars(statement))
-    _announce(_load_alerts(ids), now=now, site=site)
-    return len(ids)
+        inserted.extend(db.session.execute(statement))
+    _announce(_raised(inserted), now=now, site=site)
+    return len(inserted)
 
 
 def notify_alerts(notices: Sequence[Notice], *, site: Site, now: datetime) -> None:
@@ -188,7 +227,7 @@ class AlertMessage:
 
 
 def alert_message(
-    alert: CadenceAlert, *, site: Site, now: datetime, escalate_at: datetime | None = None
+    alert: RaisedAlert, *, site: Site, now: datetime, escalate_at: datetime | None = None
 ) -> AlertMessage:
     """What is due or late, by when, and where to act: the email about an alert.
 
@@ -234,7 +273,7 @@ def alert_message(
     return AlertMessage(subject, "\n\n".join(lines), f"{console}/compose")
 
 
-def recipients_for(alert: CadenceAlert, *, admins: Sequence[User]) -> list[Recipient]:
+def recipients_for(alert: RaisedAlert, *, admins: Sequence[User]) -> list[Recipient]:
     """Who the alert is for: the audience's liaison(s) for reminders and overdue marks, the
     commander and deputy for escalations and nudges.
 
@@ -249,9 +288,9 @@ def recipients_for(alert: CadenceAlert, *, admins: Sequence[User]) -> list[Recip
     for duties in chain:
         found: dict[int, Recipient] = {}
         for duty in duties:
-            for assignment in incident.roster:
-                if assignment.role is duty and assignment.user.is_active:
-                    found.setdefault(assignment.user_id, Recipient(assignment.user, duty))
+            for entry in incident.roster:
+                if entry.duty is duty and entry.user.is_active:
+                    found.setdefault(entry.user.id, Recipient(entry.user, duty))
         if found:
             return list(found.values())
     return [Recipient(admin, None) for admin in admins]
@@ -299,6 +338,16 @@ def open_alerts_for(user: User) -> list[CadenceAlert]:
     return latest
 
 
+# What an insert returns of each alert it raised.
+_RETURNED = (
+    CadenceAlert.id,
+    CadenceAlert.incident_id,
+    CadenceAlert.audience_id,
+    CadenceAlert.promise_id,
+    CadenceAlert.kind,
+    CadenceAlert.about_at,
+)
+
 # The promise column recording that each kind of alert was raised for it.
 _RAISED_AT = {
     CadenceAlertKind.REMINDER: Promise.reminded_at,
@@ -309,7 +358,7 @@ _RAISED_AT = {
 
 def _insert_promise_alerts(
     kind: CadenceAlertKind, *conditions: sa.ColumnElement[bool], now: datetime
-) -> list[int]:
+) -> list[sa.Row]:
     # The promise's own "raised at" column keeps the candidates few without a join to the alerts;
     # ON CONFLICT is what makes the alert once-only when another transaction raises it
     # concurrently (that one marks the promise, so only what this statement inserted is marked).
@@ -327,16 +376,16 @@ def _insert_promise_alerts(
         .from_select(
             ["incident_id", "audience_id", "promise_id", "kind", "about_at", "created_at"], due
         )
-        .returning(CadenceAlert.id, CadenceAlert.promise_id)
+        .returning(*_RETURNED)
     )
     inserted = db.session.execute(statement).all()
     if inserted:
         db.session.execute(
             sa.update(Promise)
-            .where(Promise.id.in_([promise_id for _, promise_id in inserted]))
+            .where(Promise.id.in_([row.promise_id for row in inserted]))
             .values({raised_at: now})
         )
-    return [alert_id for alert_id, _ in inserted]
+    return inserted
 
 
 def _insert_ignoring_duplicates(entity: type[CadenceAlert]) -> sa.Insert:
@@ -346,25 +395,55 @@ def _insert_ignoring_duplicates(entity: type[CadenceAlert]) -> sa.Insert:
     return insert(entity).on_conflict_do_nothing()
 
 
-def _load_alerts(ids: Sequence[int]) -> list[CadenceAlert]:
-    if not ids:
+def _raised(rows: Sequence[sa.Row]) -> list[RaisedAlert]:
+    if not rows:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(CadenceAlert)
-            .where(CadenceAlert.id.in_(ids))
-            .options(
-                joinedload(CadenceAlert.audience),
-                selectinload(CadenceAlert.incident)
-                .selectinload(Incident.roster)
-                .joinedload(RosterAssignment.user),
-            )
-            .order_by(CadenceAlert.id)
+    incidents = _alerted_incidents({row.incident_id for row in rows})
+    audiences = {audience.id: audience for audience in db.session.scalars(sa.select(Audience))}
+    return [
+        RaisedAlert(
+            id=row.id,
+            kind=row.kind,
+            about_at=row.about_at,
+            promise_id=row.promise_id,
+            incident=incidents[row.incident_id],
+            audience=audiences.get(row.audience_id),
+        )
+        for row in sorted(rows, key=lambda row: row.id)
+    ]
+
+
+def _alerted_incidents(ids: set[int]) -> dict[int, AlertedIncident]:
+    # Plain rows: a burst announces alerts on a thousand incidents at once, and their rosters
+    # name only a handful of distinct people, loaded once each.
+    roster = db.session.execute(
+        sa.select(RosterAssignment.incident_id, RosterAssignment.role, RosterAssignment.user_id)
+        .where(RosterAssignment.incident_id.in_(ids))
+        .order_by(RosterAssignment.id)
+    ).all()
+    people = {
+        user.id: user
+        for user in db.session.scalars(
+            sa.select(User).where(User.id.in_({row.user_id for row in roster}))
+        )
+    }
+    duties: dict[int, list[RosterEntry]] = {}
+    for incident_id, duty, user_id in roster:
+        duties.setdefault(incident_id, []).append(RosterEntry(duty, people[user_id]))
+    rows = db.session.execute(
+        sa.select(Incident.id, Incident.title, Incident.severity, Incident.status).where(
+            Incident.id.in_(ids)
         )
     )
+    return {
+        row.id: AlertedIncident(
+            row.id, row.title, row.severity, row.status, tuple(duties.get(row.id, ()))
+        )
+        for row in rows
+    }
 
 
-def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, site: Site) -> None:
+def _announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> None:
     if not alerts:
         return
     admins = db.session.scalars(
@@ -374,7 +453,7 @@ def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, site: Site) -> N
     record_system_events(
         (
             (
-                notice.alert.incident_id,
+                notice.alert.incident.id,
                 _TIMELINE_KINDS[notice.alert.kind],
                 _describe(notice.alert, notice.recipients, now=now, zone=site.zone),
                 {
@@ -393,7 +472,7 @@ def _announce(alerts: Sequence[CadenceAlert], *, now: datetime, site: Site) -> N
 
 
 def _describe(
-    alert: CadenceAlert, recipients: Sequence[Recipient], *, now: datetime, zone: str
+    alert: RaisedAlert, recipients: Sequence[Recipient], *, now: datetime, zone: str
 ) -> str:
     told = ", ".join(_name(recipient) for recipient in recipients) or "nobody (no one to tell)"
     if alert.kind is CadenceAlertKind.STALE:
@@ -423,10 +502,10 @@ def _escalation_times(notices: Sequence[Notice]) -> dict[int, datetime | None]:
     return {promise_id: escalate_at for promise_id, escalate_at in rows}
 
 
-def _liaison_line(alert: CadenceAlert) -> str:
+def _liaison_line(alert: RaisedAlert) -> str:
     assert alert.audience is not None
     duty = alert.audience.liaison_role
-    names = [a.user.name for a in alert.incident.roster if a.role is duty and a.user.is_active]
+    names = [e.user.name for e in alert.incident.roster if e.duty is duty and e.user.is_active]
     if not names:
         return f"Nobody holds the {duty.label.lower()} duty: assign one, or write the update."
     return f"{duty.label}: {', '.join(names)}."
