@@ -1,10 +1,13 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
 
-It can be stopped and started again on the same port, to play a mail server that goes away.
+It can be stopped and started again on the same port, to play a mail server that goes away, and
+made to keep messages waiting at DATA, to play a slow one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import threading
 import time
 from email import message_from_bytes, policy
@@ -23,6 +26,8 @@ class MailSink:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
+        self._hold_after = math.inf
+        self._released = threading.Event()
 
     @property
     def url(self) -> str:
@@ -37,6 +42,19 @@ class MailSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def hold_after(self, count: int) -> None:
+        """Accept `count` more messages, then keep each later one waiting until release()."""
+        self._released.clear()
+        self._hold_after = len(self.received) + count
+
+    def release(self) -> None:
+        self._hold_after = math.inf
+        self._released.set()
+
+    async def wait_if_held(self) -> None:
+        if len(self.received) >= self._hold_after:
+            await asyncio.to_thread(self._released.wait, 30)
 
     def keep(self, recipients: list[str], message: EmailMessage) -> None:
         with self._lock:
@@ -67,6 +85,7 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        await self.sink.wait_if_held()
         message = message_from_bytes(
             envelope.original_content or envelope.content, policy=policy.default
         )

@@ -137,6 +137,44 @@ def test_a_claim_that_was_never_finished_is_sent_again_with_the_same_key(app, ma
         assert row.attempts == 2
 
 
+def test_each_accepted_email_is_committed_as_sent_while_the_batch_is_still_sending(app, mail_sink):
+    # So that a worker killed mid-batch sends again only what it had in flight.
+    app.config.update(SMTP_URL=mail_sink.url, SMTP_CONNECTIONS=1)
+    with app.app_context():
+        for number in range(3):
+            enqueue_email(
+                f"p{number}@example.com",
+                subject="Hi",
+                text="Body",
+                dedupe_key=f"t:{number}",
+                now=utcnow(),
+            )
+        db.session.commit()
+    mail_sink.hold_after(2)
+    worker = threading.Thread(target=deliver, args=(app,))
+    worker.start()
+    try:
+        mail_sink.wait_for(2)
+        deadline = time.monotonic() + 10
+        while sent_emails(app) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sent_emails(app) == 2  # the third is still at the server
+    finally:
+        mail_sink.release()
+        worker.join(30)
+    assert sent_emails(app) == 3
+    assert len(mail_sink.messages) == 3
+
+
+def sent_emails(app):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Delivery)
+            .where(Delivery.state == DeliveryState.SENT)
+        )
+
+
 def test_an_email_with_a_dedupe_key_is_queued_once(app):
     with app.app_context():
         first = enqueue_email(

@@ -2,9 +2,11 @@
 
 Claiming is one short transaction (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
 schedulers share the work without sending a row twice; SQLite runs one scheduler): each claimed row
-gets a lease (its next attempt moves past the send), and the sending happens with no lock held. A
-worker that dies mid-send leaves its rows to be picked up when the lease runs out, and the retry
-carries the same idempotency key (email Message-ID, webhook `X-Statuspage-Delivery`).
+gets a lease (its next attempt moves past the send), and the sending happens with no lock held.
+Each message the receiver accepts is committed as sent while the rest of the batch is still going
+out, so a worker that dies mid-batch leaves only what it had in flight to be sent again; that is
+picked up when the lease runs out, and the retry carries the same idempotency key (email
+Message-ID, webhook `X-Statuspage-Delivery`).
 
 Failures are retried with exponential backoff and jitter up to a cap on attempts; a subscriber
 failing for days is switched off.
@@ -12,13 +14,15 @@ failing for days is switched off.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import queue
 import random
 import smtplib
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -47,6 +51,7 @@ from statuspage.tokens import SubscriptionTokens
 log = logging.getLogger(__name__)
 ERROR_LENGTH = 1000
 WEBHOOK_THREADS = 8
+CHECKPOINT_SECONDS = 0.1
 USER_AGENT = "statuspage-webhooks/1"
 
 
@@ -112,11 +117,26 @@ class _Outcome:
     cancelled: bool = False
 
 
+@dataclass(frozen=True)
+class _Post:
+    delivery_id: int
+    url: str
+    secret: str
+    body: bytes
+    headers: dict[str, str]
+
+
 @dataclass
 class _Batch:
-    emails: list[tuple[Delivery, mailer.Email]] = field(default_factory=list)
-    posts: list[tuple[Delivery, str, bytes, dict[str, str]]] = field(default_factory=list)
+    # Plain data only: the senders run in threads, which must not touch the session.
+    emails: list[tuple[int, mailer.Email]] = field(default_factory=list)
+    posts: list[_Post] = field(default_factory=list)
     outcomes: dict[int, _Outcome] = field(default_factory=dict)
+
+
+# A sender tells each delivery's outcome as soon as it knows it.
+_Tell = Callable[[int, _Outcome], None]
+_Task = Callable[[_Tell], None]
 
 
 def claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
@@ -147,23 +167,82 @@ def send_claimed(
     settings: DeliverySettings,
     now: datetime,
     jitter: Callable[[], float] = random.random,
+    checkpoint: Callable[[], None] | None = None,
 ) -> Report:
-    """Build and send the claimed deliveries, then record each outcome (the caller commits)."""
-    deliveries = db.session.scalars(
-        sa.select(Delivery)
-        .where(Delivery.id.in_(ids))
-        .options(selectinload(Delivery.subscriber))
-        .order_by(Delivery.id)
-    ).all()
+    """Build and send the claimed deliveries, then record each outcome (the caller commits).
+
+    With `checkpoint` (the scheduler passes its commit), the messages the receiver accepted are
+    marked sent and checkpointed every CHECKPOINT_SECONDS while the rest of the batch is still
+    going out: a worker killed mid-batch then leaves only the messages of its last moment to be
+    sent again, not the whole batch.
+    """
+    deliveries = _load_claimed(ids)
     batch = _build(deliveries, site=site, settings=settings)
-    _send_emails(batch, settings, sender_name=site.name, now=now)
-    _send_posts(batch, settings)
+    emails = _email_tasks(batch, settings, sender_name=site.name, now=now)
+    posts = [functools.partial(_post, item, settings) for item in batch.posts]
+    workers = len(emails) + min(WEBHOOK_THREADS, len(posts))
+    # A checkpoint per message would cost a commit each: one per group, every CHECKPOINT_SECONDS,
+    # costs nothing measurable (bench/subscriptions.py).
+    for arrived in _as_they_arrive([*emails, *posts], workers=workers):
+        batch.outcomes.update(arrived)
+        sent = [delivery_id for delivery_id, outcome in arrived if outcome.error is None]
+        if checkpoint is not None and sent:
+            _mark_sent(sent, now=now)
+            checkpoint()
+    if checkpoint is not None:
+        deliveries = _load_claimed(ids)  # a checkpoint may have expired them
     report = Report()
     for delivery in deliveries:
         outcome = batch.outcomes.get(delivery.id, _Outcome(error="not sent"))
         _record(delivery, outcome, settings, now=now, jitter=jitter, report=report)
     db.session.flush()
     return report
+
+
+def _load_claimed(ids: Sequence[int]) -> Sequence[Delivery]:
+    return db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.id.in_(ids))
+        .options(selectinload(Delivery.subscriber))
+        .order_by(Delivery.id)
+    ).all()
+
+
+def _mark_sent(ids: Sequence[int], *, now: datetime) -> None:
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(state=DeliveryState.SENT, sent_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _as_they_arrive(
+    tasks: Sequence[_Task], *, workers: int
+) -> Iterator[list[tuple[int, _Outcome]]]:
+    """Run the senders side by side and yield what they told every CHECKPOINT_SECONDS, until done.
+
+    A group may be empty; the last one holds whatever remained when the last sender finished.
+    """
+    if not tasks:
+        return
+    arrived: queue.SimpleQueue[tuple[int, _Outcome]] = queue.SimpleQueue()
+
+    def tell(delivery_id: int, outcome: _Outcome) -> None:
+        arrived.put((delivery_id, outcome))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(task, tell) for task in tasks]
+        while True:
+            _, running = wait(futures, timeout=CHECKPOINT_SECONDS)
+            group = []
+            while not arrived.empty():
+                group.append(arrived.get_nowait())
+            yield group
+            if not running:  # each sender told everything before it finished
+                break
+        for future in futures:
+            future.result()  # a sender's unexpected error is the run's
 
 
 def backoff(attempts: int, settings: DeliverySettings, *, jitter: float) -> timedelta:
@@ -294,7 +373,8 @@ def _build(deliveries: Sequence[Delivery], *, site: Site, settings: DeliverySett
             continue
         try:
             if delivery.channel is SubscriberKind.EMAIL:
-                batch.emails.append((delivery, _email(delivery, updates, site, tokens, settings)))
+                email = _email(delivery, updates, site, tokens, settings)
+                batch.emails.append((delivery.id, email))
             else:
                 body, event = _webhook_body(delivery, updates, site, tokens)
                 assert subscriber is not None and subscriber.signing_secret
@@ -304,7 +384,9 @@ def _build(deliveries: Sequence[Delivery], *, site: Site, settings: DeliverySett
                     webhooks.EVENT_HEADER: event,
                     webhooks.DELIVERY_HEADER: delivery.idempotency_key,
                 }
-                batch.posts.append((delivery, subscriber.signing_secret, body, headers))
+                batch.posts.append(
+                    _Post(delivery.id, delivery.recipient, subscriber.signing_secret, body, headers)
+                )
         except Exception as error:  # a message that cannot be built will not build next time
             log.exception("delivery could not be built", extra={"delivery": delivery.id})
             batch.outcomes[delivery.id] = _Outcome(error=_describe(error), permanent=True)
@@ -375,60 +457,60 @@ def _load_updates(ids: set[int]) -> list[Update]:
     )
 
 
-def _send_emails(
+def _email_tasks(
     batch: _Batch, settings: DeliverySettings, *, sender_name: str, now: datetime
-) -> None:
+) -> list[_Task]:
     if not batch.emails:
-        return
+        return []
     if not settings.smtp_url:
-        for delivery, _ in batch.emails:
-            batch.outcomes[delivery.id] = _Outcome(error="STATUSPAGE_SMTP_URL is not set")
-        return
+        for delivery_id, _ in batch.emails:
+            batch.outcomes[delivery_id] = _Outcome(error="STATUSPAGE_SMTP_URL is not set")
+        return []
     ready: list[tuple[int, EmailMessage, str]] = []
-    for delivery, email in batch.emails:
+    for delivery_id, email in batch.emails:
         try:
             message = mailer.compose(
                 email, sender=settings.mail_from, sender_name=sender_name, now=now
             )
         except (ValueError, TypeError) as error:
-            batch.outcomes[delivery.id] = _Outcome(error=_describe(error), permanent=True)
+            batch.outcomes[delivery_id] = _Outcome(error=_describe(error), permanent=True)
             continue
-        ready.append((delivery.id, message, email.recipient))
+        ready.append((delivery_id, message, email.recipient))
     smtp = mailer.SmtpSettings.from_url(settings.smtp_url, timeout=settings.smtp_timeout)
     # A few sessions side by side: each message costs several round trips to the server.
     sessions = max(1, min(settings.smtp_connections, len(ready)))
-    chunks = [ready[start::sessions] for start in range(sessions)]
-    with ThreadPoolExecutor(max_workers=sessions) as pool:
-        for outcomes in pool.map(
-            lambda chunk: _send_over_one_session(chunk, smtp, settings), chunks
-        ):
-            batch.outcomes.update(outcomes)
+    return [
+        functools.partial(_send_over_one_session, ready[start::sessions], smtp, settings)
+        for start in range(sessions)
+        if ready[start::sessions]
+    ]
 
 
 def _send_over_one_session(
     messages_to_send: list[tuple[int, EmailMessage, str]],
     smtp: mailer.SmtpSettings,
     settings: DeliverySettings,
-) -> dict[int, _Outcome]:
-    outcomes: dict[int, _Outcome] = {}
+    tell: _Tell,
+) -> None:
     session: smtplib.SMTP | None = None
     try:
-        for delivery_id, message, recipient in messages_to_send:
+        for position, (delivery_id, message, recipient) in enumerate(messages_to_send):
             try:
                 if session is None:
                     session = mailer.connect(smtp)
                 session.send_message(message, from_addr=settings.mail_from, to_addrs=[recipient])
-                outcomes[delivery_id] = _Outcome()
+                tell(delivery_id, _Outcome())
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
                 # The server answered and refused this one message; the session is still good.
-                outcomes[delivery_id] = _Outcome(
-                    error=_describe(error), permanent=mailer.is_permanent(error)
+                tell(
+                    delivery_id,
+                    _Outcome(error=_describe(error), permanent=mailer.is_permanent(error)),
                 )
             except (OSError, smtplib.SMTPException) as error:
                 # The server is unreachable or hung up: this and the rest of the chunk wait.
                 text = _describe(error)
-                for waiting_id, _, _ in messages_to_send:
-                    outcomes.setdefault(waiting_id, _Outcome(error=text))
+                for waiting_id, _, _ in messages_to_send[position:]:
+                    tell(waiting_id, _Outcome(error=text))
                 break
     finally:
         if session is not None:
@@ -436,40 +518,33 @@ def _send_over_one_session(
                 session.quit()
             except (OSError, smtplib.SMTPException):
                 session.close()
-    return outcomes
 
 
-def _send_posts(batch: _Batch, settings: DeliverySettings) -> None:
-    if not batch.posts:
+def _post(item: _Post, settings: DeliverySettings, tell: _Tell) -> None:
+    timestamp = int(time.time())
+    signed = {
+        **item.headers,
+        webhooks.TIMESTAMP_HEADER: str(timestamp),
+        webhooks.SIGNATURE_HEADER: webhooks.sign(item.secret, timestamp, item.body),
+    }
+    try:
+        status = webhooks.post(
+            item.url,
+            item.body,
+            signed,
+            allowed_networks=settings.allowed_networks,
+            timeout=settings.webhook_timeout,
+        )
+    except webhooks.UnsafeWebhookURL as error:
+        tell(item.delivery_id, _Outcome(error=str(error)))
         return
-
-    def post(item: tuple[Delivery, str, bytes, dict[str, str]]) -> _Outcome:
-        delivery, secret, body, headers = item
-        timestamp = int(time.time())
-        signed = {
-            **headers,
-            webhooks.TIMESTAMP_HEADER: str(timestamp),
-            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, timestamp, body),
-        }
-        try:
-            status = webhooks.post(
-                delivery.recipient,
-                body,
-                signed,
-                allowed_networks=settings.allowed_networks,
-                timeout=settings.webhook_timeout,
-            )
-        except webhooks.UnsafeWebhookURL as error:
-            return _Outcome(error=str(error))
-        except (OSError, ValueError) as error:
-            return _Outcome(error=_describe(error))
-        if 200 <= status < 300:
-            return _Outcome()
-        return _Outcome(error=f"the receiver answered HTTP {status}")
-
-    with ThreadPoolExecutor(max_workers=WEBHOOK_THREADS) as pool:
-        for (delivery, *_), outcome in zip(batch.posts, pool.map(post, batch.posts), strict=True):
-            batch.outcomes[delivery.id] = outcome
+    except (OSError, ValueError) as error:
+        tell(item.delivery_id, _Outcome(error=_describe(error)))
+        return
+    if 200 <= status < 300:
+        tell(item.delivery_id, _Outcome())
+    else:
+        tell(item.delivery_id, _Outcome(error=f"the receiver answered HTTP {status}"))
 
 
 def _record(
