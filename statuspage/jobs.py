@@ -36,8 +36,8 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> delivery.Report
     """Send what is due in the outbox, batch by batch, until nothing is due or the run's time is up.
 
     Unlike other jobs this one commits as it goes: the claim of a batch must be visible to other
-    schedulers before the (slow) sending starts, each message is recorded as sent as soon as the
-    receiver has it, and each batch's outcomes are kept even if a later batch fails.
+    schedulers before the (slow) sending starts, what the receivers accepted is recorded as sent
+    every 0.1 s while a batch goes out, and each batch's outcomes are kept even if a later batch fails.
     """
     settings = delivery.DeliverySettings.from_config(config)
     site = Site.from_config(config)

@@ -3,10 +3,10 @@
 Claiming is one short transaction (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
 schedulers share the work without sending a row twice; SQLite runs one scheduler): each claimed row
 gets a lease (its next attempt moves past the send), and the sending happens with no lock held.
-Each message the receiver accepts is committed as sent while the rest of the batch is still going
-out, so a worker that dies mid-batch leaves only what it had in flight to be sent again; that is
-picked up when the lease runs out, and the retry carries the same idempotency key (email
-Message-ID, webhook `X-Statuspage-Delivery`).
+What the receivers accepted is committed as sent every CHECKPOINT_SECONDS while the rest of the
+batch is still going out, so a worker that dies mid-batch leaves only the messages of its last
+moment to be sent again; those are picked up when the lease runs out, and the retry carries the
+same idempotency key (email Message-ID, webhook `X-Statuspage-Delivery`).
 
 Failures are retried with exponential backoff and jitter up to a cap on attempts; a subscriber
 failing for days is switched off.
@@ -521,6 +521,10 @@ def _send_over_one_session(
 
 
 def _post(item: _Post, settings: DeliverySettings, tell: _Tell) -> None:
+    tell(item.delivery_id, _post_outcome(item, settings))
+
+
+def _post_outcome(item: _Post, settings: DeliverySettings) -> _Outcome:
     timestamp = int(time.time())
     signed = {
         **item.headers,
@@ -536,15 +540,12 @@ def _post(item: _Post, settings: DeliverySettings, tell: _Tell) -> None:
             timeout=settings.webhook_timeout,
         )
     except webhooks.UnsafeWebhookURL as error:
-        tell(item.delivery_id, _Outcome(error=str(error)))
-        return
+        return _Outcome(error=str(error))
     except (OSError, ValueError) as error:
-        tell(item.delivery_id, _Outcome(error=_describe(error)))
-        return
+        return _Outcome(error=_describe(error))
     if 200 <= status < 300:
-        tell(item.delivery_id, _Outcome())
-    else:
-        tell(item.delivery_id, _Outcome(error=f"the receiver answered HTTP {status}"))
+        return _Outcome()
+    return _Outcome(error=f"the receiver answered HTTP {status}")
 
 
 def _record(
