@@ -105,12 +105,12 @@ def export_site(
 
 def _changed_surfaces(*, now: datetime, ids: list[int], all_history: bool) -> Iterable[Surface]:
     """The surfaces a change to these incidents (or to components) can reach."""
-    months = public_view.history_months_of(ids, now=now, zone=current_app.config["TIMEZONE"])
+    pages = public_view.history_pages_of(ids, now=now, zone=current_app.config["TIMEZONE"])
     components = public_view.components_of(ids)
     for surface in every_surface(now=now, incident_ids=ids):
         path = surface.path
         is_history = path.startswith("/history?page=")
-        if is_history and not all_history and int(path.rsplit("=", 1)[1]) not in months:
+        if is_history and not all_history and int(path.rsplit("=", 1)[1]) not in pages:
             continue
         if "component=" in path and int(path.rsplit("=", 1)[1]) not in components:
             continue

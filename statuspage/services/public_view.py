@@ -51,6 +51,7 @@ OPEN_INCIDENT_STATUSES = (
 ACTIVE_MAINTENANCE_STATUSES = (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
 UPCOMING_MAINTENANCE_STATUSES = (IncidentStatus.SCHEDULED,)
 UPTIME_DAYS = 90
+MONTHS_PER_HISTORY_PAGE = 3
 RECENT_DAYS = 7
 FEED_INCIDENTS = 25
 FEED_UPDATES = 50
@@ -242,10 +243,17 @@ class IncidentPage:
 
 
 @dataclass(frozen=True)
-class HistoryPage:
-    page: int
-    month: date  # the first day of the month shown
+class HistoryMonth:
+    month: date  # its first day
     incidents: tuple[PublicIncident, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """Three months of history, newest first, as Statuspage pages it (page 1 ends this month)."""
+
+    page: int
+    months: tuple[HistoryMonth, ...]  # newest first, each shown even when empty
     page_count: int
     expires_at: datetime
 
@@ -868,42 +876,43 @@ def _incidents_by_component_day(
 
 
 def history_page(page: int, *, now: datetime, zone: str) -> HistoryPage:
-    """One month of public incidents and maintenance (page 1 is this month), newest first."""
-    this_month = now.astimezone(ZoneInfo(zone)).date().replace(day=1)
+    """Public incidents and maintenance of three months (page 1: this month and the two before)."""
+    this_month = _month_of(now, zone)
     page_count = history_page_count(now=now, zone=zone)
     if page < 1 or page > page_count:
         raise NotFound(f"There is no page {page} of the history (pages 1 to {page_count}).")
-    month = _add_months(this_month, 1 - page)
+    newest = _add_months(this_month, -MONTHS_PER_HISTORY_PAGE * (page - 1))
+    months = [_add_months(newest, -n) for n in range(MONTHS_PER_HISTORY_PAGE)]
     catalogue = component_catalogue()
     incidents = _fetch(
         sa.select(Incident)
         .where(
             _public(),
-            Incident.started_at >= _start_of(month, zone),
-            Incident.started_at < _start_of(_add_months(month, 1), zone),
+            Incident.started_at >= _start_of(months[-1], zone),
+            Incident.started_at < _start_of(_add_months(newest, 1), zone),
         )
         .order_by(Incident.started_at.desc(), Incident.id.desc()),
         catalogue,
     )
+    by_month = defaultdict(list)
+    for incident in incidents:
+        by_month[_month_of(incident.started_at, zone)].append(incident)
     return HistoryPage(
         page=page,
-        month=month,
-        incidents=tuple(incidents),
+        months=tuple(HistoryMonth(month, tuple(by_month[month])) for month in months),
         page_count=page_count,
         expires_at=_start_of(_add_months(this_month, 1), zone),
     )
 
 
 def history_page_count(*, now: datetime, zone: str) -> int:
-    """How many monthly pages the history has: from this month back to the oldest incident's."""
-    tz = ZoneInfo(zone)
-    this_month = now.astimezone(tz).date().replace(day=1)
+    """How many history pages there are: from this month back to the oldest incident's."""
     oldest = db.session.scalar(
         sa.select(Incident.started_at).where(_public()).order_by(Incident.started_at).limit(1)
     )
     if oldest is None:
         return 1
-    return max(1, _months_between(oldest.astimezone(tz).date().replace(day=1), this_month) + 1)
+    return max(1, _history_page_of(oldest, now=now, zone=zone))
 
 
 # Export ---------------------------------------------------------------------------------------
@@ -926,12 +935,10 @@ def public_incident_ids(*, changed_since: datetime | None = None) -> list[int]:
     return list(db.session.scalars(query.order_by(Incident.id)))
 
 
-def history_months_of(ids: Sequence[int], *, now: datetime, zone: str) -> set[int]:
-    """The history pages (1 is this month) on which these incidents are listed."""
-    tz = ZoneInfo(zone)
-    this_month = now.astimezone(tz).date().replace(day=1)
+def history_pages_of(ids: Sequence[int], *, now: datetime, zone: str) -> set[int]:
+    """The history pages on which these incidents are listed."""
     starts = db.session.scalars(sa.select(Incident.started_at).where(Incident.id.in_(ids)))
-    return {_months_between(s.astimezone(tz).date().replace(day=1), this_month) + 1 for s in starts}
+    return {_history_page_of(start, now=now, zone=zone) for start in starts}
 
 
 def components_of(ids: Sequence[int]) -> set[int]:
@@ -981,6 +988,16 @@ def _changes_during(
 
 def _start_of(day: date, zone: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
+
+
+def _month_of(moment: datetime, zone: str) -> date:
+    return moment.astimezone(ZoneInfo(zone)).date().replace(day=1)
+
+
+def _history_page_of(moment: datetime, *, now: datetime, zone: str) -> int:
+    """The history page listing what started at `moment` (a future start counts as page 1)."""
+    months_ago = max(0, _months_between(_month_of(moment, zone), _month_of(now, zone)))
+    return months_ago // MONTHS_PER_HISTORY_PAGE + 1
 
 
 def _add_months(month: date, count: int) -> date:
