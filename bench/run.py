@@ -44,7 +44,7 @@ from statuspage.publicsite.urls import Links
 from statuspage.services import accounts, publishing
 from statuspage.services.publication import bump_publication
 from tests.databases import recreate_postgres_database
-from tests.processes import ROOT, app_environment, free_port, nginx_conf, start_nginx
+from tests.processes import BIN, ROOT, app_environment, free_port, nginx_conf, start_nginx
 
 PATHS = ["/", "/api/v2/summary.json", "/history.atom"]
 CONNECTIONS = [64, 256]
@@ -103,7 +103,7 @@ class Gunicorn:
         self.log = open(folder / f"gunicorn-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                str(BIN / "gunicorn"),
                 "--config",
                 "gunicorn.conf.py",
                 "--bind",

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -20,7 +21,8 @@ from pathlib import Path
 from tests.helpers import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+# The tools of the environment running the tests: the Makefile's virtualenv, tox, nox, a distro's.
+BIN = Path(sys.executable).parent
 # Every process started by a test, so the `reap_processes` fixture can kill what a test left.
 RUNNING: list[ManagedProcess] = []
 
@@ -84,7 +86,8 @@ class ManagedProcess:
     def group_processes(self) -> list[str]:
         """Command lines of the processes still in this process's session."""
         found = subprocess.run(
-            ["ps", "-o", "args=", "-s", str(self.process.pid)],
+            # -ww: whole command lines, however long the checkout's path (ps cuts at 80 columns).
+            ["ps", "-ww", "-o", "args=", "-s", str(self.process.pid)],
             capture_output=True,
             text=True,
             check=False,

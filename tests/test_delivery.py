@@ -324,6 +324,7 @@ def test_a_rolled_back_publish_leaves_no_delivery_behind(app, incident_id):
         )
 
 
+@pytest.mark.slow
 def test_the_scheduler_process_sends_the_outbox(app, database_url, mail_sink, incident_id):
     from tests.processes import start_scheduler
 

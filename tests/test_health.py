@@ -1,5 +1,7 @@
 """Liveness, readiness and metrics."""
 
+import pytest
+
 from statuspage import create_app
 from tests.helpers import settings_for
 from tests.processes import start_gunicorn
@@ -41,6 +43,7 @@ def test_metrics_use_the_prometheus_text_format(client):
     assert response.mimetype == "text/plain" and "version=" in response.content_type
 
 
+@pytest.mark.slow
 def test_gunicorn_serves_the_app_with_the_shipped_configuration(database_url):
     web = start_gunicorn(database_url, workers=2)
     statuses = {web.get("/readyz")[0] for _ in range(10)}

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.processes import ROOT, WebProcess, free_port
+from tests.processes import BIN, ROOT, WebProcess, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +27,7 @@ def make_run(tmp_path):
         env = {key: value for key, value in os.environ.items() if not key.startswith("STATUSPAGE_")}
         env.update(
             PORT=str(port),
+            VENV_BIN=str(BIN),
             STATUSPAGE_DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
             PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         )

@@ -55,6 +55,7 @@ def test_a_failing_job_is_rolled_back(app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
 
 
+@pytest.mark.slow
 def test_the_scheduler_process_runs_its_jobs_and_stops_on_sigterm(database_url):
     scheduler = start_scheduler(database_url)
     scheduler.wait_for_line('"job": "purge-login-failures"')
@@ -137,6 +138,7 @@ def _eventually(condition, timeout=10):
     return False
 
 
+@pytest.mark.slow
 def test_the_scheduler_process_raises_alerts_that_have_fallen_due(app, database_url):
     with app.app_context():
         make_incident(severity=Severity.SEV2, now=utcnow() - timedelta(hours=1))
