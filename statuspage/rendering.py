@@ -12,6 +12,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from statuspage.clock import utcnow
+
 # Raw HTML is off in the parser, and the output is cleaned again: two locks on one door.
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("strikethrough")
 _ALLOWED_TAGS = {
@@ -61,7 +63,7 @@ def format_time(moment: datetime, zone: str) -> str:
 def format_datetime(moment: datetime, zone: str) -> str:
     """'Mar 4, 14:30 UTC' (with the year when it is not this year's)."""
     local = moment.astimezone(ZoneInfo(zone))
-    now = datetime.now(local.tzinfo)
+    now = utcnow().astimezone(local.tzinfo)
     day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != now.year else "")
     return f"{day}, {local:%H:%M} {local.tzname()}"
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from statuspage import create_app
+from statuspage.clock import pinned
 from statuspage.extensions import db
 from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
-from tests.helpers import settings_for
+from tests.helpers import RUN_INSTANT, TEST_NOW_VARIABLE, page_zone, settings_for
 from tests.mail import MailSink
 from tests.processes import kill_leftovers
 from tests.webhook_receiver import WebhookReceiver
@@ -23,9 +26,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-def pytest_report_header() -> str:
+def pytest_configure() -> None:
+    # xdist workers and anything else the run starts read the same instant.
+    os.environ.setdefault(TEST_NOW_VARIABLE, RUN_INSTANT.isoformat())
+
+
+def pytest_report_header() -> list[str]:
     base = postgres_base_url()
-    return f"statuspage database: {'PostgreSQL ' + base if base else 'SQLite'}"
+    return [
+        f"statuspage database: {'PostgreSQL ' + base if base else 'SQLite'}",
+        f"statuspage test clock: {RUN_INSTANT.isoformat()} in {page_zone()}",
+        f"  (set {TEST_NOW_VARIABLE}={RUN_INSTANT.isoformat()} to repeat at the same instant)",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def now(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """The run's one instant; the app's clock stands still at it while an in-process test runs.
+
+    Tests that start servers or schedulers (marked slow) watch real time pass, so they keep the
+    real clock and build their worlds on the wall clock's instant at their start.
+    """
+    if request.node.get_closest_marker("slow"):
+        yield datetime.now(UTC).replace(microsecond=0)
+        return
+    with pinned(RUN_INSTANT) as moment:
+        yield moment
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -59,3 +60,40 @@ def empty_all_tables(connection: sa.Connection, metadata: sa.MetaData) -> None:
     else:
         for table in tables:
             connection.execute(table.delete())
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every row of every table, parents first: a world built once and put back for each test."""
+
+    tables: list[tuple[sa.Table, list[dict[str, object]]]]
+
+
+def take_snapshot(connection: sa.Connection, metadata: sa.MetaData) -> Snapshot:
+    """Read every row of the database, so that `restore_snapshot` can write it back."""
+    return Snapshot(
+        [
+            (table, [dict(row) for row in connection.execute(sa.select(table)).mappings()])
+            for table in metadata.sorted_tables
+        ]
+    )
+
+
+def restore_snapshot(connection: sa.Connection, snapshot: Snapshot) -> None:
+    """Write the snapshot's rows into empty tables, and move PostgreSQL's id sequences past them."""
+    for table, rows in snapshot.tables:
+        if rows:
+            connection.execute(table.insert(), rows)
+    if connection.dialect.name != "postgresql":
+        return
+    for table, rows in snapshot.tables:
+        key = list(table.primary_key.columns)
+        if rows and len(key) == 1 and key[0].autoincrement in (True, "auto"):
+            connection.execute(
+                sa.text("SELECT setval(pg_get_serial_sequence(:table, :column), :value)"),
+                {
+                    "table": table.name,
+                    "column": key[0].name,
+                    "value": max(r[key[0].name] for r in rows),
+                },
+            )

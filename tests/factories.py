@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from statuspage import webhooks
+from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -26,8 +27,12 @@ from statuspage.models import (
 )
 from statuspage.services import accounts, components, incidents, publishing, subscriptions
 from statuspage.services.defaults import ensure_defaults
+from tests.helpers import RUN_INSTANT
 
-NOW = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
+# The run's one instant (see tests/helpers.py). The app's clock is pinned to it in every
+# in-process test, and the factories make things at the clock's now unless told otherwise, so
+# the worlds made here and the pages read back agree on "now".
+NOW = RUN_INSTANT
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
 
@@ -45,7 +50,7 @@ def make_user(
         name=name or f"Person {number}",
         role=role,
         password=password,
-        now=NOW,
+        now=utcnow(),
     )
 
 
@@ -53,7 +58,7 @@ def make_group(
     name: str | None = None, *, visibility: Visibility = Visibility.PUBLIC
 ) -> ComponentGroup:
     return components.create_group(
-        name or f"Group {next(_sequence)}", visibility=visibility, now=NOW
+        name or f"Group {next(_sequence)}", visibility=visibility, now=utcnow()
     )
 
 
@@ -64,13 +69,13 @@ def make_component(
     visibility: Visibility = Visibility.PUBLIC,
 ) -> Component:
     return components.create_component(
-        name or f"Component {next(_sequence)}", group=group, visibility=visibility, now=NOW
+        name or f"Component {next(_sequence)}", group=group, visibility=visibility, now=utcnow()
     )
 
 
 def audience(slug: str) -> Audience:
     """One of the built-in audiences (created on first use)."""
-    ensure_defaults(now=NOW)
+    ensure_defaults(now=utcnow())
     return db.session.query(Audience).filter_by(slug=slug).one()
 
 
@@ -78,11 +83,12 @@ def make_incident(
     *,
     severity: Severity = Severity.SEV2,
     by: User | None = None,
-    now: datetime = NOW,
+    now: datetime | None = None,
     affected: Mapping[Component, ComponentStatus] | None = None,
     roster: list[tuple[RosterRole, User]] | None = None,
     title: str | None = None,
 ) -> Incident:
+    now = now or utcnow()
     ensure_defaults(now=now)
     return incidents.declare_incident(
         title=title or f"Incident {next(_sequence)}",
@@ -100,11 +106,11 @@ def make_draft(
     *,
     body: str = "We are looking into it.",
     by: User | None = None,
-    now: datetime = NOW,
+    now: datetime | None = None,
     status: IncidentStatus | None = None,
 ) -> Update:
     return publishing.add_draft(
-        incident, audience(audience_slug), body=body, by=by, now=now, status=status
+        incident, audience(audience_slug), body=body, by=by, now=now or utcnow(), status=status
     )
 
 
@@ -114,10 +120,11 @@ def make_published(
     *,
     body: str = "We are looking into it.",
     by: User | None = None,
-    now: datetime = NOW,
+    now: datetime | None = None,
     status: IncidentStatus | None = None,
 ) -> Update:
     """A published update; published by a second person when the audience needs review."""
+    now = now or utcnow()
     author = by or make_user(Role.LIAISON)
     draft = make_draft(incident, audience_slug, body=body, by=author, now=now, status=status)
     publisher = make_user(Role.COMMANDER) if publishing.requires_review(draft) else author
@@ -140,23 +147,25 @@ def make_subscriber(
         name=name,
         component_ids=[component.id for component in components],
         by=make_user(Role.ADMIN),
-        now=NOW,
+        now=utcnow(),
         allowed_networks=webhooks.parse_networks("127.0.0.0/8"),
     )
     if subscriber.confirm_nonce:
-        subscriptions.confirm_subscription(subscriber.id, subscriber.confirm_nonce, now=NOW)
+        subscriptions.confirm_subscription(subscriber.id, subscriber.confirm_nonce, now=utcnow())
     return subscriber
 
 
 def make_maintenance(
     *,
     title: str | None = None,
-    starts: datetime = NOW + timedelta(days=1),
+    starts: datetime | None = None,
     lasts: timedelta = timedelta(hours=2),
     affected: Sequence[Component] = (),
-    now: datetime = NOW,
+    now: datetime | None = None,
 ) -> Incident:
-    """A scheduled maintenance window; it is public once an update is published to customers."""
+    """A scheduled maintenance window (tomorrow by default); public once customers are told."""
+    now = now or utcnow()
+    starts = starts or now + timedelta(days=1)
     ensure_defaults(now=now)
     return incidents.schedule_maintenance(
         title=title or f"Maintenance {next(_sequence)}",

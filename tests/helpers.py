@@ -1,14 +1,46 @@
-"""Small helpers the tests share: settings for a test app, and signing in through the real form."""
+"""Small helpers the tests share: the test clock, settings for a test app, signing in."""
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+# CI runs the suite again at awkward instants and in a zone with daylight saving (see .ci/run).
+TEST_NOW_VARIABLE = "STATUSPAGE_TEST_NOW"
+TEST_ZONE_VARIABLE = "STATUSPAGE_TEST_TIMEZONE"
+
+
+def instant_of_run() -> datetime:
+    """The instant every test world of this run is built on: STATUSPAGE_TEST_NOW, or the clock.
+
+    Read once per run, so that under faketime every test sits at the faked instant, and a failure
+    on some date can be repeated with STATUSPAGE_TEST_NOW set to the instant the run reported.
+    """
+    given = os.environ.get(TEST_NOW_VARIABLE)
+    moment = datetime.fromisoformat(given) if given else datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError(f"{TEST_NOW_VARIABLE} needs an offset, e.g. 2027-01-01T00:00:30Z")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+RUN_INSTANT = instant_of_run()
+
+
+def page_zone() -> str:
+    """The page's zone in tests: UTC, or STATUSPAGE_TEST_TIMEZONE."""
+    return os.environ.get(TEST_ZONE_VARIABLE, "Etc/UTC")
+
+
+def form_time(moment: datetime) -> str:
+    """The moment as a person types it into a datetime-local field: in the page's zone."""
+    return moment.astimezone(ZoneInfo(page_zone())).strftime("%Y-%m-%dT%H:%M")
 
 
 def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
@@ -19,6 +51,7 @@ def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
         "DATABASE_URL": database_url,
         "BASE_URL": "http://status.test",
         "PAGE_NAME": "Acme Status",
+        "TIMEZONE": page_zone(),
         "LOGIN_SLOWDOWN_SECONDS": 0,
         # Webhook tests post to a receiver on loopback, which is refused by default.
         "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",

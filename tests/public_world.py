@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, Visibility
 from statuspage.services import publishing
@@ -51,9 +50,8 @@ class World:
     public_components: list[int]
 
 
-def build_world(*, now: datetime | None = None) -> World:
-    """Create and commit the page; times are relative to `now` (the real clock by default)."""
-    now = now or utcnow().replace(microsecond=0)
+def build_world(*, now: datetime) -> World:
+    """Create and commit the page; times are relative to `now`."""
     platform = make_group("Platform")
     api = make_component("API", group=platform)
     dashboard = make_component("Dashboard", group=platform)

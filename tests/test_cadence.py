@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from statuspage.errors import PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Promise, PromiseState, Role, Severity, UpdateState
+from statuspage.rendering import format_time
 from statuspage.services import cadence, incidents, publishing
 from statuspage.services.templating import render_late_notice
 from statuspage.site import Site
@@ -165,7 +166,8 @@ def test_staff_read_a_late_notice_with_the_due_time_in_the_page_zone():
     notice = render_late_notice(
         audience("staff"), incident, site=SITE, due_at=NOW + timedelta(minutes=30)
     )
-    assert notice == "The update due by 15:30 CET is late; the incident team has been told."
+    due = format_time(NOW + timedelta(minutes=30), SITE.zone)
+    assert notice == f"The update due by {due} is late; the incident team has been told."
 
 
 def test_an_audience_late_notice_is_a_template_of_its_own():

@@ -20,6 +20,7 @@ from statuspage.models import (
     TimelineEvent,
     TimelineKind,
 )
+from statuspage.rendering import format_time
 from statuspage.services import incidents
 from statuspage.services.cadence_alerts import (
     nudge_stale_incidents,
@@ -127,7 +128,8 @@ def test_a_reminder_is_recorded_on_the_timeline_with_the_due_time(incident):
     tick(CUSTOMERS_REMIND)
     reminder = event(TimelineKind.REMINDER_SENT)
     assert reminder.message == (
-        "Reminded Priya (customer liaison): the next update to Customers is due by 15:00 UTC."
+        "Reminded Priya (customer liaison): the next update to Customers is due by "
+        f"{format_time(CUSTOMERS_DUE, SITE.zone)}."
     )
     assert reminder.occurred_at == CUSTOMERS_REMIND and reminder.actor_id is None
 
@@ -141,7 +143,8 @@ def test_the_due_time_passing_marks_the_promise_overdue_and_tells_the_liaison(in
     assert promise.overdue_at == CUSTOMERS_DUE
     assert told(OVERDUE) == [("Priya", RosterRole.CUSTOMER_LIAISON)]
     assert event(TimelineKind.PROMISE_MISSED).message == (
-        "The update to Customers due by 15:00 UTC is late; told Priya (customer liaison)."
+        f"The update to Customers due by {format_time(CUSTOMERS_DUE, SITE.zone)} is late; "
+        "told Priya (customer liaison)."
     )
 
 
@@ -167,7 +170,8 @@ def test_after_the_grace_the_commander_and_deputy_hear_of_it(incident):
     assert raised() == [REMINDER, OVERDUE, ESCALATION]
     assert told(ESCALATION) == [("Dana", RosterRole.COMMANDER), ("Sam", RosterRole.DEPUTY)]
     assert event(TimelineKind.ESCALATED).message == (
-        "Escalated to Dana (commander), Sam (deputy): the update to Customers due by 15:00 UTC "
+        "Escalated to Dana (commander), Sam (deputy): the update to Customers due by "
+        f"{format_time(CUSTOMERS_DUE, SITE.zone)} "
         "is 15 minutes late."
     )
 

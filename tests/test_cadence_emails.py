@@ -18,14 +18,17 @@ from statuspage.models import (
     RosterRole,
     Severity,
 )
+from statuspage.rendering import format_time
 from statuspage.services import incidents
 from tests.factories import NOW, make_incident, make_user
+from tests.helpers import page_zone
 from tests.mail import text_part
 from tests.outbox import deliver
 
-# The built-in SEV3 cadence for customers: first update within 60 minutes (due 15:00), reminded
+# The built-in SEV3 cadence for customers: first update within 60 minutes of NOW, reminded
 # 15 minutes before, escalated 15 minutes after.
 REMIND, DUE, ESCALATE = (NOW + timedelta(minutes=m) for m in (45, 60, 75))
+ZONE = page_zone()
 PRIYA, DANA, SAM = "priya@example.com", "dana@example.com", "sam@example.com"
 
 
@@ -67,14 +70,15 @@ def test_the_liaison_is_emailed_a_reminder_with_the_due_time_and_a_link_to_compo
     app, mailing, incident_id
 ):
     run(app, "cadence-tick", REMIND)
-    deliver(app)
+    deliver(app, now=REMIND)
     [message] = mailing.to(PRIYA)
-    assert message["Subject"] == "Reminder: Customers update for Checkout failing due by 15:00 UTC"
+    due = format_time(DUE, ZONE)
+    assert message["Subject"] == f"Reminder: Customers update for Checkout failing due by {due}"
     assert message["To"] == f"Priya <{PRIYA}>"
     text = text_part(message)
     assert (
         "The next update to Customers on “Checkout failing” (SEV3, Investigating) is due by "
-        "15:00 UTC, in 15 minutes." in text
+        f"{due}, in 15 minutes." in text
     )
     assert f"http://status.test/admin/incidents/{incident_id}/compose" in text
     assert "You receive this as the incident's customer liaison." in text
@@ -84,20 +88,21 @@ def test_an_overdue_mark_tells_the_liaison_how_late_and_when_it_escalates(
     app, mailing, incident_id
 ):
     run(app, "cadence-tick", DUE + timedelta(seconds=40))
-    deliver(app)
+    deliver(app, now=DUE + timedelta(seconds=40))
+    due, escalation = format_time(DUE, ZONE), format_time(ESCALATE, ZONE)
     message = customers_mail(mailing, PRIYA)[
-        "Late: Customers update for Checkout failing was due by 15:00 UTC"
+        f"Late: Customers update for Checkout failing was due by {due}"
     ]
     text = text_part(message)
-    assert "was due by 15:00 UTC: it is 40 seconds late." in text
-    assert "If it is still missing at 15:15 UTC, the incident's commander and deputy" in text
+    assert f"was due by {due}: it is 40 seconds late." in text
+    assert f"If it is still missing at {escalation}, the incident's commander and deputy" in text
 
 
 def test_an_overdue_mark_raised_with_its_escalation_does_not_announce_it_as_to_come(
     app, mailing, incident_id
 ):
     run(app, "cadence-tick", ESCALATE)  # the scheduler was down: both are raised at once
-    deliver(app)
+    deliver(app, now=ESCALATE)
     [message] = customers_mail(mailing, PRIYA).values()
     assert "it is 15 minutes late." in text_part(message)
     assert "will be told" not in text_part(message)
@@ -107,7 +112,7 @@ def test_an_escalation_emails_the_commander_and_the_deputy_naming_the_liaison(
     app, mailing, incident_id
 ):
     run(app, "cadence-tick", ESCALATE)
-    deliver(app)
+    deliver(app, now=ESCALATE)
     subject = "Escalation: Customers update for Checkout failing is 15 minutes late"
     for address, duty in ((DANA, "commander"), (SAM, "deputy")):
         text = text_part(customers_mail(mailing, address)[subject])
@@ -120,9 +125,10 @@ def test_an_escalation_emails_the_commander_and_the_deputy_naming_the_liaison(
 def test_times_in_the_emails_are_in_the_page_zone(app, mailing, incident_id):
     app.config["TIMEZONE"] = "Europe/Paris"
     run(app, "cadence-tick", REMIND)
-    deliver(app)
+    deliver(app, now=REMIND)
     [message] = mailing.to(PRIYA)
-    assert message["Subject"].endswith("due by 16:00 CET")
+    assert message["Subject"].endswith(f"due by {format_time(DUE, 'Europe/Paris')}")
+    assert format_time(DUE, "Europe/Paris")[-4:] in {" CET", "CEST"}
 
 
 def test_with_nobody_on_the_roster_an_admin_is_emailed_and_told_why(app, mailing):
@@ -131,7 +137,7 @@ def test_with_nobody_on_the_roster_an_admin_is_emailed_and_told_why(app, mailing
         make_incident(severity=Severity.SEV3, title="Nobody home")
         db.session.commit()
     run(app, "cadence-tick", REMIND)
-    deliver(app)
+    deliver(app, now=REMIND)
     [message] = [m for m in mailing.to("ada@example.com") if "Customers" in m["Subject"]]
     assert "as an admin: nobody on the incident's roster holds the duty" in text_part(message)
 
@@ -145,14 +151,14 @@ def test_a_stale_incident_nudge_emails_the_leads_with_a_link_to_the_incident(
         db.session.commit()
     app.config["STALE_INCIDENT_MINUTES"] = 120
     run(app, "stale-incidents", NOW + timedelta(hours=2, minutes=5))
-    deliver(app)
+    deliver(app, now=NOW + timedelta(hours=2, minutes=5))
     for address in (DANA, SAM):
         [message] = mailing.to(address)
         assert message["Subject"] == (
             "Nudge: Checkout failing has been monitoring for 2 hours 5 minutes with no update"
         )
         text = text_part(message)
-        assert "no update for 2 hours 5 minutes, since 14:00 UTC" in text
+        assert f"no update for 2 hours 5 minutes, since {format_time(NOW, ZONE)}" in text
         assert text.count(f"http://status.test/admin/incidents/{incident_id}") == 1
     assert mailing.to(PRIYA) == []
 
@@ -173,7 +179,8 @@ def test_each_alert_is_queued_once_per_person_with_a_key_naming_both(app, incide
 def test_a_ticks_alerts_reach_the_smtp_server_exactly_once(app, mailing, incident_id):
     run(app, "cadence-tick", ESCALATE)  # every audience's overdue mark and escalation at once
     run(app, "cadence-tick", ESCALATE + timedelta(seconds=15))  # raises nothing new
-    first, second = deliver(app), deliver(app)
+    later = ESCALATE + timedelta(seconds=15)
+    first, second = deliver(app, now=later), deliver(app, now=later)
     with app.app_context():
         told = db.session.scalar(sa.select(sa.func.count(CadenceAlertRecipient.id)))
         states = db.session.scalars(sa.select(Delivery.state)).all()

@@ -7,8 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from statuspage.clock import utcnow
+from statuspage.extensions import db
+from statuspage.models import Incident, Update
 from tests.console import World, act_as, csrf_token, make_world
+from tests.databases import Snapshot
+from tests.factories import NOW, audience
+from tests.helpers import form_time
+from tests.worlds import built_once, put_back
 
 ROLES = ("anonymous", "viewer", "liaison", "commander", "admin")
 EVERYONE = {"viewer", "liaison", "commander", "admin"}
@@ -36,7 +41,7 @@ class Route:
 
 
 def _future(hours: int) -> str:
-    return (utcnow() + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+    return form_time(NOW + timedelta(hours=hours))
 
 
 VERSIONED = {"version": "{w.incident_version}", "loaded_at": "2000-01-01T00:00:00+00:00"}
@@ -156,24 +161,26 @@ TOKEN_ROUTES = {"internal.updates_feed", "internal.incident_feed"}
 class Ids:
     """The World's ids plus the versions and ids the forms need, for str.format."""
 
-    def __init__(self, world: World, app) -> None:
-        from statuspage.extensions import db
-        from statuspage.models import Incident, Update
-        from tests.factories import audience
-
+    def __init__(self, world: World) -> None:
         self.__dict__.update(world.__dict__)
-        with app.app_context():
-            self.incident_version = db.session.get(Incident, world.incident_id).version
-            self.update_version = db.session.get(Update, world.update_id).version
-            self.customers_id = audience("customers").id
+        self.incident_version = db.session.get(Incident, world.incident_id).version
+        self.update_version = db.session.get(Update, world.update_id).version
+        self.customers_id = audience("customers").id
         self.viewer_id = world.users["viewer"]
 
 
+@pytest.fixture(scope="module")
+def built_world(database_url: str) -> tuple[Ids, Snapshot]:
+    return built_once(database_url, lambda: Ids(make_world()))
+
+
 @pytest.fixture
-def world(app) -> Ids:
+def world(app, built_world) -> Ids:
+    """The module's world, as it was built, whatever the previous case posted."""
+    ids, snapshot = built_world
     with app.app_context():
-        made = make_world()
-    return Ids(made, app)
+        put_back(snapshot)
+    return ids
 
 
 def request(client, route: Route, world: Ids, *, with_token: bool = True):

@@ -9,6 +9,7 @@ from statuspage.models import Role
 from statuspage.services.records import record_audit
 from tests.console import act_as, csrf_token
 from tests.factories import NOW, make_user
+from tests.helpers import form_time
 
 
 def test_console_changes_are_audited_and_filterable(app, client):
@@ -28,9 +29,9 @@ def test_console_changes_are_audited_and_filterable(app, client):
     assert "incident.declare" in by_cora and "group.create" not in by_cora
     groups = client.get("/admin/audit?target=group").get_data(as_text=True)
     assert "group.create" in groups and "incident.declare" not in groups
-    recent = client.get(
-        "/admin/audit?since=" + (NOW - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    ).get_data(as_text=True)
+    recent = client.get("/admin/audit?since=" + form_time(NOW - timedelta(days=1))).get_data(
+        as_text=True
+    )
     assert "incident.declare" not in recent
 
 

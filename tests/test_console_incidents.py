@@ -25,6 +25,7 @@ from statuspage.models import (
 )
 from tests.console import act_as, csrf_token
 from tests.factories import audience, make_component, make_incident, make_published, make_user
+from tests.helpers import form_time
 
 
 @pytest.fixture
@@ -289,8 +290,8 @@ def test_the_postmortem_draft_has_every_section(app, client, team):
 def test_scheduling_maintenance_announces_it_per_audience(app, client, team):
     act_as(client, team["cora"])
     customers, support = audience_id(app, "customers"), audience_id(app, "support")
-    start = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    end = (utcnow() + timedelta(days=2, hours=2)).strftime("%Y-%m-%dT%H:%M")
+    start = form_time(utcnow() + timedelta(days=2))
+    end = form_time(utcnow() + timedelta(days=2, hours=2))
     response = client.post(
         "/admin/maintenance/new",
         data={
@@ -315,7 +316,7 @@ def test_scheduling_maintenance_announces_it_per_audience(app, client, team):
 
 def test_a_window_in_the_past_is_refused(app, client, team):
     act_as(client, team["cora"])
-    past = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    past = form_time(utcnow() - timedelta(days=1))
     response = client.post(
         "/admin/maintenance/new",
         data={

@@ -161,7 +161,7 @@ def pages(ids):
         f"/admin/templates/{i['template']}", "/admin/audiences", f"/admin/audiences/{i['audience']}",
         "/admin/components", f"/admin/components/{i['component']}", f"/admin/groups/{i['group']}",
         "/admin/users", f"/admin/users/{i['admin']}", "/admin/audit", "/admin/profile",
-        "/admin/cadence", f"/admin/cadence/{i['staff']}", "/admin/reports/cadence?start=2026-03-01",
+        "/admin/cadence", f"/admin/cadence/{i['staff']}", f"/admin/reports/cadence?start={(NOW - timedelta(days=30)).date()}",
     ]  # fmt: skip
 
 

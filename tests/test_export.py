@@ -19,9 +19,9 @@ from tests.public_world import build_world
 
 
 @pytest.fixture
-def world(app):
+def world(app, now):
     with app.app_context():
-        return build_world()
+        return build_world(now=now)
 
 
 def files_in(folder: Path) -> dict[str, bytes]:

@@ -255,16 +255,16 @@ def test_documents_of_an_empty_page_follow_the_reference(client, name):
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
-def test_documents_of_a_busy_page_follow_the_reference(app, client, name):
+def test_documents_of_a_busy_page_follow_the_reference(app, client, name, now):
     with app.app_context():
-        build_world()
+        build_world(now=now)
     jsonschema.validate(fetch(client, name), SCHEMAS[name])
 
 
 @pytest.fixture
-def world(app):
+def world(app, now):
     with app.app_context():
-        return build_world()
+        return build_world(now=now)
 
 
 def test_the_summary_holds_the_open_incident_groups_and_current_maintenance(client, world):

@@ -86,9 +86,9 @@ class QueryCounter:
 
 
 @pytest.mark.parametrize("path", ["/", "/history", "/history.atom", "/api/v2/summary.json"])
-def test_a_cache_hit_runs_one_query_at_most_the_version(app, path):
+def test_a_cache_hit_runs_one_query_at_most_the_version(app, path, now):
     with app.app_context():
-        build_world()
+        build_world(now=now)
         engine = db.engine
     client = app.test_client()
     assert client.get(path).status_code == 200
@@ -196,17 +196,17 @@ def outage(tmp_path, worker_id):
     return breakable_database(f"statuspage_outage_{worker_id}", tmp_path)
 
 
-def every_path(app):
+def every_path(app, now):
     with app.app_context():
-        return [surface.path for surface in every_surface(now=utcnow())]
+        return [surface.path for surface in every_surface(now=now)]
 
 
-def test_with_the_database_gone_every_surface_serves_its_last_body_and_says_how_old(outage):
+def test_with_the_database_gone_every_surface_serves_its_last_body_and_says_how_old(outage, now):
     app = create_app(settings_for(outage.url))
     with app.app_context():
-        build_world()
+        build_world(now=now)
     client = app.test_client()
-    paths = every_path(app)
+    paths = every_path(app, now)
     warm = {path: client.get(path).data for path in paths}
     assert all(client.get(path).status_code == 200 for path in paths)
     outage.stop()

@@ -1,6 +1,7 @@
 """Public feeds (history and updates, RSS and Atom) and the maintenance calendar."""
 
 from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -10,15 +11,16 @@ from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Severity
 from tests.factories import make_component, make_incident, make_maintenance, make_published
+from tests.helpers import page_zone
 from tests.public_world import build_world
 
 FEEDS = ["/history.atom", "/history.rss", "/updates.atom", "/updates.rss"]
 
 
 @pytest.fixture
-def world(app):
+def world(app, now):
     with app.app_context():
-        return build_world()
+        return build_world(now=now)
 
 
 def parse(client, path):
@@ -65,7 +67,8 @@ def test_history_entries_hold_every_update_newest_first_in_statuspage_markup(cli
     assert content.index("<strong>Identified</strong>") < content.index(
         "<strong>Investigating</strong>"
     )
-    assert " UTC</small>" in content
+    identified_at = world.now - timedelta(minutes=10)  # the newest update, shown in the page zone
+    assert f" {identified_at.astimezone(ZoneInfo(page_zone())).tzname()}</small>" in content
 
 
 def test_an_entry_moves_forward_with_each_update(app, client):

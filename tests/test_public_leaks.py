@@ -18,9 +18,9 @@ EXTRA_PATHS = ["/history?page=1", "/history.atom?component=1", "/updates.rss?com
 
 
 @pytest.fixture
-def world(app):
+def world(app, now):
     with app.app_context():
-        world = build_world()
+        world = build_world(now=now)
         internal = db.session.query(Component).filter(Component.name == "Deploy pipeline").one()
         world.internal_component = internal.id
         return world

@@ -28,9 +28,9 @@ VISIBLE_WITHIN = 1.0
 
 
 @pytest.fixture
-def world(app):
+def world(app, now):
     with app.app_context():
-        return build_world()
+        return build_world(now=now)
 
 
 def publish_news(app, world):
@@ -214,11 +214,11 @@ def outage(tmp_path, worker_id):
 
 
 @needs_postgres
-def test_gunicorn_keeps_serving_every_surface_when_the_database_stops(outage):
+def test_gunicorn_keeps_serving_every_surface_when_the_database_stops(outage, now):
     app = create_app(settings_for(outage.url))
     with app.app_context():
-        build_world()
-        paths = [surface.path for surface in every_surface(now=utcnow())]
+        build_world(now=now)
+        paths = [surface.path for surface in every_surface(now=now)]
     web = start_gunicorn(outage.url, workers=1)
     warm = {path: web.get(path) for path in paths}
     assert {answer[0] for answer in warm.values()} == {200}

@@ -1,6 +1,7 @@
 """What the public sees: public components, incidents as customers were told them, rollup, bars."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,11 +19,12 @@ from tests.factories import (
     make_published,
     make_user,
 )
+from tests.helpers import page_zone
 
 pytestmark = pytest.mark.usefixtures("ctx")
 S = ComponentStatus
-ZONE = "Etc/UTC"
-TODAY = NOW.date()
+ZONE = page_zone()
+TODAY = NOW.astimezone(ZoneInfo(ZONE)).date()
 
 
 def test_internal_components_and_groups_are_not_in_the_catalogue():
@@ -165,15 +167,19 @@ def test_open_incidents_come_most_severe_first():
     assert names == ["Critical", "Minor"]
 
 
+def local_day(moment):
+    return moment.astimezone(ZoneInfo(ZONE)).date()
+
+
 def uptime_of(component_name, *, now):
     catalogue = public_view.component_catalogue()
-    found = public_view.component_uptime(catalogue, today=now.date(), now=now, zone=ZONE)
+    found = public_view.component_uptime(catalogue, today=local_day(now), now=now, zone=ZONE)
     return next(u for u in found if u.component.name == component_name)
 
 
 def test_bars_show_each_days_worst_status_over_90_days():
     api = make_component("API")  # operational since NOW
-    now = NOW + timedelta(days=100)
+    now = datetime.combine(TODAY + timedelta(days=100), time(12), tzinfo=ZoneInfo(ZONE))
     components.set_component_status(api, S.MAJOR_OUTAGE, now=now - timedelta(days=3, hours=2))
     components.set_component_status(api, S.DEGRADED_PERFORMANCE, now=now - timedelta(days=3))
     components.set_component_status(api, S.OPERATIONAL, now=now - timedelta(days=2, hours=23))
@@ -203,24 +209,44 @@ def test_bars_name_the_public_incidents_of_each_day():
     hidden = make_incident(affected={api: S.PARTIAL_OUTAGE}, now=now - timedelta(days=2))
     make_published(hidden, "staff", now=now - timedelta(days=2))
     days = {d.day: d.incidents for d in uptime_of("API", now=now).days}
-    assert days[(now - timedelta(days=1)).date()] == (incident.title,)
-    assert days[(now - timedelta(days=2)).date()] == ()
+    assert days[local_day(now - timedelta(days=1))] == (incident.title,)
+    assert days[local_day(now - timedelta(days=2))] == ()
 
 
-def test_the_history_is_paged_by_month_newest_first():
-    march = make_incident(title="March", now=NOW)
-    january = make_incident(title="January", now=NOW - timedelta(days=60))
-    for incident in (march, january):
+def months_before(months: int) -> datetime:
+    """Noon on the 15th, `months` months before NOW's month (in the test's zone)."""
+    local = NOW.astimezone(ZoneInfo(ZONE))
+    index = local.year * 12 + local.month - 1 - months
+    return datetime(index // 12, index % 12 + 1, 15, 12, tzinfo=ZoneInfo(ZONE))
+
+
+def test_the_history_shows_three_months_a_page_newest_first_each_month_even_empty():
+    for months, title in ((0, "This month"), (2, "Two months ago"), (3, "Three months ago")):
+        incident = make_incident(title=title, now=min(NOW, months_before(months)))
         make_published(incident, now=incident.started_at)
     first = public_view.history_page(1, now=NOW, zone=ZONE)
-    assert first.month.month == 3 and [i.name for i in first.incidents] == ["March"]
-    assert first.page_count == 3 and first.older_page == 2 and first.newer_page is None
-    assert public_view.history_page(2, now=NOW, zone=ZONE).incidents == ()
-    assert [i.name for i in public_view.history_page(3, now=NOW, zone=ZONE).incidents] == [
-        "January"
+    assert [m.month for m in first.months] == [
+        months_before(n).date().replace(day=1) for n in range(3)
     ]
+    assert [[i.name for i in m.incidents] for m in first.months] == [
+        ["This month"],
+        [],
+        ["Two months ago"],
+    ]
+    assert first.page_count == 2 and first.older_page == 2 and first.newer_page is None
+    second = public_view.history_page(2, now=NOW, zone=ZONE)
+    assert [[i.name for i in m.incidents] for m in second.months] == [["Three months ago"], [], []]
+    assert second.newer_page == 1 and second.older_page is None
     with pytest.raises(NotFound):
-        public_view.history_page(4, now=NOW, zone=ZONE)
+        public_view.history_page(3, now=NOW, zone=ZONE)
+
+
+def test_on_the_first_minute_of_a_month_the_first_page_still_shows_last_months_incidents():
+    first_of_month = NOW.astimezone(ZoneInfo(ZONE)).replace(day=1, hour=0, minute=0, second=30)
+    incident = make_incident(title="Yesterday", now=first_of_month - timedelta(days=1))
+    make_published(incident, now=incident.started_at)
+    page = public_view.history_page(1, now=first_of_month, zone=ZONE)
+    assert [i.name for m in page.months for i in m.incidents] == ["Yesterday"]
 
 
 def test_the_page_lists_incidents_resolved_in_the_last_seven_days_by_day():
@@ -271,9 +297,8 @@ def test_maintenance_is_listed_by_its_public_state():
 
 
 def test_the_page_changes_by_itself_at_midnight_or_when_a_promise_falls_due():
-    assert public_view.status_page(now=NOW, zone=ZONE).expires_at == (
-        NOW.replace(hour=0) + timedelta(days=1)
-    )
+    midnight = datetime.combine(TODAY + timedelta(days=1), time(0), tzinfo=ZoneInfo(ZONE))
+    assert public_view.status_page(now=NOW, zone=ZONE).expires_at == midnight
     incident = make_incident(severity=Severity.SEV1)
     make_published(incident)
     # SEV1 customers are owed an update every 30 minutes.

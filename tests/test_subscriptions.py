@@ -21,9 +21,10 @@ from statuspage.models import (
     Severity,
     Subscriber,
 )
+from statuspage.rendering import format_time
 from statuspage.services.defaults import ensure_defaults
 from tests.factories import NOW, audience, make_component, make_incident, make_published
-from tests.helpers import csrf_token_from
+from tests.helpers import csrf_token_from, page_zone
 from tests.mail import html_part, text_part
 from tests.outbox import deliver
 
@@ -117,11 +118,12 @@ def test_an_update_email_is_multipart_with_links_and_the_promised_next_update(ap
     message = mailing.to("bo@example.com")[-1]
     assert message.get_content_type() == "multipart/alternative"
     text = text_part(message)
-    # SEV3 customers are promised an update every two hours: 14:00 + 2 h.
-    assert "Next update by 16:00 UTC." in text
+    # SEV3 customers are promised an update every two hours.
+    promised = format_time(NOW + timedelta(hours=2), page_zone())
+    assert f"Next update by {promised}." in text
     assert f"http://status.test/incidents/{incident_id}" in text
     assert any("/subscriptions/manage/" in link for link in links_in(message))
-    assert "Next update by 16:00 UTC." in html_part(message)
+    assert f"Next update by {promised}." in html_part(message)
     assert message["Message-ID"].endswith("@localhost>")
 
 

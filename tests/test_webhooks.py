@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from statuspage.extensions import db
 from statuspage.models import ComponentStatus, Delivery, Severity, Subscriber, SubscriberKind
 from statuspage.services.subscriptions import clean_webhook_url
 from statuspage.webhooks import UnsafeWebhookURL, check_url, parse_networks, sign
-from tests.factories import make_component, make_incident, make_published, make_subscriber
+from tests.factories import NOW, make_component, make_incident, make_published, make_subscriber
 from tests.outbox import deliver
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -96,7 +97,9 @@ def test_the_incident_payload_has_statuspage_keys_and_ours(hooked):
     [update] = incident["incident_updates"]
     assert update["body"] == "Looking into it." and update["deliver_notifications"] is True
     # Our extra keys: SEV3 customers are promised an update within two hours.
-    assert incident["next_update_at"] == "2026-03-04T16:00:00.000Z"  # as the JSON API writes times
+    # As the JSON API writes times: to the millisecond, with an offset.
+    assert re.fullmatch(r"[\d-]{10}T[\d:]{8}\.\d{3}(Z|[+-]\d\d:\d\d)", incident["next_update_at"])
+    assert datetime.fromisoformat(incident["next_update_at"]) == NOW + timedelta(hours=2)
     assert incident["audience"] == "customers"
     assert incident["shortlink"] == f"http://status.test/incidents/{incident['id']}"
     assert payload["meta"]["unsubscribe"].startswith(

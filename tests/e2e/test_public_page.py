@@ -10,9 +10,9 @@ pytestmark = pytest.mark.slow
 
 # `browser` is the session's chromium (tests/e2e/conftest.py).
 @pytest.fixture
-def site(app, database_url):
+def site(app, database_url, now):
     with app.app_context():
-        build_world()
+        build_world(now=now)
     return start_gunicorn(database_url, workers=1)
 
 
