@@ -1,16 +1,32 @@
-"""The strict feed checker written from the specs (tests/feedcheck.py), checked itself.
+"""Every feed we serve passes a strict checker written from the specs (tests/feedcheck.py).
 
-A minimal valid RSS and Atom document pass, and the same document with one defect fails with one
-error naming it.
+First the checker itself: a minimal valid RSS and Atom document pass, and the same document with
+one defect fails with one error naming it. Then every public and internal feed, RSS and Atom, on
+three worlds built at one fixed time: the public test world, the demo organisation, and a quiet
+page where nothing has been published yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 
+from statuspage import create_app
+from statuspage.extensions import db
+from statuspage.models import Component, Incident, Role
+from statuspage.publicsite import render
+from statuspage.services import accounts, demo
+from tests.databases import empty_all_tables
+from tests.factories import make_component, make_incident, make_user
 from tests.feedcheck import check_feed, feedparser_problem, html_problems
+from tests.helpers import settings_for
+from tests.public_world import build_world
+
+NOW = datetime(2026, 3, 8, 7, 0, 30, tzinfo=UTC)
 
 # The checker -------------------------------------------------------------------------------------
 
@@ -311,3 +327,91 @@ def test_a_document_that_is_no_feed_is_refused():
 
 def test_feedparser_problems_are_reported():
     assert "bozo" in feedparser_problem(RSS.replace("</channel>", ""))
+
+
+# Every feed on realistic worlds ------------------------------------------------------------------
+
+PUBLIC_FEEDS = [
+    f"{kind}.{fmt}{query}"
+    for fmt in ("rss", "atom")
+    for kind in ("history", "updates")
+    for query in ("", "?component")
+]
+INTERNAL_FEEDS = [
+    f"internal {kind}.{fmt}" for fmt in ("rss", "atom") for kind in ("updates", "incident")
+]
+
+
+# Each world returns the incident whose internal feed is checked.
+
+
+def _public_world() -> int:
+    return build_world(now=NOW).open_incident
+
+
+def _demo_world() -> int:
+    demo.seed_demo(now=NOW, site=render.site())
+    return db.session.scalar(sa.select(Incident.id).where(Incident.title == demo.OPEN_INCIDENT))
+
+
+def _quiet_world() -> int:
+    """A page where nothing has been published yet: every feed is empty."""
+    make_component("API")
+    return make_incident(title="Not told yet", now=NOW).id
+
+
+# Each world with the settings it runs under: the demo in a zone with an offset (and, in Chicago,
+# a change to daylight saving time an hour after NOW).
+WORLDS: dict[str, tuple[Callable[[], int], dict[str, str]]] = {
+    "public world": (_public_world, {}),
+    "demo": (_demo_world, {"TIMEZONE": "America/Chicago"}),
+    "quiet": (_quiet_world, {}),
+}
+
+
+@pytest.fixture(scope="module", params=list(WORLDS))
+def feeds(request: pytest.FixtureRequest, database_url: str) -> dict[str, bytes]:
+    """Every feed of one world, rendered once; the tables are empty again before any test runs."""
+    build, settings = WORLDS[request.param]
+    app = create_app(settings_for(database_url, **settings))
+    try:
+        with app.app_context():
+            return _render_every_feed(app, incident=build())
+    finally:
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as connection:
+                empty_all_tables(connection, db.metadata)
+            db.engine.dispose()
+
+
+def _render_every_feed(app: Flask, *, incident: int) -> dict[str, bytes]:
+    """Public feeds as the site renders them at NOW; internal ones through a person's feed token."""
+    token = accounts.rotate_feed_token(make_user(Role.VIEWER), now=NOW)
+    api = db.session.scalar(sa.select(Component.id).where(Component.name == "API"))
+    db.session.commit()
+    rendered = {}
+    for name in PUBLIC_FEEDS:
+        kind, fmt = name.removesuffix("?component").split(".")
+        component = api if name.endswith("?component") else None
+        if kind == "history":
+            rendered[name] = render.history_feed(fmt, component, now=NOW).content
+        else:
+            rendered[name] = render.updates_feed(fmt, component).content
+    client = app.test_client()
+    for fmt in ("rss", "atom"):
+        for name, path in (
+            ("updates", f"/internal/feeds/{token}/updates.{fmt}"),
+            ("incident", f"/internal/feeds/{token}/incidents/{incident}.{fmt}"),
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            rendered[f"internal {name}.{fmt}"] = response.data
+    return rendered
+
+
+@pytest.mark.parametrize("name", PUBLIC_FEEDS + INTERNAL_FEEDS)
+def test_every_feed_passes_the_checker_and_feedparser(feeds, name):
+    errors = check_feed(feeds[name])
+    assert not errors, "\n".join(errors)
+    assert feedparser_problem(feeds[name]) is None
