@@ -17,6 +17,7 @@ from tests.factories import (
     make_published,
     make_user,
 )
+from tests.feedcheck import check_feed
 
 
 @pytest.fixture
@@ -96,3 +97,20 @@ def test_the_feed_secret_never_reaches_the_logs(app, client, staff, caplog):
     paths = [getattr(record, "path", "") for record in caplog.records]
     assert "/internal/feeds/<token>/updates.atom" in paths
     assert staff["token"] not in caplog.text
+
+
+def test_every_rss_item_has_its_own_stable_guid(client, staff):
+    path = f"/internal/feeds/{staff['token']}/updates.rss"
+    first, second = feedparser.parse(client.get(path).data), feedparser.parse(client.get(path).data)
+    guids = [entry.id for entry in first.entries]
+    assert len(set(guids)) == len(guids) == 2
+    assert guids == [entry.id for entry in second.entries]
+    assert all(entry.guidislink is False for entry in first.entries)
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_internal_entries_link_to_their_incident_in_the_console(client, staff, fmt):
+    response = client.get(f"/internal/feeds/{staff['token']}/updates.{fmt}")
+    links = {entry.link for entry in feedparser.parse(response.data).entries}
+    assert links == {f"http://localhost/admin/incidents/{staff['incident']}"}
+    assert check_feed(response.data) == []

@@ -1,5 +1,6 @@
 """Public feeds (history and updates, RSS and Atom) and the maintenance calendar."""
 
+import html
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,8 @@ from icalendar import Calendar
 from statuspage.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Severity
-from tests.factories import make_component, make_incident, make_maintenance, make_published
+from tests.factories import NOW, make_component, make_incident, make_maintenance, make_published
+from tests.feedcheck import check_feed
 from tests.helpers import page_zone
 from tests.public_world import build_world
 
@@ -156,3 +158,60 @@ def test_windows_nobody_outside_was_told_about_stay_off_the_calendar(app, client
         make_maintenance(now=utcnow(), starts=utcnow() + timedelta(days=1))
         db.session.commit()
     assert calendar(client).walk("VEVENT") == []
+
+
+# What the standard validators ask of every feed (issue 10).
+
+
+def feed_paths(world, fmt):
+    """Both feeds, for the whole page and for its first public component (the API)."""
+    query = f"?component={world.public_components[0]}"
+    return [f"/{kind}.{fmt}{q}" for kind in ("history", "updates") for q in ("", query)]
+
+
+def test_atom_feeds_name_the_page_as_their_author(client, world):
+    for path in feed_paths(world, "atom"):
+        parsed = parse(client, path)
+        assert parsed.feed.author_detail == {"name": "Acme Status", "href": "http://status.test/"}
+
+
+def test_the_rss_channel_links_to_the_page_not_to_the_feed(client, world):
+    for path in feed_paths(world, "rss"):
+        assert parse(client, path).feed.link == "http://status.test/"
+
+
+def test_the_rss_channel_is_dated_by_its_newest_update(client, world):
+    for path in feed_paths(world, "rss"):
+        channel = parse(client, path).feed
+        newest = world.now - timedelta(minutes=10)  # the open incident's "identified" update
+        assert channel.published_parsed[:6] == newest.utctimetuple()[:6]  # <pubDate>
+        assert channel.published_parsed == channel.updated_parsed  # <lastBuildDate>
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_markdown_blocks_in_an_update_stay_out_of_statuspages_paragraph(app, client, fmt):
+    body = "Two causes:\n\n- a deploy\n- a cache\n\n## Next\n\n```\nretry\n```\n\nThanks."
+    with app.app_context():
+        incident = make_incident(title="Blocks", now=NOW - timedelta(hours=1))
+        make_published(incident, body=body, now=NOW - timedelta(minutes=5))
+        db.session.commit()
+    for path in (f"/history.{fmt}", f"/updates.{fmt}"):
+        document = client.get(path).data
+        entry = feedparser.parse(document).entries[0]
+        content = entry.content[0].value if fmt == "atom" else entry.description
+        assert "<strong>Investigating</strong> - Two causes:</p><ul>" in content
+        assert "<h2>Next</h2>" in content and "<pre><code>retry" in content
+        assert check_feed(document) == []
+
+
+def test_a_component_name_reaches_rss_readers_as_plain_text(app, client):
+    with app.app_context():
+        component = make_component("R&D <beta>")
+        make_published(make_incident(affected={component: "partial_outage"}, now=NOW), now=NOW)
+        db.session.commit()
+        component_id = component.id
+    for kind in ("history", "updates"):
+        document = client.get(f"/{kind}.rss?component={component_id}").data
+        description = feedparser.parse(document).feed.subtitle  # HTML, as readers take it
+        assert html.unescape(description).endswith("of Acme Status (R&D <beta>)")
+        assert check_feed(document) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from statuspage.models import (
 from statuspage.rendering import markdown_to_html
 from statuspage.services.components import GroupListing, list_components
 from statuspage.services.compose import drafts_waiting, list_audiences
+from statuspage.services.publication import NEVER
 from statuspage.site import Site
 
 FEED_LENGTH = 50
@@ -135,9 +137,17 @@ def feed_updates(incident: Incident | None = None) -> list[Update]:
 
 
 def internal_feed(
-    site: Site, *, self_url: str, page_url: str, incident: Incident | None = None
+    site: Site,
+    *,
+    self_url: str,
+    page_url: str,
+    incident_url: Callable[[int], str],
+    incident: Incident | None = None,
 ) -> tuple[Feed, list[Entry]]:
-    """The internal update stream (or one incident's history) as a feed with one entry per update."""
+    """The internal update stream (or one incident's history) as a feed with one entry per update.
+
+    Each entry links to its incident in the console (incident_url gives the address of an id).
+    """
     specific = f"/internal/incidents/{incident.id}" if incident else "/internal/updates"
     title = (
         f"{site.name} internal - {incident.title}" if incident else f"{site.name} internal updates"
@@ -148,28 +158,33 @@ def internal_feed(
         page_url=page_url,
         self_url=self_url,
         description="Every audience's updates, for staff only.",
+        author=site.name,
+        author_uri=f"{site.url}/",
+        empty_since=incident.created_at if incident else NEVER,
     )
-    entries = [
-        Entry(
-            id=tag_uri(site.url, f"InternalUpdate/{update.id}"),
-            title=f"[{update.audience.name}] {update.incident.title}: {update.title}",
-            url=page_url,
-            published=update.published_at or update.created_at,
-            updated=update.published_at or update.created_at,
-            content_html=updates_html(
-                [
-                    UpdateBlock(
-                        update.published_at or update.created_at,
-                        f"{update.status.label} · {update.audience.name}",
-                        markdown_to_html(update.body),
-                    )
-                ],
-                site.zone,
-            ),
-        )
-        for update in feed_updates(incident)
-    ]
+    entries = [_internal_entry(update, site, incident_url) for update in feed_updates(incident)]
     return feed, entries
+
+
+def _internal_entry(update: Update, site: Site, incident_url: Callable[[int], str]) -> Entry:
+    at = update.published_at or update.created_at
+    return Entry(
+        id=tag_uri(site.url, f"InternalUpdate/{update.id}"),
+        title=f"[{update.audience.name}] {update.incident.title}: {update.title}",
+        url=incident_url(update.incident_id),
+        published=at,
+        updated=at,
+        content_html=updates_html(
+            [
+                UpdateBlock(
+                    at,
+                    f"{update.status.label} · {update.audience.name}",
+                    markdown_to_html(update.body),
+                )
+            ],
+            site.zone,
+        ),
+    )
 
 
 def recent_incidents(limit: int = 100) -> list[Incident]:

@@ -39,6 +39,8 @@ def _feed(
         page_url=f"{site.url}/",
         self_url=f"{site.url}/{name}.{fmt}{query}",
         description=f"{title} of {site.name}{about}",
+        author=site.name,
+        author_uri=f"{site.url}/",
         empty_since=_local(component.created_at if component else NEVER, site),
     )
 
@@ -82,6 +84,7 @@ def history_feed(
             updated=_local(incident.updated_at, site),
             content_html=updates_html(_blocks(incident.updates), site.zone)
             + _promise_html(incident, late.get(incident.id), site),
+            permalink_guid=True,
         )
         for incident in incidents
     ]
@@ -113,7 +116,6 @@ def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None
             published=_local(update.published_at, site),
             updated=_local(update.published_at, site),
             content_html=updates_html(_blocks([update]), site.zone),
-            rss_guid=tag_uri(site.url, f"IncidentUpdate/{update.id}"),
         )
         for incident, update in updates
     ]

@@ -54,10 +54,16 @@ def _feed(fmt: str, *, self_url: str, incident: Incident | None = None) -> Respo
     site = Site.from_config(current_app.config)
     page_url = url_for("internal.index", _external=True)
     if incident is not None:
-        page_url = url_for("admin.incident", incident_id=incident.id, _external=True)
-    feed, entries = internal_feed(site, self_url=self_url, page_url=page_url, incident=incident)
+        page_url = _console_url(incident.id)
+    feed, entries = internal_feed(
+        site, self_url=self_url, page_url=page_url, incident_url=_console_url, incident=incident
+    )
     response = Response(build_feed(feed, entries, fmt), content_type=CONTENT_TYPES[fmt])
     # Secret URLs: never cached by anything in between, never sent on as a Referer.
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _console_url(incident_id: int) -> str:
+    return url_for("admin.incident", incident_id=incident_id, _external=True)
