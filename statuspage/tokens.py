@@ -6,8 +6,15 @@ a confirmation link work only once is the nonce inside it, which the subscriber 
 
 from __future__ import annotations
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 
+from statuspage.clock import utcnow
 from statuspage.errors import InvalidLink
 
 # The public paths of the links (routes in views/subscriptions.py; emails are built outside requests).
@@ -19,11 +26,20 @@ FORGED = "This link is not valid: it may be incomplete or mistyped. Use the link
 EXPIRED = "This confirmation link has expired. Subscribe again to get a new one."
 
 
+class _ClockSigner(TimestampSigner):
+    """Stamps and ages tokens by statuspage's clock, the one every other expiry reads."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
 class SubscriptionTokens:
     """Makes and reads the tokens in subscription emails."""
 
     def __init__(self, secret_key: str) -> None:
-        self._confirm = URLSafeTimedSerializer(secret_key, salt="statuspage.subscription.confirm")
+        self._confirm = URLSafeTimedSerializer(
+            secret_key, salt="statuspage.subscription.confirm", signer=_ClockSigner
+        )
         self._manage = URLSafeSerializer(secret_key, salt="statuspage.subscription.manage")
 
     def confirmation(self, subscriber_id: int, nonce: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -18,6 +20,17 @@ from tests.helpers import RUN_INSTANT, TEST_NOW_VARIABLE, page_zone, settings_fo
 from tests.mail import MailSink
 from tests.processes import kill_leftovers
 from tests.webhook_receiver import WebhookReceiver
+
+
+def _sleep_by_select(seconds: float) -> None:
+    select.select([], [], [], seconds)
+
+
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # CI's awkward-instant passes run under libfaketime with FAKETIME_DONT_FAKE_MONOTONIC=1 (a faked
+    # monotonic clock makes every timed wait on a lock wait for years). In that mode time.sleep's
+    # absolute clock_nanosleep fails with EINVAL; select's timeout is relative and is not faked.
+    time.sleep = _sleep_by_select
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
