@@ -54,6 +54,16 @@ def markdown_to_html(text: str | None) -> Markup:
     return Markup(cleaned)
 
 
+def machine_datetime(moment: datetime) -> str:
+    """'2026-03-04T14:30:07+00:00': ISO 8601 to the second with the offset, for `<time datetime>`.
+
+    Stored times carry microseconds, and HTML allows at most three digits of a second there.
+    """
+    if moment.utcoffset() is None:
+        raise ValueError(f"{moment!r} has no time zone: a machine-readable time needs its offset")
+    return moment.isoformat(timespec="seconds")
+
+
 def format_time(moment: datetime, zone: str) -> str:
     """'14:30 UTC': a time of day in the zone, with the zone's abbreviation."""
     local = moment.astimezone(ZoneInfo(zone))

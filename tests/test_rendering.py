@@ -1,10 +1,15 @@
 """Safe Markdown, zoned times and durations."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from statuspage.rendering import describe_duration, format_time, markdown_to_html
+from statuspage.rendering import (
+    describe_duration,
+    format_time,
+    machine_datetime,
+    markdown_to_html,
+)
 from tests.helpers import dangerous_markup
 
 XSS = [
@@ -60,3 +65,16 @@ def test_the_audit_catches_what_it_should():
 )
 def test_durations_read_to_the_minute_or_to_the_second_under_one(length, expected):
     assert describe_duration(length) == expected
+
+
+def test_machine_readable_times_are_whole_seconds_with_the_offset():
+    # HTML's <time datetime> allows at most three digits of a second; stored times carry six.
+    stored = datetime(2026, 3, 4, 14, 30, 7, 654321, tzinfo=UTC)
+    assert machine_datetime(stored) == "2026-03-04T14:30:07+00:00"
+    zoned = stored.astimezone(timezone(timedelta(hours=-6)))
+    assert machine_datetime(zoned) == "2026-03-04T08:30:07-06:00"
+
+
+def test_a_machine_readable_time_needs_its_zone():
+    with pytest.raises(ValueError, match="no time zone"):
+        machine_datetime(datetime(2026, 3, 4, 14, 30))

@@ -14,6 +14,7 @@ from statuspage.rendering import (
     format_duration,
     format_span,
     format_time,
+    machine_datetime,
     markdown_to_html,
 )
 
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown_to_html, "markdown")
     app.add_template_filter(page_datetime, "page_datetime")
     app.add_template_filter(page_time, "page_time")
+    app.add_template_filter(machine_datetime, "machine_datetime")  # for <time datetime="...">
     app.add_template_filter(describe_countdown, "countdown")
     app.add_template_filter(format_date, "long_date")
     app.add_template_filter(format_span, "span")
