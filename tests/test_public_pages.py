@@ -137,6 +137,18 @@ def test_the_history_shows_an_incident_with_impact_and_duration(client, world):
     assert "Dashboard slow" in html and "Minor impact" in html and "lasted 1 h" in html
 
 
+def test_the_first_history_page_names_this_month_and_the_two_before_even_when_empty(client, now):
+    html = text_of(client.get("/history"))
+    local = now.astimezone(ZoneInfo(page_zone()))
+    months = [
+        datetime(local.year - (local.month - n < 1), (local.month - n - 1) % 12 + 1, 1)
+        for n in range(3)
+    ]
+    headings = re.findall(r'<h2 id="month-\d">([^<]+)</h2>', html)
+    assert headings == [month.strftime("%B %Y") for month in months]
+    assert html.count("No incidents reported this month.") == 3
+
+
 @pytest.mark.parametrize(("query", "status"), [("page=abc", 422), ("page=999", 404)])
 def test_bad_history_pages_are_refused_clearly(client, world, query, status):
     assert client.get(f"/history?{query}").status_code == status
