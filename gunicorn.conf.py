@@ -15,7 +15,7 @@ accesslog = None  # the app logs one line per request itself
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "statuspage.telemetry.json_formatter"}},
+    "formatters": {"json": {"()": "statuspage.core.telemetry.json_formatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {

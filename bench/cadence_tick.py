@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from statuspage import create_app
-from statuspage.config import normalise_database_url
+from statuspage.core.config import normalise_database_url
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     CadenceAlert,
@@ -50,7 +51,6 @@ from statuspage.models import (
 from statuspage.services import accounts, incidents
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
-from statuspage.site import Site
 
 AUDIENCES = ("customers", "staff", "executives")
 TICK = timedelta(seconds=15)

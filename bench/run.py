@@ -34,8 +34,8 @@ import sqlalchemy as sa
 
 from bench.seed import seed
 from statuspage import create_app
-from statuspage.clock import utcnow
-from statuspage.config import normalise_database_url
+from statuspage.core.clock import utcnow
+from statuspage.core.config import normalise_database_url
 from statuspage.extensions import db
 from statuspage.models import Audience, Incident, IncidentKind, IncidentStatus, Role
 from statuspage.publicsite import render

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from statuspage import create_app
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.jobs import send_deliveries
 from statuspage.models import Audience, Severity, Subscriber, SubscriberKind

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
-from statuspage.dbtypes import UTCDateTime
+from statuspage.core.dbtypes import UTCDateTime
 
 log = logging.getLogger("alembic.env")
 config = context.config

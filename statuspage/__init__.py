@@ -12,8 +12,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from statuspage import cli, security, telemetry
-from statuspage.config import ConfigurationError, load_config
+from statuspage import cli
+from statuspage.core import security, telemetry
+from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.models import User
 from statuspage.publicsite import cache as public_cache

@@ -9,16 +9,17 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage import demo
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.snapshot import start_in_background
 from statuspage.scheduler import run_job_by_name, run_scheduler
-from statuspage.services import accounts, demo
+from statuspage.services import accounts
 from statuspage.services.defaults import ensure_defaults
-from statuspage.site import Site
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase, registry
 
-from statuspage.dbtypes import UTCDateTime, enum_column_type
+from statuspage.core.dbtypes import UTCDateTime, enum_column_type
 
 # Stable constraint names keep migrations portable and let SQLite's batch mode find them again.
 NAMING_CONVENTION = {

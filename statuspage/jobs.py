@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.services import cadence_alerts, delivery, maintenance
 from statuspage.services.signin import purge_login_failures
-from statuspage.site import Site
 
 
 @dataclass(frozen=True)

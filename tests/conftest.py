@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from statuspage import create_app
-from statuspage.clock import pinned
+from statuspage.core.clock import pinned
 from statuspage.extensions import db
 from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
 from tests.helpers import RUN_INSTANT, TEST_NOW_VARIABLE, page_zone, settings_for

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from statuspage.config import normalise_database_url
+from statuspage.core.config import normalise_database_url
 
 POSTGRES_URL_VARIABLE = "STATUSPAGE_TEST_DATABASE_URL"
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from statuspage import webhooks
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,

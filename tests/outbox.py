@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.jobs import send_deliveries
 from statuspage.services.delivery import Report
 

@@ -4,7 +4,7 @@ import io
 import json
 import logging
 
-from statuspage.telemetry import json_formatter
+from statuspage.core.telemetry import json_formatter
 
 
 def test_every_response_carries_the_security_headers(client):

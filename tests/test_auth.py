@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from statuspage.errors import TooManyAttempts
+from statuspage.core.errors import TooManyAttempts
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.services import signin

@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.errors import PermissionDenied, ValidationError
+from statuspage.core.errors import PermissionDenied, ValidationError
+from statuspage.core.rendering import format_time
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Promise, PromiseState, Role, Severity, UpdateState
-from statuspage.rendering import format_time
 from statuspage.services import cadence, incidents, publishing
 from statuspage.services.templating import render_late_notice
-from statuspage.site import Site
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

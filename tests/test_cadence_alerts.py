@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.rendering import format_time
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.jobs import find_job
 from statuspage.models import (
@@ -20,7 +22,6 @@ from statuspage.models import (
     TimelineEvent,
     TimelineKind,
 )
-from statuspage.rendering import format_time
 from statuspage.services import incidents
 from statuspage.services.cadence_alerts import (
     nudge_stale_incidents,
@@ -28,7 +29,6 @@ from statuspage.services.cadence_alerts import (
     send_cadence_alerts,
 )
 from statuspage.services.publication import current_version
-from statuspage.site import Site
 from tests.databases import postgres_base_url
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 

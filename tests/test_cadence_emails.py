@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.rendering import format_time
 from statuspage.extensions import db
 from statuspage.jobs import find_job
 from statuspage.models import (
@@ -18,7 +19,6 @@ from statuspage.models import (
     RosterRole,
     Severity,
 )
-from statuspage.rendering import format_time
 from statuspage.services import incidents
 from tests.factories import NOW, make_incident, make_user
 from tests.helpers import page_zone

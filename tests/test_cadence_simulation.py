@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.rendering import format_time
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     CadenceAlert,
@@ -28,14 +30,12 @@ from statuspage.models import (
 )
 from statuspage.publicsite import render
 from statuspage.publicsite.urls import Links
-from statuspage.rendering import format_time
 from statuspage.services import cadence, incidents, publishing
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.cadence_figures import Figures, incident_figures, period_figures
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.publication import current_version
 from statuspage.services.templating import render_late_notice
-from statuspage.site import Site
 from tests.factories import NOW, audience, make_user
 from tests.helpers import page_zone
 

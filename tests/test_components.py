@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, ComponentStatusChange, Visibility
 from statuspage.services.components import list_components, set_component_status

@@ -3,7 +3,11 @@
 import pytest
 
 from statuspage import TEMPLATE_FOLDER, create_app
-from statuspage.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, normalise_database_url
+from statuspage.core.config import (
+    DEVELOPMENT_SECRET_KEY,
+    ConfigurationError,
+    normalise_database_url,
+)
 from tests.helpers import settings_for
 
 

@@ -13,7 +13,8 @@ from html import unescape as html_unescape
 import pytest
 import sqlalchemy as sa
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
+from statuspage.core.rendering import format_time
 from statuspage.extensions import db
 from statuspage.jobs import find_job
 from statuspage.models import (
@@ -28,7 +29,6 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
-from statuspage.rendering import format_time
 from statuspage.services import incidents
 from statuspage.services.publication import current_version
 from tests.console import act_as, csrf_token

@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, IncidentStatus, Role, RosterRole, Severity
 from statuspage.services import (
@@ -20,7 +21,6 @@ from statuspage.services import (
     publishing,
     response,
 )
-from statuspage.site import Site
 from tests.console import act_as, csrf_token
 from tests.factories import NOW, audience, make_component, make_group, make_incident, make_user
 from tests.helpers import dangerous_markup

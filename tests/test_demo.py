@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.site import Site
+from statuspage.demo import OPEN_INCIDENT, seed_demo
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -19,8 +21,6 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
-from statuspage.services.demo import OPEN_INCIDENT, seed_demo
-from statuspage.site import Site
 from tests.factories import NOW
 
 pytestmark = pytest.mark.usefixtures("ctx")

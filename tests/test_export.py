@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import Incident, IncidentStatus
 from statuspage.publicsite.export import MANIFEST, export_site

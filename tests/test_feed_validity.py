@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from statuspage import create_app
-from statuspage.clock import pinned
+from statuspage import create_app, demo
+from statuspage.core.clock import pinned
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Role
 from statuspage.publicsite import render
-from statuspage.services import accounts, demo
+from statuspage.services import accounts
 from tests.databases import empty_all_tables
 from tests.factories import NOW, make_component, make_incident, make_user
 from tests.feedcheck import check_feed, feedparser_problem, html_problems

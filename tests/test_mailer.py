@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.mailer import Email, SmtpSettings, compose
 
 

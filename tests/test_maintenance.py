@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.jobs import find_job
 from statuspage.models import (
@@ -20,7 +21,6 @@ from statuspage.scheduler import run_job
 from statuspage.services import incidents, publishing
 from statuspage.services.maintenance import WindowMove, move_maintenance_windows
 from statuspage.services.publication import current_version
-from statuspage.site import Site
 from tests.factories import NOW, audience, make_component, make_incident
 
 pytestmark = pytest.mark.usefixtures("ctx")

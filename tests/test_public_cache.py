@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
 from statuspage import create_app
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import Severity
 from statuspage.publicsite import render

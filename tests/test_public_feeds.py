@@ -8,7 +8,7 @@ import feedparser
 import pytest
 from icalendar import Calendar
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Severity
 from tests.factories import NOW, make_component, make_incident, make_maintenance, make_published

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import Component
 from statuspage.publicsite.export import export_site

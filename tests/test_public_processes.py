@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from statuspage import create_app
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, IncidentStatus
 from statuspage.publicsite.render import every_surface

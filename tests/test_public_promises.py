@@ -7,7 +7,7 @@ pinned clock past the promise instead of waiting for it.
 
 from datetime import timedelta
 
-from statuspage.clock import pinned
+from statuspage.core.clock import pinned
 from statuspage.extensions import db
 from statuspage.models import Role, Severity
 from statuspage.services import publishing

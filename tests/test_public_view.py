@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from statuspage.errors import NotFound
+from statuspage.core.errors import NotFound
 from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, Visibility
 from statuspage.services import components, public_view, publishing
 from tests.factories import (

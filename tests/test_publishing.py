@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.errors import InvalidTransition, PermissionDenied, ValidationError
+from statuspage.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     ComponentStatus,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from statuspage.rendering import (
+from statuspage.core.rendering import (
     describe_duration,
     format_time,
     machine_datetime,

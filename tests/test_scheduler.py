@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.clock import utcnow
-from statuspage.config import normalise_database_url
+from statuspage.core.clock import utcnow
+from statuspage.core.config import normalise_database_url
 from statuspage.extensions import db
 from statuspage.jobs import JOBS, Job, find_job
 from statuspage.models import CadenceAlert, LoginFailure, Severity

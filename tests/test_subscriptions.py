@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.clock import pinned
+from statuspage.core.clock import pinned
+from statuspage.core.rendering import format_time
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -22,7 +23,6 @@ from statuspage.models import (
     Severity,
     Subscriber,
 )
-from statuspage.rendering import format_time
 from statuspage.services.defaults import ensure_defaults
 from tests.factories import NOW, audience, make_component, make_incident, make_published
 from tests.helpers import csrf_token_from, page_zone

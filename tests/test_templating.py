@@ -6,13 +6,13 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, MessageTemplate
 from statuspage.models.enums import MAINTENANCE_STATUSES
 from statuspage.services.defaults import CUSTOMER_TEXT
 from statuspage.services.templating import check_template, message_context, render_message
-from statuspage.site import Site
 from tests.factories import NOW, make_component, make_incident
 
 pytestmark = pytest.mark.usefixtures("ctx")

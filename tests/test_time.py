@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from statuspage.dbtypes import UTCDateTime
+from statuspage.core.dbtypes import UTCDateTime
+from statuspage.core.site import Site
+from statuspage.demo import seed_demo
 from statuspage.extensions import db
-from statuspage.services.demo import seed_demo
-from statuspage.site import Site
 from tests.factories import NOW, make_component
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, Delivery, Severity, Subscriber, SubscriberKind
 from statuspage.services.subscriptions import clean_webhook_url

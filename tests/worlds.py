@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from statuspage import create_app
-from statuspage.clock import pinned
+from statuspage.core.clock import pinned
 from statuspage.extensions import db
 from tests.databases import Snapshot, empty_all_tables, restore_snapshot, take_snapshot
 from tests.helpers import RUN_INSTANT, settings_for

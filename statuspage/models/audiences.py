@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models.enums import IncidentStatus, RosterRole
 

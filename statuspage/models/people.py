@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models.enums import Role
 

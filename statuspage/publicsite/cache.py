@@ -28,12 +28,12 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from prometheus_client import Counter
 from werkzeug.http import http_date, parse_accept_header, parse_date
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
+from statuspage.core.security import SECURITY_HEADERS
+from statuspage.core.telemetry import LATENCY, REQUESTS
 from statuspage.extensions import db
 from statuspage.publicsite.render import Body
-from statuspage.security import SECURITY_HEADERS
 from statuspage.services.publication import PublicationState, current_publication
-from statuspage.telemetry import LATENCY, REQUESTS
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from flask import current_app
 
-from statuspage.feeds import CONTENT_TYPES, FeedFormat
+from statuspage.core.feeds import CONTENT_TYPES, FeedFormat
+from statuspage.core.site import Site
 from statuspage.publicsite import urls
 from statuspage.publicsite.urls import Links
 from statuspage.services import public_api, public_feeds, public_view
-from statuspage.site import Site
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"

@@ -28,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.publicsite.export import Manifest, changed_since, export_site
 from statuspage.services.publication import current_publication

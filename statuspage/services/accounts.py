@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from statuspage.errors import NotFound, ValidationError
+from statuspage.core.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import Role, User
 from statuspage.services.records import record_audit

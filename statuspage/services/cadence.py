@@ -11,7 +11,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from statuspage.errors import PermissionDenied, ValidationError
+from statuspage.core.errors import PermissionDenied, ValidationError
+from statuspage.core.rendering import describe_duration
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -24,7 +25,6 @@ from statuspage.models import (
     Update,
     User,
 )
-from statuspage.rendering import describe_duration
 
 # Who may promise a later update than the audience's policy allows.
 PROMISE_EXTENDERS = frozenset({Role.ADMIN, Role.COMMANDER})

@@ -20,7 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from statuspage.dbtypes import UTCDateTime
+from statuspage.core.dbtypes import UTCDateTime
+from statuspage.core.rendering import describe_duration, format_time
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -41,11 +43,9 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.rendering import describe_duration, format_time
 from statuspage.services.notifications import OutgoingEmail, enqueue_emails
 from statuspage.services.publication import bump_publication
 from statuspage.services.records import record_system_events
-from statuspage.site import Site
 
 # Who hears about a missed promise after the grace, and about a stale incident.
 INCIDENT_LEADS = (RosterRole.COMMANDER, RosterRole.DEPUTY)

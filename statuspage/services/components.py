@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from statuspage.errors import NotFound, ValidationError
+from statuspage.core.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Component,

@@ -15,13 +15,14 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from statuspage.errors import (
+from statuspage.core.errors import (
     Conflict,
     InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -42,7 +43,6 @@ from statuspage.services.records import actor_name, record_audit, record_event
 from statuspage.services.response import check_incident_version
 from statuspage.services.templating import message_context, render_message, template_for
 from statuspage.services.validation import clean_text
-from statuspage.site import Site
 
 
 class Action(StrEnum):

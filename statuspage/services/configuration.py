@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from statuspage.errors import NotFound, ValidationError
+from statuspage.core.errors import NotFound, ValidationError
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -30,7 +31,6 @@ from statuspage.services.publication import bump_publication
 from statuspage.services.records import record_audit
 from statuspage.services.templating import check_late_notice, check_template
 from statuspage.services.validation import clean_optional_text, clean_text
-from statuspage.site import Site
 
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 

@@ -32,6 +32,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from statuspage import mailer, webhooks
+from statuspage.core.site import Site
+from statuspage.core.tokens import SubscriptionTokens
 from statuspage.extensions import db
 from statuspage.models import (
     ComponentStatusChange,
@@ -45,8 +47,6 @@ from statuspage.models import (
 )
 from statuspage.services import messages, notifications
 from statuspage.services.records import record_audit
-from statuspage.site import Site
-from statuspage.tokens import SubscriptionTokens
 
 log = logging.getLogger(__name__)
 ERROR_LENGTH = 1000

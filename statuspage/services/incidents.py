@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from statuspage.errors import InvalidTransition, NotFound, ValidationError
+from statuspage.core.errors import InvalidTransition, NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Component,

@@ -16,7 +16,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -39,7 +40,6 @@ from statuspage.services.templating import (
     render_message,
     template_for,
 )
-from statuspage.site import Site
 
 log = logging.getLogger(__name__)
 UNFINISHED = (IncidentStatus.SCHEDULED, IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)

@@ -12,6 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from statuspage.core.rendering import format_datetime, format_time, markdown_to_html
+from statuspage.core.site import Site
+from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 from statuspage.extensions import db
 from statuspage.mailer import Email, render
 from statuspage.models import (
@@ -24,10 +27,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
-from statuspage.rendering import format_datetime, format_time, markdown_to_html
 from statuspage.services.public_api import group_id, page_id, timestamp
-from statuspage.site import Site
-from statuspage.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from statuspage.dbtypes import UTCDateTime
+from statuspage.core.dbtypes import UTCDateTime
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,

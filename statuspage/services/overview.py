@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from statuspage.core.feeds import Entry, Feed, UpdateBlock, tag_uri, updates_html
+from statuspage.core.rendering import markdown_to_html
+from statuspage.core.site import Site
 from statuspage.extensions import db
-from statuspage.feeds import Entry, Feed, UpdateBlock, tag_uri, updates_html
 from statuspage.models import (
     Audience,
     Incident,
@@ -22,11 +24,9 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.rendering import markdown_to_html
 from statuspage.services.components import GroupListing, list_components
 from statuspage.services.compose import drafts_waiting, list_audiences
 from statuspage.services.publication import NEVER
-from statuspage.site import Site
 
 FEED_LENGTH = 50
 

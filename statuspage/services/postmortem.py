@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from statuspage.core.rendering import describe_duration, format_datetime
+from statuspage.core.site import Site
 from statuspage.models import Incident, TimelineEvent, Update
-from statuspage.rendering import describe_duration, format_datetime
 from statuspage.services.cadence_figures import AudienceFigures, incident_figures
 from statuspage.services.compose import published_updates
 from statuspage.services.response import timeline
-from statuspage.site import Site
 
 
 @dataclass(frozen=True)

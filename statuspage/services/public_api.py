@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from statuspage.core.site import Site
 from statuspage.models import IncidentKind
 from statuspage.services import public_view
 from statuspage.services.public_view import (
@@ -25,7 +26,6 @@ from statuspage.services.public_view import (
     PublicIncident,
     PublicUpdate,
 )
-from statuspage.site import Site
 
 Document = dict[str, Any]
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"

@@ -16,12 +16,20 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from markupsafe import escape
 
-from statuspage.feeds import Entry, Feed, FeedFormat, UpdateBlock, build_feed, tag_uri, updates_html
-from statuspage.rendering import format_time, markdown_to_html
+from statuspage.core.feeds import (
+    Entry,
+    Feed,
+    FeedFormat,
+    UpdateBlock,
+    build_feed,
+    tag_uri,
+    updates_html,
+)
+from statuspage.core.rendering import format_time, markdown_to_html
+from statuspage.core.site import Site
 from statuspage.services import public_view
 from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
 from statuspage.services.publication import NEVER
-from statuspage.site import Site
 
 
 def _blocks(updates: Sequence[PublicUpdate]) -> list[UpdateBlock]:

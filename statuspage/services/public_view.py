@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from statuspage.errors import NotFound
+from statuspage.core.errors import NotFound
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -41,7 +42,6 @@ from statuspage.models import (
 )
 from statuspage.services.publication import current_publication
 from statuspage.services.templating import render_late_notice
-from statuspage.site import Site
 
 OPEN_INCIDENT_STATUSES = (
     IncidentStatus.INVESTIGATING,

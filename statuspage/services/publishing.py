@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from statuspage.errors import InvalidTransition, PermissionDenied, ValidationError
+from statuspage.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from statuspage.errors import Conflict, NotFound, ValidationError
+from statuspage.core.errors import Conflict, NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Component,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from statuspage.errors import DomainError, TooManyAttempts
+from statuspage.core.errors import DomainError, TooManyAttempts
 from statuspage.extensions import db
 from statuspage.models import LoginFailure, User
 from statuspage.services.accounts import check_password, find_user, normalise_email

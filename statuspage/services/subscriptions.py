@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from statuspage.errors import InvalidLink, NotFound, ValidationError
+from statuspage.core.errors import InvalidLink, NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,

@@ -24,7 +24,9 @@ import sqlalchemy as sa
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
+from statuspage.core.rendering import format_datetime, format_time
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -36,8 +38,6 @@ from statuspage.models import (
     Severity,
 )
 from statuspage.models.audiences import DEFAULT_LATE_NOTICE
-from statuspage.rendering import format_datetime, format_time
-from statuspage.site import Site
 
 log = logging.getLogger(__name__)
 

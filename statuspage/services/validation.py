@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import NotFound
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import NotFound
 from statuspage.publicsite import render
 from statuspage.publicsite.cache import serve
 from statuspage.publicsite.urls import API_DOCUMENTS

@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import TooManyAttempts
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import TooManyAttempts
 from statuspage.extensions import csrf, db
-from statuspage.forms import LoginForm
 from statuspage.services import signin
+from statuspage.views.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 

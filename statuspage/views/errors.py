@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 from statuspage.extensions import db
 
 log = logging.getLogger(__name__)

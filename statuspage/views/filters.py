@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from statuspage.rendering import (
+from statuspage.core.rendering import (
     describe_countdown,
     describe_duration,
     format_date,

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app
 from werkzeug.wrappers import Response
 
+from statuspage.core.telemetry import metrics_response
 from statuspage.extensions import db
-from statuspage.telemetry import metrics_response
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

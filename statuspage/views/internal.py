@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
-from statuspage.clock import utcnow
-from statuspage.feeds import CONTENT_TYPES, build_feed
+from statuspage.core.clock import utcnow
+from statuspage.core.feeds import CONTENT_TYPES, build_feed
+from statuspage.core.site import Site
 from statuspage.models import Incident
 from statuspage.permissions import Permission
 from statuspage.services import accounts
 from statuspage.services.incidents import get_incident
 from statuspage.services.overview import internal_feed, internal_view
-from statuspage.site import Site
 from statuspage.views.access import permission_required
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")

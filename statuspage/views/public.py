@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from statuspage.clock import utcnow
-from statuspage.errors import NotFound, ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import NotFound, ValidationError
 from statuspage.publicsite import render
 from statuspage.publicsite.cache import serve
 from statuspage.publicsite.urls import FEED_FORMATS, Links

@@ -10,13 +10,13 @@ from flask import Blueprint, current_app, render_template, request
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
+from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 from statuspage.extensions import csrf, db, limiter
-from statuspage.forms import ConfirmForm, PreferencesForm, SubscribeForm, options
 from statuspage.models import Component, Subscriber
 from statuspage.services import subscriptions
-from statuspage.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
+from statuspage.views.forms import ConfirmForm, PreferencesForm, SubscribeForm, options
 
 bp = Blueprint("subscriptions", __name__)
 

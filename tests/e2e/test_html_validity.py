@@ -25,7 +25,10 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from statuspage import create_app
-from statuspage.clock import pinned
+from statuspage.core.clock import pinned
+from statuspage.core.site import Site
+from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
+from statuspage.demo import OPEN_INCIDENT, seed_demo
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -46,9 +49,6 @@ from statuspage.models import (
 from statuspage.services import accounts, subscriptions
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
-from statuspage.services.demo import OPEN_INCIDENT, seed_demo
-from statuspage.site import Site
-from statuspage.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 from statuspage.webhooks import parse_networks
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url

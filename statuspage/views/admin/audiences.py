@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.forms import AudienceForm
+from statuspage.core.clock import utcnow
 from statuspage.models import RosterRole
 from statuspage.permissions import Permission
 from statuspage.services import configuration
@@ -14,6 +13,7 @@ from statuspage.services.compose import list_audiences
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import form_status, me, submit_form
+from statuspage.views.forms import AudienceForm
 
 
 @bp.get("/audiences")

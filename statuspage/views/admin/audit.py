@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from statuspage.errors import ValidationError
+from statuspage.core.errors import ValidationError
 from statuspage.permissions import Permission
 from statuspage.services import accounts, records
 from statuspage.views.access import permission_required

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.forms import CadenceForm, PeriodForm
 from statuspage.models import CadencePolicy, Severity
 from statuspage.permissions import Permission
 from statuspage.services import configuration
@@ -23,6 +22,7 @@ from statuspage.services.templating import check_late_notice
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import me, site, spreadsheet_cell
+from statuspage.views.forms import CadenceForm, PeriodForm
 
 SEVERITIES = list(Severity)
 # The report reads every promise of the period at once: a year at most.

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.forms import ComponentForm, GroupForm, options
 from statuspage.models import Component, ComponentGroup, Visibility
 from statuspage.permissions import Permission
 from statuspage.services import components as catalogue
@@ -16,6 +15,7 @@ from statuspage.services import configuration
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import form_status, me, submit_form
+from statuspage.views.forms import ComponentForm, GroupForm, options
 
 
 @bp.get("/components")

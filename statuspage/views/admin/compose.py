@@ -6,14 +6,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
+from statuspage.core.rendering import markdown_to_html
 from statuspage.extensions import db
-from statuspage.forms import DraftForm
 from statuspage.models import IncidentStatus, Update
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_approve, may_write_to
-from statuspage.rendering import markdown_to_html
 from statuspage.services import cadence, response
 from statuspage.services import compose as composing
 from statuspage.services.incidents import get_incident
@@ -31,6 +30,7 @@ from statuspage.views.admin.helpers import (
     site,
     to_local_input,
 )
+from statuspage.views.forms import DraftForm
 
 ACTIONS = {
     action.value: action for action in composing.Action if action is not composing.Action.DISCARD

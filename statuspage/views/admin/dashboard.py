@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 from statuspage.permissions import Permission
 from statuspage.services.overview import dashboard as build_dashboard
 from statuspage.views.access import permission_required

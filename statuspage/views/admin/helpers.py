@@ -12,14 +12,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatus, User
 from statuspage.permissions import Permission, has_permission
 from statuspage.services.cadence_alerts import open_alerts_for
 from statuspage.services.components import list_components
-from statuspage.site import Site
 from statuspage.views.admin import bp
 
 

@@ -10,10 +10,9 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.forms import DeclareForm, DetailsForm, NoteForm, RosterForm, StatusForm, options
 from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
@@ -34,6 +33,14 @@ from statuspage.views.admin.helpers import (
     require,
     site,
     submit_form,
+)
+from statuspage.views.forms import (
+    DeclareForm,
+    DetailsForm,
+    NoteForm,
+    RosterForm,
+    StatusForm,
+    options,
 )
 
 SINGLE_DUTIES = [role for role in RosterRole if role.is_single]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.forms import MaintenanceForm
+from statuspage.core.clock import utcnow
 from statuspage.permissions import Permission
 from statuspage.services import compose as composing
 from statuspage.services.overview import recent_incidents
@@ -21,6 +20,7 @@ from statuspage.views.admin.helpers import (
     site,
     submit_form,
 )
+from statuspage.views.forms import MaintenanceForm
 
 
 @bp.get("/maintenance")

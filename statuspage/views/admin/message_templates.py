@@ -7,18 +7,18 @@ from itertools import groupby
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
+from statuspage.core.rendering import markdown_to_html
 from statuspage.extensions import db
-from statuspage.forms import TemplateForm
 from statuspage.models import IncidentStatus
 from statuspage.permissions import Permission
-from statuspage.rendering import markdown_to_html
 from statuspage.services import configuration
 from statuspage.services.templating import VARIABLES, check_template
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import me, site
+from statuspage.views.forms import TemplateForm
 
 
 @bp.get("/templates")

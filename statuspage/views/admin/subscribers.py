@@ -9,16 +9,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import NotFound, ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import NotFound, ValidationError
 from statuspage.extensions import db
-from statuspage.forms import SubscriberForm, options
 from statuspage.models import Audience, DeliveryState, SubscriberKind
 from statuspage.permissions import Permission
 from statuspage.services import delivery, subscriptions
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import spreadsheet_cell
+from statuspage.views.forms import SubscriberForm, options
 from statuspage.webhooks import parse_networks
 
 PAGE_SIZE = 100

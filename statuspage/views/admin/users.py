@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import render_template, url_for
 from werkzeug.wrappers import Response
 
-from statuspage.clock import utcnow
-from statuspage.errors import ValidationError
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.forms import NewUserForm, UserForm
 from statuspage.models import Role
 from statuspage.permissions import ROLE_PERMISSIONS, Permission
 from statuspage.services import accounts
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import form_status, me, submit_form
+from statuspage.views.forms import NewUserForm, UserForm
 
 
 @bp.get("/users")

@@ -12,7 +12,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from statuspage.clock import utcnow
+from statuspage.core.clock import utcnow
 
 # Raw HTML is off in the parser, and the output is cleaned again: two locks on one door.
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("strikethrough")

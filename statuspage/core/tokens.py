@@ -14,8 +14,8 @@ from itsdangerous import (
     URLSafeTimedSerializer,
 )
 
-from statuspage.clock import utcnow
-from statuspage.errors import InvalidLink
+from statuspage.core.clock import utcnow
+from statuspage.core.errors import InvalidLink
 
 # The public paths of the links (routes in views/subscriptions.py; emails are built outside requests).
 CONFIRM_PATH = "/subscriptions/confirm/"

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -30,7 +31,6 @@ from statuspage.models import (
 from statuspage.services import accounts, components, incidents, publishing
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.templating import message_context, render_message, template_for
-from statuspage.site import Site
 
 S = ComponentStatus
 GROUPS = (
