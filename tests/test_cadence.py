@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.core.errors import PermissionDenied, ValidationError
-from statuspage.core.rendering import format_time
 from statuspage.core.site import Site
+from statuspage.core.times import format_time
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Promise, PromiseState, Role, Severity, UpdateState
 from statuspage.services import cadence, incidents, publishing

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.core.rendering import format_time
 from statuspage.core.site import Site
+from statuspage.core.times import format_time
 from statuspage.extensions import db
 from statuspage.jobs import find_job
 from statuspage.models import (

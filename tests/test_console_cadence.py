@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.core.clock import utcnow
-from statuspage.core.rendering import format_time
+from statuspage.core.times import format_time
 from statuspage.extensions import db
 from statuspage.jobs import find_job
 from statuspage.models import (

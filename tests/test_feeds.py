@@ -8,7 +8,7 @@ import pytest
 from markupsafe import Markup
 
 from statuspage.core.feeds import Entry, Feed, UpdateBlock, build_feed, tag_uri, updates_html
-from statuspage.core.rendering import markdown_to_html
+from statuspage.core.markdown import markdown_to_html
 from tests.feedcheck import check_feed, html_problems
 
 T0 = datetime(2026, 3, 4, 14, 2, tzinfo=UTC)

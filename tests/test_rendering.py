@@ -4,12 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from statuspage.core.rendering import (
-    describe_duration,
-    format_time,
-    machine_datetime,
-    markdown_to_html,
-)
+from statuspage.core.markdown import markdown_to_html
+from statuspage.core.times import describe_duration, format_time, machine_datetime
 from tests.helpers import dangerous_markup
 
 XSS = [

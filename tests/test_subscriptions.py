@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.core.clock import pinned
-from statuspage.core.rendering import format_time
+from statuspage.core.times import format_time
 from statuspage.extensions import db
 from statuspage.models import (
     Component,

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
+
+from statuspage.core.times import feed_datetime
 
 FeedFormat = Literal["atom", "rss"]
 MEDIA_TYPES: dict[str, str] = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
@@ -75,11 +76,9 @@ def updates_html(blocks: Sequence[UpdateBlock], zone: str) -> str:
 
 
 def _update_html(block: UpdateBlock, zone: str) -> str:
-    local = block.at.astimezone(ZoneInfo(zone))
     lead, rest = _split_body(block.body_html)
     return (
-        f"<p><small>{local:%b} <var data-var='date'>{local.day}</var>, "
-        f"<var data-var='time'>{local:%H:%M}</var> {local.tzname()}</small><br>"
+        f"<p><small>{feed_datetime(block.at, zone)}</small><br>"
         f"<strong>{escape(block.label)}</strong>{f' - {lead}' if lead else ''}</p>{rest}"
     )
 

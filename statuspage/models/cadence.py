@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.core.clock import utcnow
+from statuspage.core.times import is_overdue
 from statuspage.extensions import db
 from statuspage.models.audiences import Audience
 from statuspage.models.enums import CadenceAlertKind, PromiseState, RosterRole, Severity
@@ -78,8 +79,8 @@ class Promise(db.Model):
         return self.state is PromiseState.OPEN
 
     def is_overdue(self, now: datetime) -> bool:
-        """Still waiting for its update after the due time."""
-        return self.is_open and self.due_at <= now
+        """Still waiting for its update, and overdue (core.times.is_overdue: from the due instant)."""
+        return self.is_open and is_overdue(self.due_at, now)
 
 
 class CadenceAlert(db.Model):

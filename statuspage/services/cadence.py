@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from statuspage.core.errors import PermissionDenied, ValidationError
-from statuspage.core.rendering import describe_duration
+from statuspage.core.times import describe_duration, is_overdue
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -94,8 +94,8 @@ def check_promise(
 
 
 def require_future(due_at: datetime, *, now: datetime) -> None:
-    """Refuse a promise that is not in the future."""
-    if due_at <= now:
+    """Refuse a promise that would be overdue as it is made."""
+    if is_overdue(due_at, now):
         raise ValidationError(
             "The next update must be promised for a future time.", field="next_update_due_at"
         )
@@ -143,10 +143,15 @@ def open_promise(incident_id: int, audience_id: int) -> Promise | None:
 
 
 def settle_promises_with(update: Update, *, now: datetime) -> Promise | None:
-    """Meet the audience's open promise with this published update and record the one it makes."""
+    """Meet the audience's open promise with this published update and record the one it makes.
+
+    The update keeps the promise when it comes before the promise is overdue, and misses it after.
+    """
     waiting = open_promise(update.incident_id, update.audience_id)
     if waiting is not None:
-        waiting.state = PromiseState.KEPT if now <= waiting.due_at else PromiseState.MISSED
+        waiting.state = (
+            PromiseState.MISSED if is_overdue(waiting.due_at, now) else PromiseState.KEPT
+        )
         waiting.met_at = now
         waiting.met_by_update_id = update.id
     if update.next_update_due_at is None:
@@ -164,13 +169,15 @@ def settle_promises_with(update: Update, *, now: datetime) -> Promise | None:
 
 
 def end_obligations(incident: Incident, *, now: datetime) -> None:
-    """Close every open promise of a resolved incident: missed if already due, else cancelled."""
+    """Close every open promise of a resolved incident: missed if already overdue, else cancelled."""
     for promise in db.session.scalars(
         sa.select(Promise).where(
             Promise.incident_id == incident.id, Promise.state == PromiseState.OPEN
         )
     ):
-        promise.state = PromiseState.MISSED if promise.due_at < now else PromiseState.CANCELLED
+        promise.state = (
+            PromiseState.MISSED if is_overdue(promise.due_at, now) else PromiseState.CANCELLED
+        )
         promise.ended_at = now
 
 
@@ -188,7 +195,7 @@ def next_updates(
         query = query.where(Promise.audience_id.in_(list(audience_ids)))
     return {
         (incident_id, audience_id): NextUpdate(
-            incident_id, audience_id, due_at, is_overdue=due_at <= now
+            incident_id, audience_id, due_at, is_overdue=is_overdue(due_at, now)
         )
         for incident_id, audience_id, due_at in db.session.execute(query)
     }

@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from statuspage.core.dbtypes import UTCDateTime
-from statuspage.core.rendering import describe_duration, format_time
 from statuspage.core.site import Site
+from statuspage.core.times import describe_duration, format_time, is_overdue
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -125,9 +125,14 @@ def send_cadence_alerts(*, now: datetime, site: Site) -> TickResult:
     alerts = _raised(
         [
             *_insert_promise_alerts(
-                CadenceAlertKind.REMINDER, Promise.remind_at <= now, Promise.due_at > now, now=now
+                CadenceAlertKind.REMINDER,
+                Promise.remind_at <= now,
+                sa.not_(is_overdue(Promise.due_at, now)),
+                now=now,
             ),
-            *_insert_promise_alerts(CadenceAlertKind.OVERDUE, Promise.due_at <= now, now=now),
+            *_insert_promise_alerts(
+                CadenceAlertKind.OVERDUE, is_overdue(Promise.due_at, now), now=now
+            ),
             *_insert_promise_alerts(
                 CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now
             ),

@@ -124,6 +124,7 @@ def prepare_drafts(
             context = message_context(
                 incident,
                 site=site,
+                now=now,
                 status=status,
                 facts=facts,
                 components=components,
@@ -387,7 +388,7 @@ def plan_maintenance(
         components=components,
     )
     status = IncidentStatus.SCHEDULED
-    context = message_context(maintenance, site=site, status=status)
+    context = message_context(maintenance, site=site, status=status, now=now)
     for audience, text in messages.items():
         template = template_for(audience, status)
         rendered = render_message(template, context) if template else None

@@ -177,7 +177,7 @@ def send_claimed(
     sent again, not the whole batch.
     """
     deliveries = _load_claimed(ids)
-    batch = _build(deliveries, site=site, settings=settings)
+    batch = _build(deliveries, site=site, settings=settings, now=now)
     emails = _email_tasks(batch, settings, sender_name=site.name, now=now)
     posts = [functools.partial(_post, item, settings) for item in batch.posts]
     workers = len(emails) + min(WEBHOOK_THREADS, len(posts))
@@ -357,11 +357,13 @@ def _latest_updates_with_deliveries(limit: int) -> sa.Select[tuple[int]]:
     return sa.select(latest.subquery().c.update_id)
 
 
-def _build(deliveries: Sequence[Delivery], *, site: Site, settings: DeliverySettings) -> _Batch:
+def _build(
+    deliveries: Sequence[Delivery], *, site: Site, settings: DeliverySettings, now: datetime
+) -> _Batch:
     batch = _Batch()
     tokens = SubscriptionTokens(settings.secret_key)
     updates = {
-        update.id: messages.UpdateContent.of(update, site)
+        update.id: messages.UpdateContent.of(update, site, now=now)
         for update in _load_updates({d.update_id for d in deliveries if d.update_id})
     }
     for delivery in deliveries:

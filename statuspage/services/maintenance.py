@@ -125,7 +125,7 @@ def _publish_phase(
     audiences = _audiences_to_tell(window)
     for position, audience in enumerate(audiences):
         template = template_for(audience, status)
-        message = _message(window, audience, template, status, changes, site=site)
+        message = _message(window, audience, template, status, changes, site=site, now=now)
         draft = publishing.add_draft(
             window,
             audience,
@@ -176,12 +176,13 @@ def _message(
     changes: Mapping[Component, ComponentStatus],
     *,
     site: Site,
+    now: datetime,
 ) -> RenderedMessage:
     announced = {
         link.component: changes.get(link.component, link.component.status)
         for link in window.components
     }
-    context = message_context(window, site=site, status=status, components=announced)
+    context = message_context(window, site=site, status=status, components=announced, now=now)
     if template is not None:
         try:
             message = render_message(template, context)

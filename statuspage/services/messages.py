@@ -12,8 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from statuspage.core.rendering import format_datetime, format_time, markdown_to_html
+from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
+from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
 from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 from statuspage.extensions import db
 from statuspage.mailer import Email, render
@@ -27,7 +28,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
-from statuspage.services.public_api import group_id, page_id, timestamp
+from statuspage.services.public_api import group_id, page_id
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -53,13 +54,6 @@ def incident_url(incident: Incident, *, public: bool, site: Site) -> str:
     return f"{site.url}/incidents/{incident.id}" if public else f"{site.url}/internal"
 
 
-def next_update_text(update: Update, zone: str) -> str | None:
-    """'Next update by 14:30 UTC', or None when nothing more is promised."""
-    if update.next_update_due_at is None:
-        return None
-    return f"Next update by {format_time(update.next_update_due_at, zone)}"
-
-
 @dataclass(frozen=True)
 class UpdateContent:
     """What every subscriber of one update is told, built once per update and batch."""
@@ -69,7 +63,7 @@ class UpdateContent:
     incident: dict[str, Any]  # the webhook payload's incident object
 
     @classmethod
-    def of(cls, update: Update, site: Site) -> UpdateContent:
+    def of(cls, update: Update, site: Site, *, now: datetime) -> UpdateContent:
         public = update.audience.is_public
         incident = update.incident
         return cls(
@@ -80,10 +74,14 @@ class UpdateContent:
                 "title": update.title,
                 "incident_name": incident.public_name if public else incident.title,
                 "status_label": update.status.label,
-                "published_at": format_datetime(_published_at(update), site.zone),
+                "published_at": format_datetime(_published_at(update), site.zone, now=now),
                 "body_text": update.body,
                 "body_html": markdown_to_html(update.body),
-                "next_update": next_update_text(update, site.zone),
+                "next_update": (
+                    describe_next_update(update.next_update_due_at, site.zone)
+                    if update.next_update_due_at
+                    else None
+                ),
                 "incident_url": incident_url(incident, public=public, site=site),
                 "audience_name": update.audience.name,
             },
@@ -203,18 +201,18 @@ def _incident_object(update: Update, site: Site) -> dict[str, Any]:
         "name": incident.public_name if public else incident.title,
         "status": str(update.status),
         "impact": str(incident.impact),
-        "created_at": timestamp(incident.created_at, site.zone),
-        "updated_at": timestamp(published_at, site.zone),
-        "started_at": timestamp(incident.started_at, site.zone),
-        "monitoring_at": timestamp(incident.monitoring_at, site.zone),
-        "resolved_at": timestamp(incident.resolved_at, site.zone),
+        "created_at": api_timestamp(incident.created_at, site.zone),
+        "updated_at": api_timestamp(published_at, site.zone),
+        "started_at": api_timestamp(incident.started_at, site.zone),
+        "monitoring_at": api_timestamp(incident.monitoring_at, site.zone),
+        "resolved_at": api_timestamp(incident.resolved_at, site.zone),
         "shortlink": incident_url(incident, public=public, site=site),
         "page_id": page_id(site),
         "incident_updates": [_update_object(item, site) for item in earlier],
         "components": [component_object(c, site) for c in components],
         "reminder_intervals": None,
         "audience": update.audience.slug,
-        "next_update_at": timestamp(update.next_update_due_at, site.zone),
+        "next_update_at": api_timestamp(update.next_update_due_at, site.zone),
     }
 
 
@@ -229,7 +227,7 @@ def component_payload(
         "component_update": {
             "id": str(change.id),
             "component_id": str(component.id),
-            "created_at": timestamp(change.changed_at, site.zone),
+            "created_at": api_timestamp(change.changed_at, site.zone),
             "old_status": str(change.old_status) if change.old_status else None,
             "new_status": str(change.status),
             "incident_id": str(change.incident_id) if change.incident_id else None,
@@ -248,8 +246,8 @@ def component_object(component: Component, site: Site) -> dict[str, Any]:
         "id": str(component.id),
         "name": component.name,
         "status": str(component.status),
-        "created_at": timestamp(component.created_at, site.zone),
-        "updated_at": timestamp(component.updated_at, site.zone),
+        "created_at": api_timestamp(component.created_at, site.zone),
+        "updated_at": api_timestamp(component.updated_at, site.zone),
         "position": component.position,
         "description": component.description,
         "showcase": component.showcase,
@@ -262,7 +260,7 @@ def component_object(component: Component, site: Site) -> dict[str, Any]:
 
 
 def _update_object(update: Update, site: Site) -> dict[str, Any]:
-    published_at = timestamp(_published_at(update), site.zone)
+    published_at = api_timestamp(_published_at(update), site.zone)
     return {
         "id": str(update.id),
         "incident_id": str(update.incident_id),
@@ -275,7 +273,7 @@ def _update_object(update: Update, site: Site) -> dict[str, Any]:
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,
-        "next_update_at": timestamp(update.next_update_due_at, site.zone),
+        "next_update_at": api_timestamp(update.next_update_due_at, site.zone),
     }
 
 

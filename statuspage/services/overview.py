@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from statuspage.core.feeds import Entry, Feed, UpdateBlock, tag_uri, updates_html
-from statuspage.core.rendering import markdown_to_html
+from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (

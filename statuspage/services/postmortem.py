@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from statuspage.core.rendering import describe_duration, format_datetime
 from statuspage.core.site import Site
+from statuspage.core.times import describe_duration, format_datetime
 from statuspage.models import Incident, TimelineEvent, Update
 from statuspage.services.cadence_figures import AudienceFigures, incident_figures
 from statuspage.services.compose import published_updates
@@ -26,9 +26,10 @@ class Record:
     updates: list[Update]  # published, oldest first
     figures: list[AudienceFigures]
     site: Site
+    now: datetime
 
     def when(self, moment: datetime | None) -> str:
-        return format_datetime(moment, self.site.zone) if moment else "—"
+        return format_datetime(moment, self.site.zone, now=self.now) if moment else "—"
 
 
 def postmortem_markdown(incident: Incident, *, site: Site, now: datetime) -> str:
@@ -39,6 +40,7 @@ def postmortem_markdown(incident: Incident, *, site: Site, now: datetime) -> str
         list(reversed(published_updates(incident))),
         incident_figures(incident, now=now),
         site,
+        now,
     )
     lines: list[str] = []
     for section in SECTIONS:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from statuspage.core.site import Site
+from statuspage.core.times import api_timestamp
 from statuspage.models import IncidentKind
 from statuspage.services import public_view
 from statuspage.services.public_view import (
@@ -42,14 +42,6 @@ def group_id(group_id: int) -> str:
     return f"group-{group_id}"
 
 
-def timestamp(moment: datetime | None, zone: str) -> str | None:
-    """ISO 8601 with milliseconds and the page zone's offset (Z when that offset is zero)."""
-    if moment is None:
-        return None
-    text = moment.astimezone(ZoneInfo(zone)).isoformat(timespec="milliseconds")
-    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
-
-
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -74,7 +66,7 @@ class _Writer:
         return Written(document, public_view.next_edge(self.shown, now=self.now))
 
     def time(self, moment: datetime | None) -> str | None:
-        return timestamp(moment, self.site.zone)
+        return api_timestamp(moment, self.site.zone)
 
     def page(self) -> Document:
         return {
@@ -172,7 +164,7 @@ class _Writer:
             # Our extensions: the public audience's promised next update, and whether it is late
             # (then next_update_at is in the past, and the flag says so).
             "next_update_at": self.time(incident.next_update_at),
-            "update_overdue": incident.is_late(self.now),
+            "update_overdue": incident.is_overdue(self.now),
         }
         if incident.kind is IncidentKind.MAINTENANCE:
             document.update(

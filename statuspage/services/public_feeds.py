@@ -3,6 +3,7 @@
 Two feed kinds: the history feed (one entry per incident or maintenance, in Statuspage's layout,
 its updated time moving with each update) and the updates feed (one entry per published update,
 for readers and chat bots that only notice new entries). Both can follow a single component.
+Dates are in the page's zone, as Statuspage writes them (RFC 822 with the zone's offset).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from markupsafe import escape
@@ -25,8 +25,9 @@ from statuspage.core.feeds import (
     tag_uri,
     updates_html,
 )
-from statuspage.core.rendering import format_time, markdown_to_html
+from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
+from statuspage.core.times import describe_next_update, in_zone
 from statuspage.services import public_view
 from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
 from statuspage.services.publication import NEVER
@@ -49,13 +50,8 @@ def _feed(
         description=f"{title} of {site.name}{about}",
         author=site.name,
         author_uri=f"{site.url}/",
-        empty_since=_local(component.created_at if component else NEVER, site),
+        empty_since=in_zone(component.created_at if component else NEVER, site.zone),
     )
-
-
-def _local(moment: datetime, site: Site) -> datetime:
-    # Feeds show dates in the page's zone, as Statuspage does (RFC 822 with the zone's offset).
-    return moment.astimezone(ZoneInfo(site.zone))
 
 
 def permalink(site: Site, incident_id: int) -> str:
@@ -88,8 +84,8 @@ def history_feed(
             id=tag_uri(site.url, f"Incident/{incident.id}"),
             title=incident.name,
             url=permalink(site, incident.id),
-            published=_local(incident.first_published_at, site),
-            updated=_local(incident.updated_at, site),
+            published=in_zone(incident.first_published_at, site.zone),
+            updated=in_zone(incident.updated_at, site.zone),
             content_html=updates_html(_blocks(incident.updates), site.zone)
             + _promise_html(incident, late.get(incident.id), site),
             permalink_guid=True,
@@ -105,9 +101,7 @@ def _promise_html(incident: PublicIncident, late_notice: str | None, site: Site)
         return f"<p><em>{escape(late_notice)}</em></p>"
     if incident.next_update_at is None or incident.status.is_closed:
         return ""
-    return (
-        f"<p><em>Next update by {escape(format_time(incident.next_update_at, site.zone))}</em></p>"
-    )
+    return f"<p><em>{escape(describe_next_update(incident.next_update_at, site.zone))}</em></p>"
 
 
 def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None) -> bytes:
@@ -121,8 +115,8 @@ def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None
             id=tag_uri(site.url, f"IncidentUpdate/{update.id}"),
             title=f"{incident.name}: {update.label}",
             url=permalink(site, incident.id),
-            published=_local(update.published_at, site),
-            updated=_local(update.published_at, site),
+            published=in_zone(update.published_at, site.zone),
+            updated=in_zone(update.published_at, site.zone),
             content_html=updates_html(_blocks([update]), site.zone),
         )
         for incident, update in updates

@@ -13,15 +13,15 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from statuspage.core.errors import NotFound
 from statuspage.core.site import Site
+from statuspage.core.times import in_zone, is_overdue, start_of_day
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -159,9 +159,9 @@ class PublicIncident:
     def is_maintenance(self) -> bool:
         return self.kind is IncidentKind.MAINTENANCE
 
-    def is_late(self, now: datetime) -> bool:
-        """The promised next update is due and has not come: never show its time as future."""
-        return self.next_update_at is not None and self.next_update_at <= now
+    def is_overdue(self, now: datetime) -> bool:
+        """The promised next update is overdue and has not come: never show its time as future."""
+        return self.next_update_at is not None and is_overdue(self.next_update_at, now)
 
     @property
     def first_published_at(self) -> datetime:
@@ -443,7 +443,7 @@ def late_notices(
     The wording is the promising audience's late notice (cadence enforcement); one query, and
     only when something is late.
     """
-    late = [incident.id for incident in incidents if incident.is_late(now)]
+    late = [incident.id for incident in incidents if incident.is_overdue(now)]
     if not late:
         return {}
     notices: dict[int, str] = {}
@@ -467,7 +467,11 @@ def late_notices(
 def next_edge(incidents: Sequence[PublicIncident], *, now: datetime) -> datetime | None:
     """The next moment time alone changes what these incidents show (a promise falling due)."""
     return min(
-        (i.next_update_at for i in incidents if i.next_update_at and i.next_update_at > now),
+        (
+            i.next_update_at
+            for i in incidents
+            if i.next_update_at and not is_overdue(i.next_update_at, now)
+        ),
         default=None,
     )
 
@@ -719,7 +723,7 @@ def status_page(*, now: datetime, zone: str) -> StatusPage:
     incidents = open_incidents(catalogue)
     active = maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
     upcoming = maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
-    today = now.astimezone(ZoneInfo(zone)).date()
+    today = in_zone(now, zone).date()
     uptime = component_uptime(catalogue, today=today, now=now, zone=zone)
     shown = {c.id for c in catalogue.components if c.is_shown}
     groups = [
@@ -736,7 +740,7 @@ def status_page(*, now: datetime, zone: str) -> StatusPage:
         )
         for group in catalogue.groups
     ]
-    edges = [_start_of(today + timedelta(days=1), zone)]
+    edges = [start_of_day(today + timedelta(days=1), zone)]
     edges += [i.next_update_at for i in incidents if i.next_update_at]
     edges += [m.scheduled_for for m in upcoming if m.scheduled_for]
     edges += [m.scheduled_until for m in active + upcoming if m.scheduled_until]
@@ -754,7 +758,7 @@ def status_page(*, now: datetime, zone: str) -> StatusPage:
 
 def _recent_days(catalogue: ComponentCatalogue, *, today: date, zone: str) -> list[DayOfIncidents]:
     """Incidents the public was told are resolved in the last 7 days, by day of resolution."""
-    since = _start_of(today - timedelta(days=RECENT_DAYS - 1), zone)
+    since = start_of_day(today - timedelta(days=RECENT_DAYS - 1), zone)
     resolved = _fetch(
         sa.select(Incident)
         .where(
@@ -768,7 +772,7 @@ def _recent_days(catalogue: ComponentCatalogue, *, today: date, zone: str) -> li
     by_day: dict[date, list[PublicIncident]] = defaultdict(list)
     for incident in resolved:
         if incident.resolved_at:
-            by_day[incident.resolved_at.astimezone(ZoneInfo(zone)).date()].append(incident)
+            by_day[in_zone(incident.resolved_at, zone).date()].append(incident)
     days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
     return [DayOfIncidents(day, tuple(by_day.get(day, ()))) for day in days]
 
@@ -781,7 +785,7 @@ def component_uptime(
     if not components:
         return []
     days = [today - timedelta(days=n) for n in range(UPTIME_DAYS - 1, -1, -1)]
-    window_start = _start_of(days[0], zone)
+    window_start = start_of_day(days[0], zone)
     ids = [c.id for c in components]
     before = (
         sa.select(ComponentStatusChange.status)
@@ -811,7 +815,7 @@ def component_uptime(
     ):
         changes[component_id].append((changed_at, ComponentStatus(status)))
     names = _incidents_by_component_day(catalogue, window_start=window_start, now=now, zone=zone)
-    edges = [_start_of(day, zone) for day in days] + [now]
+    edges = [start_of_day(day, zone) for day in days] + [now]
     result = []
     for component in components:
         status = ComponentStatus(initial[component.id]) if initial.get(component.id) else None
@@ -859,11 +863,10 @@ def _incidents_by_component_day(
         .order_by(Incident.started_at, Incident.id),
         catalogue,
     )
-    tz = ZoneInfo(zone)
     names: dict[tuple[int, date], list[str]] = defaultdict(list)
     for incident in incidents:
-        first = max(incident.started_at, window_start).astimezone(tz).date()
-        last = (incident.ended_at or now).astimezone(tz).date()
+        first = in_zone(max(incident.started_at, window_start), zone).date()
+        last = in_zone(incident.ended_at or now, zone).date()
         day = first
         while day <= last:
             for component in incident.components:
@@ -888,8 +891,8 @@ def history_page(page: int, *, now: datetime, zone: str) -> HistoryPage:
         sa.select(Incident)
         .where(
             _public(),
-            Incident.started_at >= _start_of(months[-1], zone),
-            Incident.started_at < _start_of(_add_months(newest, 1), zone),
+            Incident.started_at >= start_of_day(months[-1], zone),
+            Incident.started_at < start_of_day(_add_months(newest, 1), zone),
         )
         .order_by(Incident.started_at.desc(), Incident.id.desc()),
         catalogue,
@@ -901,7 +904,7 @@ def history_page(page: int, *, now: datetime, zone: str) -> HistoryPage:
         page=page,
         months=tuple(HistoryMonth(month, tuple(by_month[month])) for month in months),
         page_count=page_count,
-        expires_at=_start_of(_add_months(this_month, 1), zone),
+        expires_at=start_of_day(_add_months(this_month, 1), zone),
     )
 
 
@@ -986,12 +989,8 @@ def _changes_during(
 # Time helpers --------------------------------------------------------------------------------
 
 
-def _start_of(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
-
-
 def _month_of(moment: datetime, zone: str) -> date:
-    return moment.astimezone(ZoneInfo(zone)).date().replace(day=1)
+    return in_zone(moment, zone).date().replace(day=1)
 
 
 def _history_page_of(moment: datetime, *, now: datetime, zone: str) -> int:

@@ -25,8 +25,8 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from statuspage.core.errors import ValidationError
-from statuspage.core.rendering import format_datetime, format_time
 from statuspage.core.site import Site
+from statuspage.core.times import format_datetime, format_time
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -213,12 +213,14 @@ def message_context(
     facts: str = "",
     components: Mapping[Component, ComponentStatus] | None = None,
     next_update_at: datetime | None = None,
-    component_statuses: Mapping[Component, ComponentStatus] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The documented variables a template may use, as plain data.
 
     `status` is the status the message announces, and `components` the statuses it announces
     (by default the incident's affected components as they are); either may not be in force yet.
+    Times are written as of `now` (with the year when it is another year's); by default as of the
+    incident's last change.
     """
     affected = (
         components
@@ -226,6 +228,7 @@ def message_context(
         else {link.component: link.status for link in incident.components}
     )
     zone = site.zone
+    written_at = now or incident.updated_at
     return _context(
         site,
         incident_id=incident.id,
@@ -233,9 +236,9 @@ def message_context(
         status=status or incident.status,
         severity=incident.severity,
         impact=str(incident.impact),
-        started_at=format_datetime(incident.started_at, zone),
-        scheduled_for=_maybe(incident.scheduled_for, zone),
-        scheduled_until=_maybe(incident.scheduled_until, zone),
+        started_at=format_datetime(incident.started_at, zone, now=written_at),
+        scheduled_for=_maybe(incident.scheduled_for, zone, now=written_at),
+        scheduled_until=_maybe(incident.scheduled_until, zone, now=written_at),
         components=[(component.name, state) for component, state in affected.items()],
         facts=facts,
         next_update_at=format_time(next_update_at, zone) if next_update_at else "",
@@ -336,9 +339,10 @@ def render_late_notice(
 ) -> str:
     """What the audience reads once the update promised by `due_at` is late (its late notice).
 
-    A notice an admin broke is replaced by the built-in one: a public page must still answer.
+    Written as of the due time, whenever it is read. A notice an admin broke is replaced by the
+    built-in one: a public page must still answer.
     """
-    context = message_context(incident, site=site, next_update_at=due_at)
+    context = message_context(incident, site=site, next_update_at=due_at, now=due_at)
     try:
         return _render(audience.late_notice, context, part="late notice").strip()
     except ValidationError:
@@ -426,5 +430,5 @@ def _refusal(part: str, line: int | None, reason: str) -> ValidationError:
     return ValidationError(f"Template {part}{where}: {reason}", field=part)
 
 
-def _maybe(moment: datetime | None, zone: str) -> str:
-    return format_datetime(moment, zone) if moment else ""
+def _maybe(moment: datetime | None, zone: str, *, now: datetime) -> str:
+    return format_datetime(moment, zone, now=now) if moment else ""

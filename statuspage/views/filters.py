@@ -1,4 +1,4 @@
-"""Template filters: times in the page's zone, and liaison Markdown made safe."""
+"""Template filters and tests: times in the page's zone (core.times), liaison Markdown made safe."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from statuspage.core.rendering import (
+from statuspage.core.clock import utcnow
+from statuspage.core.markdown import markdown_to_html
+from statuspage.core.times import (
     describe_countdown,
     describe_duration,
     format_date,
@@ -14,8 +16,9 @@ from statuspage.core.rendering import (
     format_duration,
     format_span,
     format_time,
+    is_overdue,
+    local_input,
     machine_datetime,
-    markdown_to_html,
 )
 
 
@@ -23,19 +26,30 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown_to_html, "markdown")
     app.add_template_filter(page_datetime, "page_datetime")
     app.add_template_filter(page_time, "page_time")
+    app.add_template_filter(page_input, "local_input")  # a datetime-local input's value
     app.add_template_filter(machine_datetime, "machine_datetime")  # for <time datetime="...">
     app.add_template_filter(describe_countdown, "countdown")
     app.add_template_filter(format_date, "long_date")
     app.add_template_filter(format_span, "span")
     app.add_template_filter(format_duration, "duration")  # compact: '1 h 28 min'
     app.add_template_filter(describe_duration, "duration_words")  # '1 hour 28 minutes'
+    app.add_template_test(is_overdue, "overdue")  # {% if promise.due_at is overdue(now) %}
+
+
+def _zone() -> str:
+    return current_app.config["TIMEZONE"]
 
 
 def page_datetime(moment: datetime) -> str:
-    """'Mar 4, 14:30 UTC' in the page's configured zone."""
-    return format_datetime(moment, current_app.config["TIMEZONE"])
+    """'Mar 4, 14:30 UTC' in the page's configured zone (the year when it is not this year's)."""
+    return format_datetime(moment, _zone(), now=utcnow())
 
 
 def page_time(moment: datetime) -> str:
     """'14:30 UTC' in the page's configured zone."""
-    return format_time(moment, current_app.config["TIMEZONE"])
+    return format_time(moment, _zone())
+
+
+def page_input(moment: datetime | None) -> str:
+    """The value of a datetime-local input showing the moment in the page's configured zone."""
+    return local_input(moment, _zone())

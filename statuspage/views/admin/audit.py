@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import render_template, request
 
 from statuspage.core.errors import ValidationError
+from statuspage.core.times import parse_local_input
 from statuspage.permissions import Permission
 from statuspage.services import accounts, records
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import parse_int, parse_local
+from statuspage.views.admin.helpers import parse_int, site
 
 
 @bp.get("/audit")
@@ -18,8 +19,8 @@ def audit() -> str | tuple[str, int]:
     args = request.args
     error = None
     try:
-        since = parse_local(args.get("since"), field="since")
-        until = parse_local(args.get("until"), field="until")
+        since = parse_local_input(args.get("since"), site().zone, field="since")
+        until = parse_local_input(args.get("until"), site().zone, field="until")
     except ValidationError as refusal:
         since = until = None
         error = str(refusal)

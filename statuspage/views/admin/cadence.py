@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
+from statuspage.core.times import in_zone, start_of_day
 from statuspage.extensions import db
 from statuspage.models import CadencePolicy, Severity
 from statuspage.permissions import Permission
@@ -176,21 +176,17 @@ def _report(form: PeriodForm) -> PeriodFigures:
     """
     if not form.validate():
         raise ValidationError("Dates are written like 2026-03-04.")
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = site().zone
     now = utcnow()
-    last = form.end.data or now.astimezone(zone).date()
+    last = form.end.data or in_zone(now, zone).date()
     first = form.start.data or last - DEFAULT_PERIOD + timedelta(days=1)
-    start, end = _day_start(first, zone), _day_start(last + timedelta(days=1), zone)
+    start, end = start_of_day(first, zone), start_of_day(last + timedelta(days=1), zone)
     if start >= end:
         raise ValidationError("The period must end on or after the day it starts.")
     if end - start > LONGEST_PERIOD:
         raise ValidationError("The period may be a year at most.")
     form.start.data, form.end.data = first, last
     return period_figures(start=start, end=end, now=now)
-
-
-def _day_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 def _seconds(length: timedelta | None) -> str:

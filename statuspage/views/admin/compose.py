@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
-from statuspage.core.rendering import markdown_to_html
+from statuspage.core.markdown import markdown_to_html
+from statuspage.core.times import local_input, parse_local_input
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Update
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
@@ -25,10 +26,8 @@ from statuspage.views.admin.helpers import (
     me,
     parse_int,
     parse_loaded_at,
-    parse_local,
     require,
     site,
-    to_local_input,
 )
 from statuspage.views.forms import DraftForm
 
@@ -70,8 +69,8 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
             draft.body = form.get(prefix + "body", draft.body)
             draft.template_id = parse_int(form.get(prefix + "template")) or draft.template_id
             try:
-                draft.next_update_due_at = parse_local(
-                    form.get(prefix + "promise"), field="promise"
+                draft.next_update_due_at = parse_local_input(
+                    form.get(prefix + "promise"), site().zone, field="promise"
                 )
             except ValidationError as error:
                 errors.append(f"{draft.audience.name}: {error}")
@@ -122,7 +121,6 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
         stale=stale,
         version=incident.version if not stale else form.get("version"),
         loaded_at=now.isoformat() if not stale else form.get("loaded_at"),
-        to_local_input=to_local_input,
         now=now,
     ), code
 
@@ -171,8 +169,8 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
                 version=parse_int(request.form.get("version")),
                 title=form.title.data or "",
                 body=form.body.data or "",
-                next_update_due_at=parse_local(
-                    request.form.get("next_update_due_at"), field="promise"
+                next_update_due_at=parse_local_input(
+                    request.form.get("next_update_due_at"), site().zone, field="promise"
                 ),
                 action=action,
                 by=user,
@@ -206,7 +204,7 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
         promise_value=(
             request.form.get("next_update_due_at")
             if request.method == "POST"
-            else to_local_input(update.next_update_due_at)
+            else local_input(update.next_update_due_at, site().zone)
         ),
         may_write=may_write_to(user, update.incident, update.audience),
         needs_review=requires_review(update),

@@ -1,11 +1,10 @@
-"""Small pieces the console's views share: the site, times typed in forms, form parsing."""
+"""Small pieces the console's views share: the site, the signed-in user, form parsing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect
 from flask_login import current_user
@@ -36,31 +35,6 @@ def require(allowed: bool) -> None:
     """Refuse with 403 unless the per-object check passed."""
     if not allowed:
         abort(403)
-
-
-def from_local(moment: datetime | None) -> datetime | None:
-    """A naive time typed in a form, read in the page's zone, as aware UTC."""
-    if moment is None:
-        return None
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return moment.replace(tzinfo=zone).astimezone(UTC)
-
-
-def parse_local(value: str | None, *, field: str) -> datetime | None:
-    """A datetime-local input's value (page zone) as aware UTC; blank gives None."""
-    if not value or not value.strip():
-        return None
-    try:
-        return from_local(datetime.fromisoformat(value.strip()))
-    except ValueError as error:
-        raise ValidationError(f"{value!r} is not a date and time.", field=field) from error
-
-
-def to_local_input(moment: datetime | None) -> str:
-    """An aware time as the value of a datetime-local input in the page's zone."""
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%dT%H:%M")
 
 
 def parse_loaded_at(value: str | None) -> datetime:

@@ -6,6 +6,7 @@ from flask import render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
+from statuspage.core.times import from_local
 from statuspage.permissions import Permission
 from statuspage.services import compose as composing
 from statuspage.services.overview import recent_incidents
@@ -14,7 +15,6 @@ from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import (
     all_components,
     form_status,
-    from_local,
     me,
     parse_int,
     site,
@@ -46,8 +46,8 @@ def schedule_maintenance() -> str | Response | tuple[str, int]:
         form,
         lambda: composing.plan_maintenance(
             title=form.title.data or "",
-            scheduled_for=from_local(form.scheduled_for.data),
-            scheduled_until=from_local(form.scheduled_until.data),
+            scheduled_for=from_local(form.scheduled_for.data, site().zone),
+            scheduled_until=from_local(form.scheduled_until.data, site().zone),
             components=[c for c in components if c.id in chosen],
             messages=messages,
             site=site(),

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
-from statuspage.core.rendering import markdown_to_html
+from statuspage.core.markdown import markdown_to_html
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus
 from statuspage.permissions import Permission

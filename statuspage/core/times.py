@@ -1,0 +1,155 @@
+"""Times as people, machines and forms read them, in the page's zone; and when a promise is overdue.
+
+Every way the app writes a time or a duration is here, so that a page, a feed, an email and the
+JSON API say the same thing the same way. Nothing here reads the clock: callers pass `now`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, overload
+from zoneinfo import ZoneInfo
+
+from statuspage.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+
+@overload
+def is_overdue(due_at: datetime, now: datetime) -> bool: ...
+@overload
+def is_overdue(due_at: ColumnElement[datetime], now: datetime) -> ColumnElement[bool]: ...
+
+
+def is_overdue(due_at: Any, now: datetime) -> Any:
+    """Whether a promise due at `due_at` is overdue at `now`: from its due instant itself on.
+
+    The one boundary for promises everywhere (the console, public pages, the API's flag, feeds, the
+    cadence tick, kept or missed): a promise "by 14:30" is overdue at 14:30:00, and an update is in
+    time only before then. Public caches expire at the due instant, so what they render at that
+    instant must already say late. Works on datetimes, and on SQL columns (it builds the condition).
+    """
+    return due_at <= now
+
+
+def in_zone(moment: datetime, zone: str) -> datetime:
+    """The same instant on the zone's wall clock."""
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def start_of_day(day: date, zone: str) -> datetime:
+    """The first instant of the day in the zone."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
+
+
+def machine_datetime(moment: datetime) -> str:
+    """'2026-03-04T14:30:07+00:00': ISO 8601 to the second with the offset, for `<time datetime>`.
+
+    Stored times carry microseconds, and HTML allows at most three digits of a second there.
+    """
+    if moment.utcoffset() is None:
+        raise ValueError(f"{moment!r} has no time zone: a machine-readable time needs its offset")
+    return moment.isoformat(timespec="seconds")
+
+
+def api_timestamp(moment: datetime | None, zone: str) -> str | None:
+    """ISO 8601 with milliseconds and the page zone's offset (Z when that offset is zero), as
+    Statuspage's API and webhooks write times."""
+    if moment is None:
+        return None
+    text = in_zone(moment, zone).isoformat(timespec="milliseconds")
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
+def format_time(moment: datetime, zone: str) -> str:
+    """'14:30 UTC': a time of day in the zone, with the zone's abbreviation."""
+    local = in_zone(moment, zone)
+    return f"{local:%H:%M} {local.tzname()}"
+
+
+def format_datetime(moment: datetime, zone: str, *, now: datetime) -> str:
+    """'Mar 4, 14:30 UTC' (with the year when it is not the year of `now` in the zone)."""
+    local = in_zone(moment, zone)
+    year = in_zone(now, zone).year
+    day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != year else "")
+    return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def feed_datetime(moment: datetime, zone: str) -> str:
+    """Statuspage's time in a feed entry, whose `<var>`s feed parsers read:
+    "Mar <var data-var='date'>4</var>, <var data-var='time'>14:30</var> UTC"."""
+    local = in_zone(moment, zone)
+    return (
+        f"{local:%b} <var data-var='date'>{local.day}</var>, "
+        f"<var data-var='time'>{local:%H:%M}</var> {local.tzname()}"
+    )
+
+
+def format_date(day: date) -> str:
+    """'Mar 4, 2026'."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def describe_next_update(due_at: datetime, zone: str) -> str:
+    """'Next update by 14:30 UTC': the promise as readers of a page, feed or email see it."""
+    return f"Next update by {format_time(due_at, zone)}"
+
+
+def describe_countdown(due: datetime, now: datetime) -> str:
+    """'due in 12 min' or 'overdue 4 min' (hours past an hour): how a promise stands right now."""
+    span = format_span(due, now)
+    return f"overdue {span}" if is_overdue(due, now) else f"due in {span}"
+
+
+def format_span(moment: datetime, now: datetime) -> str:
+    """'12 min' or '1 h 05 min': how far the moment is from now, either way, in whole minutes."""
+    minutes = int(abs((moment - now).total_seconds()) // 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def describe_duration(length: timedelta) -> str:
+    """'1 hour 5 minutes', '30 minutes', '45 seconds': to the minute, or to the second under one."""
+    seconds = int(length.total_seconds())
+    if seconds >= 60:
+        seconds -= seconds % 60
+    parts = []
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "0 seconds"
+
+
+def format_duration(span: timedelta) -> str:
+    """'2 d 3 h', '1 h 28 min', '45 min' or 'under a minute': two units at most."""
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else "under a minute"
+
+
+def local_input(moment: datetime | None, zone: str) -> str:
+    """An aware time as the value of a datetime-local input, on the zone's wall clock."""
+    return "" if moment is None else f"{in_zone(moment, zone):%Y-%m-%dT%H:%M}"
+
+
+def from_local(moment: datetime | None, zone: str) -> datetime | None:
+    """A naive time typed in a form, read on the zone's wall clock, as aware UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def parse_local_input(value: str | None, zone: str, *, field: str) -> datetime | None:
+    """A datetime-local input's value (the zone's wall clock) as aware UTC; blank gives None."""
+    if not value or not value.strip():
+        return None
+    try:
+        return from_local(datetime.fromisoformat(value.strip()), zone)
+    except ValueError as error:
+        raise ValidationError(f"{value!r} is not a date and time.", field=field) from error
