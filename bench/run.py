@@ -42,7 +42,7 @@ from statuspage.publicsite import render
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.urls import Links
 from statuspage.services import accounts, publishing
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from tests.databases import recreate_postgres_database
 from tests.processes import BIN, ROOT, app_environment, free_port, nginx_conf, start_nginx
 

@@ -33,7 +33,7 @@ from statuspage.models import (
     Visibility,
 )
 from statuspage.services.defaults import ensure_defaults
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 
 GROUPS = 5
 COMPONENTS_PER_GROUP = 10

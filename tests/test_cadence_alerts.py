@@ -28,7 +28,7 @@ from statuspage.services.cadence_alerts import (
     open_alerts_for,
     send_cadence_alerts,
 )
-from statuspage.services.publication import current_version
+from statuspage.services.public.version import current_version
 from tests.databases import postgres_base_url
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 

@@ -34,7 +34,7 @@ from statuspage.services import cadence, incidents, publishing
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.cadence_figures import Figures, incident_figures, period_figures
 from statuspage.services.defaults import ensure_defaults
-from statuspage.services.publication import current_version
+from statuspage.services.public.version import current_version
 from statuspage.services.templating import render_late_notice
 from tests.factories import NOW, audience, make_user
 from tests.helpers import page_zone

@@ -9,7 +9,7 @@ from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, ComponentStatusChange, Visibility
 from statuspage.services.components import list_components, set_component_status
-from statuspage.services.publication import current_version
+from statuspage.services.public.version import current_version
 from tests.factories import NOW, make_component, make_group
 
 pytestmark = pytest.mark.usefixtures("ctx")

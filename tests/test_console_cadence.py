@@ -30,7 +30,7 @@ from statuspage.models import (
     UpdateState,
 )
 from statuspage.services import incidents
-from statuspage.services.publication import current_version
+from statuspage.services.public.version import current_version
 from tests.console import act_as, csrf_token
 from tests.factories import NOW, audience, make_draft, make_incident, make_published, make_user
 from tests.helpers import form_time, page_zone

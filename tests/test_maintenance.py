@@ -20,7 +20,7 @@ from statuspage.models import (
 from statuspage.scheduler import run_job
 from statuspage.services import incidents, publishing
 from statuspage.services.maintenance import WindowMove, move_maintenance_windows
-from statuspage.services.publication import current_version
+from statuspage.services.public.version import current_version
 from tests.factories import NOW, audience, make_component, make_incident
 
 pytestmark = pytest.mark.usefixtures("ctx")

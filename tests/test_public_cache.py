@@ -15,7 +15,7 @@ from statuspage.extensions import db
 from statuspage.models import Severity
 from statuspage.publicsite import render
 from statuspage.publicsite.render import every_surface
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from tests.factories import PASSWORD, make_component, make_incident, make_published, make_user
 from tests.helpers import settings_for, sign_in
 from tests.outage import breakable_database

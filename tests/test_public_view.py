@@ -7,7 +7,8 @@ import pytest
 
 from statuspage.core.errors import NotFound
 from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, Visibility
-from statuspage.services import components, public_view, publishing
+from statuspage.services import components, publishing
+from statuspage.services import public as public_view
 from tests.factories import (
     NOW,
     audience,

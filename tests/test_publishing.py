@@ -19,7 +19,7 @@ from statuspage.models import (
     UpdateState,
 )
 from statuspage.services import publishing
-from statuspage.services.publication import current_version
+from statuspage.services.public.version import current_version
 from tests.factories import (
     NOW,
     audience,

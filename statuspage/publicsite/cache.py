@@ -33,7 +33,7 @@ from statuspage.core.security import SECURITY_HEADERS
 from statuspage.core.telemetry import LATENCY, REQUESTS
 from statuspage.extensions import db
 from statuspage.publicsite.render import Body
-from statuspage.services.publication import PublicationState, current_publication
+from statuspage.services.public.version import PublicationState, current_publication
 
 log = logging.getLogger(__name__)
 

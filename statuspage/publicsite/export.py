@@ -25,8 +25,8 @@ from flask import current_app
 from statuspage.publicsite import urls
 from statuspage.publicsite.render import Surface, every_surface
 from statuspage.publicsite.urls import Links, export_file
-from statuspage.services import public_view
-from statuspage.services.publication import current_publication
+from statuspage.services import public
+from statuspage.services.public.version import current_publication
 
 MANIFEST = ".statuspage-export.json"
 
@@ -75,10 +75,10 @@ def export_site(
     state = current_publication()
     old = Manifest.read(previous) if previous is not None else None
     zone = current_app.config["TIMEZONE"]
-    history_pages = public_view.history_page_count(now=now, zone=zone)
+    history_pages = public.history_page_count(now=now, zone=zone)
     if old is not None and previous is not None and changed_since is not None:
         _link_tree(previous, folder)
-        ids = public_view.public_incident_ids(changed_since=changed_since)
+        ids = public.public_incident_ids(changed_since=changed_since)
         # Time alone moves the history pages' months; their count moves with a new month.
         expired = not old.is_current(old.version, now)
         surfaces = _changed_surfaces(
@@ -105,8 +105,8 @@ def export_site(
 
 def _changed_surfaces(*, now: datetime, ids: list[int], all_history: bool) -> Iterable[Surface]:
     """The surfaces a change to these incidents (or to components) can reach."""
-    pages = public_view.history_pages_of(ids, now=now, zone=current_app.config["TIMEZONE"])
-    components = public_view.components_of(ids)
+    pages = public.history_pages_of(ids, now=now, zone=current_app.config["TIMEZONE"])
+    components = public.components_of(ids)
     for surface in every_surface(now=now, incident_ids=ids):
         path = surface.path
         is_history = path.startswith("/history?page=")

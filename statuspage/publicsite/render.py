@@ -18,21 +18,24 @@ from statuspage.core.feeds import CONTENT_TYPES, FeedFormat
 from statuspage.core.site import Site
 from statuspage.publicsite import urls
 from statuspage.publicsite.urls import Links
-from statuspage.services import public_api, public_feeds, public_view
+from statuspage.services import public
+from statuspage.services.public import api as api_documents
+from statuspage.services.public import feeds
+from statuspage.services.public.types import IncidentPage
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 CALENDAR = "text/calendar; charset=utf-8"
 
 _API: dict[str, Callable[..., dict[str, Any]]] = {
-    "summary": public_api.summary,
-    "status": public_api.status,
-    "components": public_api.components,
-    "incidents": public_api.incidents,
-    "incidents/unresolved": public_api.unresolved_incidents,
-    "scheduled-maintenances": public_api.scheduled_maintenances,
-    "scheduled-maintenances/upcoming": public_api.upcoming_maintenances,
-    "scheduled-maintenances/active": public_api.active_maintenances,
+    "summary": api_documents.summary,
+    "status": api_documents.status,
+    "components": api_documents.components,
+    "incidents": api_documents.incidents,
+    "incidents/unresolved": api_documents.unresolved_incidents,
+    "scheduled-maintenances": api_documents.scheduled_maintenances,
+    "scheduled-maintenances/upcoming": api_documents.upcoming_maintenances,
+    "scheduled-maintenances/active": api_documents.active_maintenances,
 }
 
 
@@ -60,46 +63,46 @@ def _page(template: str, links: Links, expires_at: datetime | None, **context: A
 
 def index(links: Links, *, now: datetime) -> Body:
     """The status page."""
-    page = public_view.status_page(now=now, zone=site().zone)
+    page = public.status_page(now=now, zone=site().zone)
     shown = [*page.open_incidents, *page.active_maintenance, *page.upcoming_maintenance]
-    late = public_view.late_notices(shown, site=site(), now=now)
+    late = public.late_notices(shown, site=site(), now=now)
     return _page("public/index.html", links, page.expires_at, page=page, late_notices=late)
 
 
 def incident(incident_id: int, links: Links, *, now: datetime) -> Body:
     """One incident's permalink page (NotFound unless it is public)."""
-    page = public_view.incident_page(incident_id, now=now)
+    page = public.incident_page(incident_id, now=now)
     return incident_body(page, links, now=now)
 
 
-def incident_body(page: public_view.IncidentPage, links: Links, *, now: datetime) -> Body:
+def incident_body(page: IncidentPage, links: Links, *, now: datetime) -> Body:
     # Re-rendered when the promised next update falls due, to say it is late.
-    expires_at = public_view.next_edge([page.incident], now=now)
-    late = public_view.late_notices([page.incident], site=site(), now=now)
+    expires_at = public.next_edge([page.incident], now=now)
+    late = public.late_notices([page.incident], site=site(), now=now)
     return _page("public/incident.html", links, expires_at, page=page, late_notices=late)
 
 
 def history(page: int, links: Links, *, now: datetime) -> Body:
     """One month of the incident history."""
-    month = public_view.history_page(page, now=now, zone=site().zone)
+    month = public.history_page(page, now=now, zone=site().zone)
     return _page("public/history.html", links, month.expires_at, history=month)
 
 
 def history_feed(fmt: FeedFormat, component_id: int | None, *, now: datetime) -> Body:
     """The incident history as Atom or RSS."""
-    feed = public_feeds.history_feed(site(), fmt, component_id=component_id, now=now)
+    feed = feeds.history_feed(site(), fmt, component_id=component_id, now=now)
     return Body(feed.content, CONTENT_TYPES[fmt], feed.expires_at)
 
 
 def updates_feed(fmt: FeedFormat, component_id: int | None) -> Body:
     """Every public update as Atom or RSS."""
-    content = public_feeds.updates_feed(site(), fmt, component_id=component_id)
+    content = feeds.updates_feed(site(), fmt, component_id=component_id)
     return Body(content, CONTENT_TYPES[fmt])
 
 
 def calendar(*, now: datetime) -> Body:
     """Maintenance windows as iCalendar."""
-    content = public_feeds.maintenance_calendar(site(), now=now)
+    content = feeds.maintenance_calendar(site(), now=now)
     return Body(content, CALENDAR, expires_at=None)
 
 
@@ -119,9 +122,9 @@ class Surface:
 def every_surface(*, now: datetime, incident_ids: list[int] | None = None) -> Iterator[Surface]:
     """Every public address with how to render it (pass incident_ids to limit incident pages)."""
     yield Surface(urls.index_path(), lambda links: index(links, now=now))
-    for page in range(1, public_view.history_page_count(now=now, zone=site().zone) + 1):
+    for page in range(1, public.history_page_count(now=now, zone=site().zone) + 1):
         yield Surface(urls.history_path(page), lambda links, p=page: history(p, links, now=now))
-    component_ids = [None, *(c.id for c in public_view.component_catalogue().components)]
+    component_ids = [None, *(c.id for c in public.component_catalogue().components)]
     for fmt in urls.FEED_FORMATS:
         for component_id in component_ids:
             yield Surface(
@@ -135,8 +138,8 @@ def every_surface(*, now: datetime, incident_ids: list[int] | None = None) -> It
     for document in urls.API_DOCUMENTS:
         yield Surface(urls.api_path(document), lambda _, d=document: api(d, now=now))
     yield Surface(urls.calendar_path(), lambda _: calendar(now=now))
-    ids = public_view.public_incident_ids() if incident_ids is None else incident_ids
-    for page in public_view.incident_pages(ids, now=now):
+    ids = public.public_incident_ids() if incident_ids is None else incident_ids
+    for page in public.incident_pages(ids, now=now):
         yield Surface(
             urls.incident_path(page.incident.id),
             lambda links, p=page: incident_body(p, links, now=now),

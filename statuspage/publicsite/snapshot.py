@@ -31,7 +31,7 @@ from flask import Flask
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.publicsite.export import Manifest, changed_since, export_site
-from statuspage.services.publication import current_publication
+from statuspage.services.public.version import current_publication
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.services.notifications import OutgoingEmail, enqueue_emails
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_system_events
 
 # Who hears about a missed promise after the grace, and about a stale incident.

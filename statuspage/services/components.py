@@ -19,7 +19,7 @@ from statuspage.models import (
     Visibility,
 )
 from statuspage.services import notifications
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from statuspage.services.validation import clean_optional_text, clean_text
 
 NAME_LENGTH = 120

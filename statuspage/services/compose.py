@@ -38,7 +38,7 @@ from statuspage.models import (
 )
 from statuspage.permissions import may_approve, may_write_to
 from statuspage.services import cadence, incidents, publishing
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_audit, record_event
 from statuspage.services.response import check_incident_version
 from statuspage.services.templating import message_context, render_message, template_for

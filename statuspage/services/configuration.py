@@ -27,7 +27,7 @@ from statuspage.models import (
 )
 from statuspage.services import components
 from statuspage.services.defaults import template_text
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_audit
 from statuspage.services.templating import check_late_notice, check_template
 from statuspage.services.validation import clean_optional_text, clean_text

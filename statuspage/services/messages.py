@@ -28,7 +28,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
-from statuspage.services.public_api import group_id, page_id
+from statuspage.services.public.api import group_id, page_id
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 

@@ -26,7 +26,7 @@ from statuspage.models import (
 )
 from statuspage.services.components import GroupListing, list_components
 from statuspage.services.compose import drafts_waiting, list_audiences
-from statuspage.services.publication import NEVER
+from statuspage.services.public.version import NEVER
 
 FEED_LENGTH = 50
 

@@ -22,7 +22,7 @@ from statuspage.models import (
 )
 from statuspage.services import cadence, notifications
 from statuspage.services.incidents import change_status, set_affected_component
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_event
 from statuspage.services.validation import clean_text
 

@@ -27,7 +27,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.services import incidents
-from statuspage.services.publication import bump_publication
+from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_audit, record_event
 from statuspage.services.validation import clean_optional_text, clean_text
 

@@ -16,10 +16,12 @@ from typing import Any
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp
 from statuspage.models import IncidentKind
-from statuspage.services import public_view
-from statuspage.services.public_view import (
+from statuspage.services import public
+from statuspage.services.public.incidents import (
     ACTIVE_MAINTENANCE_STATUSES,
     UPCOMING_MAINTENANCE_STATUSES,
+)
+from statuspage.services.public.types import (
     ComponentCatalogue,
     PublicComponent,
     PublicGroup,
@@ -63,7 +65,7 @@ class _Writer:
         self.shown: list[PublicIncident] = []
 
     def done(self, document: Document) -> Written:
-        return Written(document, public_view.next_edge(self.shown, now=self.now))
+        return Written(document, public.next_edge(self.shown, now=self.now))
 
     def time(self, moment: datetime | None) -> str | None:
         return api_timestamp(moment, self.site.zone)
@@ -180,17 +182,17 @@ class _Writer:
 
 
 def _writer(site: Site, now: datetime) -> _Writer:
-    return _Writer(site, public_view.page_updated_at(), now)
+    return _Writer(site, public.page_updated_at(), now)
 
 
 def summary(site: Site, *, now: datetime) -> Written:
     """summary.json: page, rollup, every component, unresolved incidents, coming and current work."""
     writer = _writer(site, now)
-    catalogue = public_view.component_catalogue()
-    incidents = public_view.open_incidents(catalogue)
-    active = public_view.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
-    upcoming = public_view.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
-    status = public_view.rollup(catalogue.components, incidents, active)
+    catalogue = public.component_catalogue()
+    incidents = public.open_incidents(catalogue)
+    active = public.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
+    upcoming = public.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
+    status = public.rollup(catalogue.components, incidents, active)
     return writer.done(
         {
             "page": writer.page(),
@@ -205,10 +207,10 @@ def summary(site: Site, *, now: datetime) -> Written:
 def status(site: Site, *, now: datetime) -> Written:
     """status.json: the page and its rollup."""
     writer = _writer(site, now)
-    catalogue = public_view.component_catalogue()
-    incidents = public_view.open_incidents(catalogue)
-    active = public_view.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
-    rolled = public_view.rollup(catalogue.components, incidents, active)
+    catalogue = public.component_catalogue()
+    incidents = public.open_incidents(catalogue)
+    active = public.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
+    rolled = public.rollup(catalogue.components, incidents, active)
     return writer.done(
         {
             "page": writer.page(),
@@ -223,7 +225,7 @@ def components(site: Site, *, now: datetime) -> Written:
     return writer.done(
         {
             "page": writer.page(),
-            "components": writer.components(public_view.component_catalogue()),
+            "components": writer.components(public.component_catalogue()),
         }
     )
 
@@ -231,11 +233,11 @@ def components(site: Site, *, now: datetime) -> Written:
 def incidents(site: Site, *, now: datetime) -> Written:
     """incidents.json: the 50 newest public incidents, open or resolved."""
     writer = _writer(site, now)
-    catalogue = public_view.component_catalogue()
+    catalogue = public.component_catalogue()
     return writer.done(
         {
             "page": writer.page(),
-            "incidents": writer.incidents(public_view.recent(IncidentKind.INCIDENT, catalogue)),
+            "incidents": writer.incidents(public.recent(IncidentKind.INCIDENT, catalogue)),
         }
     )
 
@@ -243,29 +245,29 @@ def incidents(site: Site, *, now: datetime) -> Written:
 def unresolved_incidents(site: Site, *, now: datetime) -> Written:
     """incidents/unresolved.json: incidents in investigating, identified or monitoring."""
     writer = _writer(site, now)
-    found = public_view.open_incidents(public_view.component_catalogue())
+    found = public.open_incidents(public.component_catalogue())
     return writer.done({"page": writer.page(), "incidents": writer.incidents(found)})
 
 
 def scheduled_maintenances(site: Site, *, now: datetime) -> Written:
     """scheduled-maintenances.json: the 50 newest maintenance windows in any state."""
     writer = _writer(site, now)
-    catalogue = public_view.component_catalogue()
-    found = public_view.recent(IncidentKind.MAINTENANCE, catalogue)
+    catalogue = public.component_catalogue()
+    found = public.recent(IncidentKind.MAINTENANCE, catalogue)
     return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})
 
 
 def upcoming_maintenances(site: Site, *, now: datetime) -> Written:
     """scheduled-maintenances/upcoming.json: windows still scheduled."""
     writer = _writer(site, now)
-    catalogue = public_view.component_catalogue()
-    found = public_view.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
+    catalogue = public.component_catalogue()
+    found = public.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
     return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})
 
 
 def active_maintenances(site: Site, *, now: datetime) -> Written:
     """scheduled-maintenances/active.json: windows in progress or being verified."""
     writer = _writer(site, now)
-    catalogue = public_view.component_catalogue()
-    found = public_view.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
+    catalogue = public.component_catalogue()
+    found = public.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
     return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})

@@ -28,9 +28,9 @@ from statuspage.core.feeds import (
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import describe_next_update, in_zone
-from statuspage.services import public_view
-from statuspage.services.public_view import PublicComponent, PublicIncident, PublicUpdate
-from statuspage.services.publication import NEVER
+from statuspage.services import public
+from statuspage.services.public.types import PublicComponent, PublicIncident, PublicUpdate
+from statuspage.services.public.version import NEVER
 
 
 def _blocks(updates: Sequence[PublicUpdate]) -> list[UpdateBlock]:
@@ -74,11 +74,9 @@ def history_feed(
     has passed, the audience's late notice: after the updates, so a parser reading the first
     <strong> still finds the status.
     """
-    component = public_view.public_component(component_id) if component_id else None
-    incidents = public_view.recently_updated(
-        public_view.component_catalogue(), component_id=component_id
-    )
-    late = public_view.late_notices(incidents, site=site, now=now)
+    component = public.public_component(component_id) if component_id else None
+    incidents = public.recently_updated(public.component_catalogue(), component_id=component_id)
+    late = public.late_notices(incidents, site=site, now=now)
     entries = [
         Entry(
             id=tag_uri(site.url, f"Incident/{incident.id}"),
@@ -93,7 +91,7 @@ def history_feed(
         for incident in incidents
     ]
     content = build_feed(_feed(site, "history", "Incident History", fmt, component), entries, fmt)
-    return HistoryFeed(content, public_view.next_edge(incidents, now=now))
+    return HistoryFeed(content, public.next_edge(incidents, now=now))
 
 
 def _promise_html(incident: PublicIncident, late_notice: str | None, site: Site) -> str:
@@ -106,10 +104,8 @@ def _promise_html(incident: PublicIncident, late_notice: str | None, site: Site)
 
 def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None) -> bytes:
     """The updates feed: one entry per published public update, newest first."""
-    component = public_view.public_component(component_id) if component_id else None
-    updates = public_view.recent_updates(
-        public_view.component_catalogue(), component_id=component_id
-    )
+    component = public.public_component(component_id) if component_id else None
+    updates = public.recent_updates(public.component_catalogue(), component_id=component_id)
     entries = [
         Entry(
             id=tag_uri(site.url, f"IncidentUpdate/{update.id}"),
@@ -132,7 +128,7 @@ def maintenance_calendar(site: Site, *, now: datetime) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{site.name} maintenance")
     host = urlsplit(site.url).hostname
-    for window in public_view.calendar_maintenance(public_view.component_catalogue(), now=now):
+    for window in public.calendar_maintenance(public.component_catalogue(), now=now):
         calendar.add_component(_event(window, site, host))
     return calendar.to_ical()
 
