@@ -10,7 +10,9 @@ from typing import Any
 
 from statuspage.core.site import Site
 from statuspage.extensions import db
-from statuspage.services import cadence_alerts, delivery, maintenance
+from statuspage.services import cadence_alerts, maintenance
+from statuspage.services.outbox import worker
+from statuspage.services.outbox.settings import DeliverySettings
 from statuspage.services.signin import purge_login_failures
 
 
@@ -32,24 +34,24 @@ def forget_old_login_failures(now: datetime, config: Mapping[str, Any]) -> int:
     return purge_login_failures(now=now, window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]))
 
 
-def send_deliveries(now: datetime, config: Mapping[str, Any]) -> delivery.Report:
+def send_deliveries(now: datetime, config: Mapping[str, Any]) -> worker.Report:
     """Send what is due in the outbox, batch by batch, until nothing is due or the run's time is up.
 
     Unlike other jobs this one commits as it goes: the claim of a batch must be visible to other
     schedulers before the (slow) sending starts, what the receivers accepted is recorded as sent
     every 0.1 s while a batch goes out, and each batch's outcomes are kept even if a later batch fails.
     """
-    settings = delivery.DeliverySettings.from_config(config)
+    settings = DeliverySettings.from_config(config)
     site = Site.from_config(config)
     deadline = time.monotonic() + float(config["DELIVERY_RUN_SECONDS"])
-    report = delivery.Report()
+    report = worker.Report()
     while time.monotonic() < deadline:
-        claimed = delivery.claim_due(now=now, limit=settings.batch_size, lease=settings.lease)
+        claimed = worker.claim_due(now=now, limit=settings.batch_size, lease=settings.lease)
         db.session.commit()
         if not claimed:
             break
         report.add(
-            delivery.send_claimed(
+            worker.send_claimed(
                 claimed, site=site, settings=settings, now=now, checkpoint=db.session.commit
             )
         )

@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from statuspage import webhooks
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import (
@@ -27,6 +26,7 @@ from statuspage.models import (
 )
 from statuspage.services import accounts, components, incidents, publishing, subscriptions
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.outbox import webhooks
 from tests.helpers import RUN_INSTANT
 
 # The run's one instant (see tests/helpers.py). The app's clock is pinned to it in every

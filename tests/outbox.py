@@ -8,7 +8,7 @@ from flask import Flask
 
 from statuspage.core.clock import utcnow
 from statuspage.jobs import send_deliveries
-from statuspage.services.delivery import Report
+from statuspage.services.outbox.worker import Report
 
 
 def deliver(app: Flask, *, now: datetime | None = None) -> Report:

@@ -25,10 +25,11 @@ from statuspage.models import (
     Subscriber,
     SubscriberKind,
 )
-from statuspage.services import delivery
-from statuspage.services.delivery import DeliverySettings, backoff
-from statuspage.services.notifications import enqueue_email
-from statuspage.webhooks import DELIVERY_HEADER
+from statuspage.services.outbox import worker as delivery
+from statuspage.services.outbox.enqueue import enqueue_email
+from statuspage.services.outbox.settings import DeliverySettings
+from statuspage.services.outbox.webhooks import DELIVERY_HEADER
+from statuspage.services.outbox.worker import backoff
 from tests.databases import postgres_base_url
 from tests.factories import make_component, make_incident, make_published, make_subscriber
 from tests.mail import text_part

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from statuspage.core.clock import utcnow
-from statuspage.mailer import Email, SmtpSettings, compose
+from statuspage.services.outbox.mailer import Email, SmtpSettings, compose
 
 
 def email(**changes):

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, Delivery, Severity, Subscriber, SubscriberKind
+from statuspage.services.outbox.webhooks import UnsafeWebhookURL, check_url, parse_networks, sign
 from statuspage.services.subscriptions import clean_webhook_url
-from statuspage.webhooks import UnsafeWebhookURL, check_url, parse_networks, sign
 from tests.factories import NOW, make_component, make_incident, make_published, make_subscriber
 from tests.outbox import deliver
 

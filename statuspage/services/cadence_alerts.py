@@ -43,7 +43,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.services.notifications import OutgoingEmail, enqueue_emails
+from statuspage.services.outbox.enqueue import OutgoingEmail, enqueue_emails
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_system_events
 

@@ -18,7 +18,7 @@ from statuspage.models import (
     Incident,
     Visibility,
 )
-from statuspage.services import notifications
+from statuspage.services.outbox import enqueue
 from statuspage.services.public.version import bump_publication
 from statuspage.services.validation import clean_optional_text, clean_text
 
@@ -154,7 +154,7 @@ def set_component_status(
     db.session.flush()
     if component.is_public:
         bump_publication(now=now)
-    notifications.enqueue_component_change(component, change, now=now)
+    enqueue.enqueue_component_change(component, change, now=now)
     return change
 
 

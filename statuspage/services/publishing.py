@@ -20,8 +20,9 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.services import cadence, notifications
+from statuspage.services import cadence
 from statuspage.services.incidents import change_status, set_affected_component
+from statuspage.services.outbox import enqueue
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_event
 from statuspage.services.validation import clean_text
@@ -173,7 +174,7 @@ def publish_update(
         incident.public_status = update.status
         incident.public_updated_at = now
         bump_publication(now=now)
-    notifications.enqueue_update(update, now=now)  # the outbox row commits with the update
+    enqueue.enqueue_update(update, now=now)  # the outbox row commits with the update
     return update
 
 

@@ -28,11 +28,11 @@ from statuspage.models import (
     User,
     subscriber_component,
 )
-from statuspage.services import notifications
 from statuspage.services.components import list_components
+from statuspage.services.outbox import enqueue
+from statuspage.services.outbox.webhooks import Network, UnsafeWebhookURL, check_url
 from statuspage.services.records import record_audit
 from statuspage.services.validation import clean_optional_text, clean_text
-from statuspage.webhooks import Network, UnsafeWebhookURL, check_url
 
 ADDRESS_LENGTH = 254
 URL_LENGTH = 2048
@@ -84,13 +84,11 @@ def request_subscription(
     audience = public_audience()
     address = clean_email(address)
     components = _pick_components(audience, component_ids)
-    if notifications.subscription_emails_since(address, now - timedelta(days=1)) >= emails_per_day:
+    if enqueue.subscription_emails_since(address, now - timedelta(days=1)) >= emails_per_day:
         return  # enough mail to this address today, whoever is asking
     subscriber = _find(audience, SubscriberKind.EMAIL, address)
     if subscriber is not None and subscriber.receives:
-        notifications.enqueue_subscription_email(
-            subscriber, DeliveryKind.MANAGE_SUBSCRIPTION, now=now
-        )
+        enqueue.enqueue_subscription_email(subscriber, DeliveryKind.MANAGE_SUBSCRIPTION, now=now)
         return
     if subscriber is None:
         subscriber = _new_subscriber(audience, SubscriberKind.EMAIL, address, now=now)
@@ -98,7 +96,7 @@ def request_subscription(
     subscriber.components = components
     subscriber.confirm_nonce = secrets.token_hex(16)
     db.session.flush()
-    notifications.enqueue_subscription_email(subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now)
+    enqueue.enqueue_subscription_email(subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now)
 
 
 def check_confirmation(subscriber_id: int, nonce: str) -> Subscriber:
@@ -142,7 +140,7 @@ def unsubscribe(subscriber: Subscriber, *, now: datetime) -> Subscriber:
     if subscriber.unsubscribed_at is None:
         subscriber.unsubscribed_at = now
     subscriber.confirm_nonce = None
-    notifications.cancel_pending(subscriber, now=now)
+    enqueue.cancel_pending(subscriber, now=now)
     return subscriber
 
 
@@ -181,9 +179,7 @@ def add_subscriber(
         subscriber.confirmed_at = now
     db.session.flush()
     if subscriber.confirm_nonce:
-        notifications.enqueue_subscription_email(
-            subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now
-        )
+        enqueue.enqueue_subscription_email(subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now)
     record_audit(
         by,
         "subscriber.added",
@@ -221,7 +217,7 @@ def set_active(subscriber: Subscriber, active: bool, *, by: User, now: datetime)
     if active:
         subscriber.failing_since = None
     else:
-        notifications.cancel_pending(subscriber, now=now)
+        enqueue.cancel_pending(subscriber, now=now)
     record_audit(
         by,
         "subscriber.activated" if active else "subscriber.deactivated",
@@ -347,18 +343,6 @@ def subscriber_state(subscriber: Subscriber) -> str:
     if subscriber.confirmed_at is None:
         return "unconfirmed"
     return "receiving" if subscriber.is_active else "inactive"
-
-
-def recent_deliveries(subscriber: Subscriber, *, limit: int = 50) -> list[Delivery]:
-    """The subscriber's latest deliveries, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Delivery)
-            .where(Delivery.subscriber_id == subscriber.id)
-            .order_by(Delivery.id.desc())
-            .limit(limit)
-        )
-    )
 
 
 def _pick_components(audience: Audience, component_ids: Iterable[int]) -> list[Component]:

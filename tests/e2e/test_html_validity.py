@@ -49,7 +49,7 @@ from statuspage.models import (
 from statuspage.services import accounts, subscriptions
 from statuspage.services.cadence_alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
-from statuspage.webhooks import parse_networks
+from statuspage.services.outbox.webhooks import parse_networks
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url
 from tests.factories import NOW as FACTORIES_NOW

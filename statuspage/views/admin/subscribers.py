@@ -14,12 +14,13 @@ from statuspage.core.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import Audience, DeliveryState, SubscriberKind
 from statuspage.permissions import Permission
-from statuspage.services import delivery, subscriptions
+from statuspage.services import subscriptions
+from statuspage.services.outbox import status as delivery_status
+from statuspage.services.outbox.webhooks import parse_networks
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import spreadsheet_cell
 from statuspage.views.forms import SubscriberForm, options
-from statuspage.webhooks import parse_networks
 
 PAGE_SIZE = 100
 
@@ -119,7 +120,7 @@ def subscriber(subscriber_id: int) -> str:
         "admin/subscribers/detail.html",
         subscriber=found,
         state=subscriptions.subscriber_state(found),
-        deliveries=subscriptions.recent_deliveries(found),
+        deliveries=delivery_status.recent_deliveries(found),
     )
 
 
@@ -149,8 +150,8 @@ def delete_subscriber(subscriber_id: int) -> Response:
 def deliveries() -> str:
     return render_template(
         "admin/subscribers/deliveries.html",
-        updates=delivery.status_per_update(),
-        problems=delivery.recent_problems(),
+        updates=delivery_status.status_per_update(),
+        problems=delivery_status.recent_problems(),
         states=list(DeliveryState),
     )
 
@@ -158,7 +159,7 @@ def deliveries() -> str:
 @bp.get("/deliveries/updates/<int:update_id>")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def update_deliveries(update_id: int) -> str:
-    rows = delivery.deliveries_of_update(update_id)
+    rows = delivery_status.deliveries_of_update(update_id)
     if not rows:
         abort(404)
     return render_template(
@@ -169,7 +170,9 @@ def update_deliveries(update_id: int) -> str:
 @bp.post("/deliveries/updates/<int:update_id>/retry")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def retry_update_deliveries(update_id: int) -> Response:
-    count = delivery.retry(delivery.undelivered(update_id), by=current_user, now=utcnow())
+    count = delivery_status.retry(
+        delivery_status.undelivered(update_id), by=current_user, now=utcnow()
+    )
     db.session.commit()
     flash(f"{count} deliveries will be sent again.", "ok")
     return redirect(url_for("admin.update_deliveries", update_id=update_id))
@@ -178,10 +181,10 @@ def retry_update_deliveries(update_id: int) -> Response:
 @bp.post("/deliveries/<int:delivery_id>/retry")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def retry_delivery(delivery_id: int) -> Response:
-    found = delivery.get_deliveries([delivery_id])
+    found = delivery_status.get_deliveries([delivery_id])
     if not found:
         abort(404)
-    count = delivery.retry(found, by=current_user, now=utcnow())
+    count = delivery_status.retry(found, by=current_user, now=utcnow())
     db.session.commit()
     flash(f"{count} delivery will be sent again." if count else "Nothing to retry.", "ok")
     return redirect(request.referrer or url_for("admin.deliveries"))

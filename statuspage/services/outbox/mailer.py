@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-# Beside the package, like the app's own templates (see create_app).
-EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+# Beside the package, like the app's own templates (see create_app): statuspage/services/outbox/
+# is three folders down from the project root.
+EMAIL_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "email"
 _environment = Environment(
     loader=FileSystemLoader(EMAIL_TEMPLATES),
     autoescape=select_autoescape(["html"]),

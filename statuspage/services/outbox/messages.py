@@ -17,7 +17,6 @@ from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
 from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
 from statuspage.extensions import db
-from statuspage.mailer import Email, render
 from statuspage.models import (
     Component,
     ComponentStatusChange,
@@ -28,6 +27,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
+from statuspage.services.outbox.mailer import Email, render
 from statuspage.services.public.api import group_id, page_id
 
 ONE_CLICK = "List-Unsubscribe=One-Click"

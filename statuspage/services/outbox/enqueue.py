@@ -1,7 +1,7 @@
-"""The outbox: what publishing, component changes and subscriptions owe someone, as delivery rows.
+"""Writing to the outbox: what publishing, component changes and subscriptions owe someone, as rows.
 
 Everything here only writes rows, in the caller's transaction; the scheduler's `send-deliveries`
-job sends them (services.delivery). So publishing never waits for a mail server or a webhook, and
+job sends them (outbox.worker). So publishing never waits for a mail server or a webhook, and
 a message is written exactly when the change that causes it commits.
 
 Other areas send through the same path: `enqueue_email` (or `enqueue_emails`, many in one
