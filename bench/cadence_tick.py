@@ -49,7 +49,7 @@ from statuspage.models import (
     Severity,
 )
 from statuspage.services import accounts, incidents
-from statuspage.services.cadence_alerts import send_cadence_alerts
+from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
 
 AUDIENCES = ("customers", "staff", "executives")

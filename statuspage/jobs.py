@@ -10,7 +10,8 @@ from typing import Any
 
 from statuspage.core.site import Site
 from statuspage.extensions import db
-from statuspage.services import cadence_alerts, maintenance
+from statuspage.services import maintenance
+from statuspage.services.cadence import alerts
 from statuspage.services.outbox import worker
 from statuspage.services.outbox.settings import DeliverySettings
 from statuspage.services.signin import purge_login_failures
@@ -59,9 +60,9 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> worker.Report:
     return report
 
 
-def raise_cadence_alerts(now: datetime, config: Mapping[str, Any]) -> cadence_alerts.TickResult:
+def raise_cadence_alerts(now: datetime, config: Mapping[str, Any]) -> alerts.TickResult:
     """Remind, mark overdue and escalate every promise whose time has come (each once)."""
-    return cadence_alerts.send_cadence_alerts(now=now, site=Site.from_config(config))
+    return alerts.send_cadence_alerts(now=now, site=Site.from_config(config))
 
 
 def move_maintenance_windows(
@@ -73,7 +74,7 @@ def move_maintenance_windows(
 
 def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
     """Nudge the leads of incidents monitoring for too long with no update (once per silence)."""
-    return cadence_alerts.nudge_stale_incidents(
+    return alerts.nudge_stale_incidents(
         now=now,
         quiet_for=timedelta(minutes=float(config["STALE_INCIDENT_MINUTES"])),
         site=Site.from_config(config),

@@ -6,7 +6,7 @@ import pytest
 
 from statuspage.models import IncidentStatus, Role, RosterRole, Severity
 from statuspage.services import incidents
-from statuspage.services.cadence_figures import incident_figures, period_figures
+from statuspage.services.cadence.figures import incident_figures, period_figures
 from tests.factories import NOW, make_incident, make_published, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -24,9 +24,8 @@ from statuspage.models import (
     Severity,
 )
 from statuspage.publicsite import render
-from statuspage.services import cadence as promises
-from statuspage.services import cadence_alerts as alerts
 from statuspage.services import incidents as lifecycle
+from statuspage.services.cadence import alerts, promises
 from tests.console import act_as
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 

@@ -37,7 +37,8 @@ from statuspage.models import (
     User,
 )
 from statuspage.permissions import may_approve, may_write_to
-from statuspage.services import cadence, incidents, publishing
+from statuspage.services import incidents, publishing
+from statuspage.services.cadence import promises
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_audit, record_event
 from statuspage.services.response import check_incident_version
@@ -108,7 +109,9 @@ def prepare_drafts(
     components.update(component_changes)
     drafts = []
     for audience in list_audiences():
-        due = None if status.is_closed else cadence.default_next_update(incident, audience, now=now)
+        due = (
+            None if status.is_closed else promises.default_next_update(incident, audience, now=now)
+        )
         template = template_for(audience, status)
         draft = AudienceDraft(
             audience=audience,
@@ -167,7 +170,7 @@ def submit(
             )
         # Checked before anything is written, whether it is published, saved or sent for review.
         if message.next_update_due_at is not None and not status.is_closed:
-            cadence.check_promise(
+            promises.check_promise(
                 incident, message.audience, message.next_update_due_at, by=by, now=now
             )
     planned = _planned(component_changes)
@@ -293,7 +296,7 @@ def _edit(
     title = clean_text(title, field="title", max_length=publishing.TITLE_LENGTH)
     body = clean_text(body, field="body", max_length=publishing.BODY_LENGTH, multiline=True)
     if next_update_due_at is not None and not update.status.is_closed:
-        cadence.check_promise(update.incident, update.audience, next_update_due_at, by=by, now=now)
+        promises.check_promise(update.incident, update.audience, next_update_due_at, by=by, now=now)
     if (title, body, next_update_due_at) == (update.title, update.body, update.next_update_due_at):
         return
     update.title, update.body, update.next_update_due_at = title, body, next_update_due_at

@@ -24,7 +24,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from statuspage.services import cadence
+from statuspage.services.cadence import promises
 from statuspage.services.components import describe_change, set_component_status
 from statuspage.services.records import actor_name, record_event
 from statuspage.services.validation import clean_optional_text, clean_text
@@ -99,7 +99,7 @@ def declare_incident(
         assign_role(incident, user, role, by=by, now=now)
     for component, component_status in (components or {}).items():
         set_affected_component(incident, component, component_status, by=by, now=now)
-    cadence.open_first_update_deadlines(incident, now=now)
+    promises.open_first_update_deadlines(incident, now=now)
     return incident
 
 
@@ -235,12 +235,12 @@ def change_status(
         incident.monitoring_at = now
     if status.is_closed:
         incident.resolved_at = now
-        cadence.end_obligations(incident, now=now)
+        promises.end_obligations(incident, now=now)
         kind, message = TimelineKind.RESOLVED, f"{actor_name(by)} marked it {status.label.lower()}."
     elif was_closed:
         incident.resolved_at = None
         if not incident.is_maintenance:
-            cadence.open_first_update_deadlines(incident, now=now)
+            promises.open_first_update_deadlines(incident, now=now)
         kind, message = TimelineKind.REOPENED, f"{actor_name(by)} reopened it ({status.label})."
     else:
         kind, message = TimelineKind.STATUS_CHANGED, f"{actor_name(by)} set it to {status.label}."

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from statuspage.core.site import Site
 from statuspage.core.times import describe_duration, format_datetime
 from statuspage.models import Incident, TimelineEvent, Update
-from statuspage.services.cadence_figures import AudienceFigures, incident_figures
+from statuspage.services.cadence.figures import AudienceFigures, incident_figures
 from statuspage.services.compose import published_updates
 from statuspage.services.response import timeline
 

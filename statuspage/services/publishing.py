@@ -20,7 +20,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.services import cadence
+from statuspage.services.cadence import promises
 from statuspage.services.incidents import change_status, set_affected_component
 from statuspage.services.outbox import enqueue
 from statuspage.services.public.version import bump_publication
@@ -50,7 +50,7 @@ def add_draft(
             f"A {incident.kind} update cannot say {status.label}.", field="status"
         )
     if next_update_due_at is not None:
-        cadence.require_future(next_update_due_at, now=now)
+        promises.require_future(next_update_due_at, now=now)
     update = Update(
         incident_id=incident.id,
         audience_id=audience.id,
@@ -84,7 +84,7 @@ def requires_review(update: Update) -> bool:
 
 def audience_requires_review(audience: Audience, severity: Severity | None) -> bool:
     """Whether updates to the audience at this severity need a second person to approve."""
-    policy = cadence.policy_for(audience, severity)
+    policy = promises.policy_for(audience, severity)
     return bool(policy and policy.requires_review)
 
 
@@ -117,13 +117,13 @@ def publish_update(
 
     When the audience's policy requires review, the author cannot publish their own draft: a second
     person publishing it is the approval. A promise later than policy needs a commander or admin
-    publishing it (cadence.check_promise).
+    publishing it (promises.check_promise).
     """
     if update.state is UpdateState.PUBLISHED:
         raise InvalidTransition("This update is already published; a correction is a new update.")
     incident = update.incident
     if update.next_update_due_at is not None and not update.status.is_closed:
-        cadence.check_promise(incident, update.audience, update.next_update_due_at, by=by, now=now)
+        promises.check_promise(incident, update.audience, update.next_update_due_at, by=by, now=now)
     if requires_review(update):
         if by is None or by.id == update.author_id:
             raise PermissionDenied(
@@ -142,7 +142,7 @@ def publish_update(
     if update.status.is_closed:
         update.next_update_due_at = None
     elif update.next_update_due_at is None:
-        update.next_update_due_at = cadence.default_next_update(incident, update.audience, now=now)
+        update.next_update_due_at = promises.default_next_update(incident, update.audience, now=now)
     changes = [
         change
         for component, status in (component_changes or {}).items()
@@ -155,7 +155,7 @@ def publish_update(
     db.session.flush()
     # Promises before the status change: a resolving update still meets its own audience's promise,
     # and a reopening one counts as that audience's first update.
-    cadence.settle_promises_with(update, now=now)
+    promises.settle_promises_with(update, now=now)
     change_status(incident, update.status, by=by, now=now)
     incident.updated_at = now
     record_event(

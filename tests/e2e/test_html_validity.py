@@ -47,7 +47,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.services import accounts, subscriptions
-from statuspage.services.cadence_alerts import send_cadence_alerts
+from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.outbox.webhooks import parse_networks
 from tests.browser import skip_or_fail

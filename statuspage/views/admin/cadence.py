@@ -17,7 +17,7 @@ from statuspage.extensions import db
 from statuspage.models import CadencePolicy, Severity
 from statuspage.permissions import Permission
 from statuspage.services import configuration
-from statuspage.services.cadence_figures import PeriodFigures, period_figures
+from statuspage.services.cadence.figures import PeriodFigures, period_figures
 from statuspage.services.templating import check_late_notice
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp

@@ -14,8 +14,9 @@ from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Update
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_approve, may_write_to
-from statuspage.services import cadence, response
 from statuspage.services import compose as composing
+from statuspage.services import response
+from statuspage.services.cadence import promises
 from statuspage.services.incidents import get_incident
 from statuspage.services.publishing import requires_review
 from statuspage.views.access import permission_required
@@ -95,7 +96,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
         except response.StaleIncident as conflict:
             db.session.rollback()
             stale = conflict
-        except cadence.PromiseTooLate as refusal:
+        except promises.PromiseTooLate as refusal:
             db.session.rollback()
             errors.append(str(refusal))
             late_promise = refusal.audience_id
@@ -176,7 +177,7 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
                 by=user,
                 now=utcnow(),
             )
-        except cadence.PromiseTooLate as refusal:
+        except promises.PromiseTooLate as refusal:
             db.session.rollback()
             form.form_errors.append(str(refusal))
             code = 403

@@ -17,7 +17,7 @@ from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatus, User
 from statuspage.permissions import Permission, has_permission
-from statuspage.services.cadence_alerts import open_alerts_for
+from statuspage.services.cadence.notices import open_alerts_for
 from statuspage.services.components import list_components
 from statuspage.views.admin import bp
 

@@ -17,7 +17,7 @@ from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, Us
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
 from statuspage.services import accounts, compose, response
-from statuspage.services.cadence_figures import incident_figures
+from statuspage.services.cadence.figures import incident_figures
 from statuspage.services.incidents import get_incident
 from statuspage.services.overview import open_promises, recent_incidents
 from statuspage.services.postmortem import postmortem_markdown

@@ -1,28 +1,21 @@
-"""Cadence alerts: reminders, overdue marks, escalations and stale nudges, each raised exactly once.
+"""Telling people about cadence alerts: who hears of each (the duty's holders, else the leads,
+else the admins), what their email and the timeline say, and the console banner of what they owe.
 
-The scheduler's tick inserts every alert that has fallen due in one set-based statement per kind,
-with ON CONFLICT DO NOTHING against the alert's unique key, and announces only the rows that
-statement actually inserted: a timeline event each, and notify_alerts() for their recipients (a
-row the console banner reads, and an email through the outbox), in the same transaction. A second run, or a second scheduler racing this one, inserts nothing and so
-announces nothing; a rolled-back tick leaves the alerts to the next one.
-
-A burst tick announces thousands of alerts, so it reads what their messages need (the incidents,
-their rosters, the audiences) as plain rows in a few batched queries rather than as ORM objects.
+A burst tick announces thousands of alerts, so what they say about their incidents comes as plain
+values (AlertedIncident, RosterEntry) read in a few batched queries, not as ORM objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from statuspage.core.dbtypes import UTCDateTime
 from statuspage.core.site import Site
-from statuspage.core.times import describe_duration, format_time, is_overdue
+from statuspage.core.times import describe_duration, format_time
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -30,31 +23,19 @@ from statuspage.models import (
     CadenceAlertKind,
     CadenceAlertRecipient,
     Incident,
-    IncidentKind,
     IncidentStatus,
     Promise,
     PromiseState,
-    Role,
-    RosterAssignment,
     RosterRole,
     Severity,
-    TimelineKind,
     Update,
     UpdateState,
     User,
 )
 from statuspage.services.outbox.enqueue import OutgoingEmail, enqueue_emails
-from statuspage.services.public.version import bump_publication
-from statuspage.services.records import record_system_events
 
 # Who hears about a missed promise after the grace, and about a stale incident.
 INCIDENT_LEADS = (RosterRole.COMMANDER, RosterRole.DEPUTY)
-_TIMELINE_KINDS = {
-    CadenceAlertKind.REMINDER: TimelineKind.REMINDER_SENT,
-    CadenceAlertKind.OVERDUE: TimelineKind.PROMISE_MISSED,
-    CadenceAlertKind.ESCALATION: TimelineKind.ESCALATED,
-    CadenceAlertKind.STALE: TimelineKind.NUDGED,
-}
 
 
 @dataclass(frozen=True)
@@ -102,87 +83,6 @@ class Notice:
 
     alert: RaisedAlert
     recipients: list[Recipient]
-
-
-@dataclass
-class TickResult:
-    """How many alerts of each kind this run raised (nothing is counted twice across runs)."""
-
-    raised: dict[CadenceAlertKind, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return sum(self.raised.values())
-
-
-def send_cadence_alerts(*, now: datetime, site: Site) -> TickResult:
-    """Raise every reminder, overdue mark and escalation that has fallen due and was not raised yet.
-
-    Reminders go out between `remind_at` and the due time (a reminder after the due time would
-    only repeat the overdue mark); the overdue mark at the due time; the escalation after the
-    grace. Only promises still open count, so a kept, missed or cancelled promise raises nothing.
-    """
-    alerts = _raised(
-        [
-            *_insert_promise_alerts(
-                CadenceAlertKind.REMINDER,
-                Promise.remind_at <= now,
-                sa.not_(is_overdue(Promise.due_at, now)),
-                now=now,
-            ),
-            *_insert_promise_alerts(
-                CadenceAlertKind.OVERDUE, is_overdue(Promise.due_at, now), now=now
-            ),
-            *_insert_promise_alerts(
-                CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now
-            ),
-        ]
-    )
-    _announce(alerts, now=now, site=site)
-    # Public surfaces are cached by publication version: the "next update by" they show must
-    # turn into the late notice now, not at the next publication.
-    if any(a.kind is CadenceAlertKind.OVERDUE and a.audience.is_public for a in alerts):
-        bump_publication(now=now)
-    result = TickResult()
-    for alert in alerts:
-        result.raised[alert.kind] = result.raised.get(alert.kind, 0) + 1
-    return result
-
-
-def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) -> int:
-    """Nudge the leads of each incident that has been monitoring for `quiet_for` with no update.
-
-    Once per quiet spell: the key is the moment the incident went quiet (it reached monitoring, or
-    its last update), so a new update followed by another long silence nudges again.
-    """
-    last_update = (
-        sa.select(sa.func.max(Update.published_at))
-        .where(Update.incident_id == Incident.id, Update.state == UpdateState.PUBLISHED)
-        .scalar_subquery()
-    )
-    monitoring = db.session.execute(
-        sa.select(Incident.id, Incident.monitoring_at, last_update).where(
-            Incident.kind == IncidentKind.INCIDENT, Incident.status == IncidentStatus.MONITORING
-        )
-    ).all()
-    inserted: list[sa.Row] = []
-    for incident_id, monitoring_at, last_update_at in monitoring:
-        quiet_since = max(moment for moment in (monitoring_at, last_update_at) if moment)
-        if quiet_since + quiet_for > now:
-            continue
-        statement = (
-            _insert_ignoring_duplicates(CadenceAlert)
-            .values(
-                incident_id=incident_id,
-                kind=CadenceAlertKind.STALE,
-                about_at=quiet_since,
-                created_at=now,
-            )
-            .returning(*_RETURNED)
-        )
-        inserted.extend(db.session.execute(statement))
-    _announce(_raised(inserted), now=now, site=site)
-    return len(inserted)
 
 
 def notify_alerts(notices: Sequence[Notice], *, site: Site, now: datetime) -> None:
@@ -343,142 +243,10 @@ def open_alerts_for(user: User) -> list[CadenceAlert]:
     return latest
 
 
-# What an insert returns of each alert it raised.
-_RETURNED = (
-    CadenceAlert.id,
-    CadenceAlert.incident_id,
-    CadenceAlert.audience_id,
-    CadenceAlert.promise_id,
-    CadenceAlert.kind,
-    CadenceAlert.about_at,
-)
-
-# The promise column recording that each kind of alert was raised for it.
-_RAISED_AT = {
-    CadenceAlertKind.REMINDER: Promise.reminded_at,
-    CadenceAlertKind.OVERDUE: Promise.overdue_at,
-    CadenceAlertKind.ESCALATION: Promise.escalated_at,
-}
-
-
-def _insert_promise_alerts(
-    kind: CadenceAlertKind, *conditions: sa.ColumnElement[bool], now: datetime
-) -> list[sa.Row]:
-    # The promise's own "raised at" column keeps the candidates few without a join to the alerts;
-    # ON CONFLICT is what makes the alert once-only when another transaction raises it
-    # concurrently (that one marks the promise, so only what this statement inserted is marked).
-    raised_at = _RAISED_AT[kind]
-    due = sa.select(
-        Promise.incident_id,
-        Promise.audience_id,
-        Promise.id,
-        sa.literal(kind, CadenceAlert.__table__.c.kind.type),
-        Promise.due_at,
-        sa.literal(now, UTCDateTime()),
-    ).where(Promise.state == PromiseState.OPEN, raised_at.is_(None), *conditions)
-    statement = (
-        _insert_ignoring_duplicates(CadenceAlert)
-        .from_select(
-            ["incident_id", "audience_id", "promise_id", "kind", "about_at", "created_at"], due
-        )
-        .returning(*_RETURNED)
-    )
-    inserted = db.session.execute(statement).all()
-    if inserted:
-        db.session.execute(
-            sa.update(Promise)
-            .where(Promise.id.in_([row.promise_id for row in inserted]))
-            .values({raised_at: now})
-        )
-    return inserted
-
-
-def _insert_ignoring_duplicates(entity: type[CadenceAlert]) -> sa.Insert:
-    # Both dialects spell it ON CONFLICT DO NOTHING; there is no portable construct for it.
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(entity).on_conflict_do_nothing()
-
-
-def _raised(rows: Sequence[sa.Row]) -> list[RaisedAlert]:
-    if not rows:
-        return []
-    incidents = _alerted_incidents({row.incident_id for row in rows})
-    audiences = {audience.id: audience for audience in db.session.scalars(sa.select(Audience))}
-    return [
-        RaisedAlert(
-            id=row.id,
-            kind=row.kind,
-            about_at=row.about_at,
-            promise_id=row.promise_id,
-            incident=incidents[row.incident_id],
-            audience=audiences.get(row.audience_id),
-        )
-        for row in sorted(rows, key=lambda row: row.id)
-    ]
-
-
-def _alerted_incidents(ids: set[int]) -> dict[int, AlertedIncident]:
-    # Plain rows: a burst announces alerts on a thousand incidents at once, and their rosters
-    # name only a handful of distinct people, loaded once each.
-    roster = db.session.execute(
-        sa.select(RosterAssignment.incident_id, RosterAssignment.role, RosterAssignment.user_id)
-        .where(RosterAssignment.incident_id.in_(ids))
-        .order_by(RosterAssignment.id)
-    ).all()
-    people = {
-        user.id: user
-        for user in db.session.scalars(
-            sa.select(User).where(User.id.in_({row.user_id for row in roster}))
-        )
-    }
-    duties: dict[int, list[RosterEntry]] = {}
-    for incident_id, duty, user_id in roster:
-        duties.setdefault(incident_id, []).append(RosterEntry(duty, people[user_id]))
-    rows = db.session.execute(
-        sa.select(Incident.id, Incident.title, Incident.severity, Incident.status).where(
-            Incident.id.in_(ids)
-        )
-    )
-    return {
-        row.id: AlertedIncident(
-            row.id, row.title, row.severity, row.status, tuple(duties.get(row.id, ()))
-        )
-        for row in rows
-    }
-
-
-def _announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> None:
-    if not alerts:
-        return
-    admins = db.session.scalars(
-        sa.select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id)
-    ).all()
-    notices = [Notice(alert, recipients_for(alert, admins=admins)) for alert in alerts]
-    record_system_events(
-        (
-            (
-                notice.alert.incident.id,
-                _TIMELINE_KINDS[notice.alert.kind],
-                _describe(notice.alert, notice.recipients, now=now, zone=site.zone),
-                {
-                    "alert_id": notice.alert.id,
-                    "kind": str(notice.alert.kind),
-                    "audience": notice.alert.audience.slug if notice.alert.audience else None,
-                    "about_at": notice.alert.about_at.isoformat(),
-                    "recipients": [recipient.user.id for recipient in notice.recipients],
-                },
-            )
-            for notice in notices
-        ),
-        now=now,
-    )
-    notify_alerts(notices, site=site, now=now)
-
-
-def _describe(
+def describe_alert(
     alert: RaisedAlert, recipients: Sequence[Recipient], *, now: datetime, zone: str
 ) -> str:
+    """What the incident's timeline says of an alert: what is due or late, and who was told."""
     told = ", ".join(_name(recipient) for recipient in recipients) or "nobody (no one to tell)"
     if alert.kind is CadenceAlertKind.STALE:
         quiet = describe_duration(now - alert.about_at)
