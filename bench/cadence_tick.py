@@ -48,9 +48,10 @@ from statuspage.models import (
     RosterRole,
     Severity,
 )
-from statuspage.services import accounts, incidents
+from statuspage.services import accounts
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import lifecycle as incidents
 
 AUDIENCES = ("customers", "staff", "executives")
 TICK = timedelta(seconds=15)

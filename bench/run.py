@@ -41,7 +41,8 @@ from statuspage.models import Audience, Incident, IncidentKind, IncidentStatus, 
 from statuspage.publicsite import render
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.urls import Links
-from statuspage.services import accounts, publishing
+from statuspage.services import accounts
+from statuspage.services.incidents import publishing
 from statuspage.services.public.version import bump_publication
 from tests.databases import recreate_postgres_database
 from tests.processes import BIN, ROOT, app_environment, free_port, nginx_conf, start_nginx

@@ -31,8 +31,9 @@ from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.jobs import send_deliveries
 from statuspage.models import Audience, Severity, Subscriber, SubscriberKind
-from statuspage.services import incidents, publishing
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import lifecycle as incidents
+from statuspage.services.incidents import publishing
 from tests.databases import recreate_postgres_database
 from tests.helpers import settings_for
 from tests.mail import MailSink

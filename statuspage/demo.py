@@ -28,8 +28,9 @@ from statuspage.models import (
     User,
     Visibility,
 )
-from statuspage.services import accounts, components, incidents, publishing
+from statuspage.services import accounts, components
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import lifecycle, publishing
 from statuspage.services.templating import message_context, render_message, template_for
 
 S = ComponentStatus
@@ -305,7 +306,7 @@ def _seed_past_incidents(people: dict[str, User], *, now: datetime, site: Site) 
             at = start + timedelta(minutes=getattr(past, field))
             if status is IncidentStatus.RESOLVED:
                 for name in past.components:
-                    incidents.set_affected_component(
+                    lifecycle.set_affected_component(
                         incident,
                         _component(name),
                         S.OPERATIONAL,
@@ -373,7 +374,7 @@ def _seed_maintenance(people: dict[str, User], *, now: datetime, site: Site) -> 
     upcoming_title = "Search cluster upgrade"
     if _incident(upcoming_title) is None:
         start = (now + timedelta(days=3)).replace(hour=2, minute=0, second=0, microsecond=0)
-        window = incidents.schedule_maintenance(
+        window = lifecycle.schedule_maintenance(
             title=upcoming_title,
             scheduled_for=start,
             scheduled_until=start + timedelta(hours=2),
@@ -393,7 +394,7 @@ def _seed_maintenance(people: dict[str, User], *, now: datetime, site: Site) -> 
     if _incident(past_title) is None:
         start = (now - timedelta(days=10)).replace(hour=3, minute=0, second=0, microsecond=0)
         affected = [_component("API"), _component("Webhooks")]
-        window = incidents.schedule_maintenance(
+        window = lifecycle.schedule_maintenance(
             title=past_title,
             scheduled_for=start,
             scheduled_until=start + timedelta(hours=1),
@@ -410,7 +411,7 @@ def _seed_maintenance(people: dict[str, User], *, now: datetime, site: Site) -> 
             site=site,
         )
         for component in affected:
-            incidents.set_affected_component(
+            lifecycle.set_affected_component(
                 window, component, S.UNDER_MAINTENANCE, by=None, now=start
             )
         _publish(
@@ -418,7 +419,7 @@ def _seed_maintenance(people: dict[str, User], *, now: datetime, site: Site) -> 
         )
         end = start + timedelta(minutes=50)
         for component in affected:
-            incidents.set_affected_component(window, component, S.OPERATIONAL, by=None, now=end)
+            lifecycle.set_affected_component(window, component, S.OPERATIONAL, by=None, now=end)
         _publish(
             window, "customers", "", people, at=end, status=IncidentStatus.COMPLETED, site=site
         )
@@ -431,7 +432,7 @@ def _declare(
     people: dict[str, User],
     start: datetime,
 ) -> Incident:
-    return incidents.declare_incident(
+    return lifecycle.declare_incident(
         title=title,
         severity=severity,
         by=people["dana.okafor@example.com"],

@@ -10,8 +10,8 @@ from typing import Any
 
 from statuspage.core.site import Site
 from statuspage.extensions import db
-from statuspage.services import maintenance
 from statuspage.services.cadence import alerts
+from statuspage.services.incidents import maintenance
 from statuspage.services.outbox import worker
 from statuspage.services.outbox.settings import DeliverySettings
 from statuspage.services.signin import purge_login_failures

@@ -24,8 +24,10 @@ from statuspage.models import (
     User,
     Visibility,
 )
-from statuspage.services import accounts, components, incidents, publishing, subscriptions
+from statuspage.services import accounts, components, subscriptions
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import lifecycle as incidents
+from statuspage.services.incidents import publishing
 from statuspage.services.outbox import webhooks
 from tests.helpers import RUN_INSTANT
 

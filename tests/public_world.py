@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, Visibility
-from statuspage.services import publishing
+from statuspage.services.incidents import publishing
 from tests.factories import (
     make_component,
     make_draft,

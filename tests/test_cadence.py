@@ -10,8 +10,9 @@ from statuspage.core.site import Site
 from statuspage.core.times import format_time
 from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Promise, PromiseState, Role, Severity, UpdateState
-from statuspage.services import incidents, publishing
 from statuspage.services.cadence import promises as cadence
+from statuspage.services.incidents import lifecycle as incidents
+from statuspage.services.incidents import publishing
 from statuspage.services.templating import render_late_notice
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 

@@ -22,9 +22,9 @@ from statuspage.models import (
     TimelineEvent,
     TimelineKind,
 )
-from statuspage.services import incidents
 from statuspage.services.cadence.alerts import nudge_stale_incidents, send_cadence_alerts
 from statuspage.services.cadence.notices import open_alerts_for
+from statuspage.services.incidents import lifecycle as incidents
 from statuspage.services.public.version import current_version
 from tests.databases import postgres_base_url
 from tests.factories import NOW, audience, make_incident, make_published, make_user

@@ -19,7 +19,7 @@ from statuspage.models import (
     RosterRole,
     Severity,
 )
-from statuspage.services import incidents
+from statuspage.services.incidents import lifecycle as incidents
 from tests.factories import NOW, make_incident, make_user
 from tests.helpers import page_zone
 from tests.mail import text_part

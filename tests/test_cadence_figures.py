@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from statuspage.models import IncidentStatus, Role, RosterRole, Severity
-from statuspage.services import incidents
 from statuspage.services.cadence.figures import incident_figures, period_figures
+from statuspage.services.incidents import lifecycle as incidents
 from tests.factories import NOW, make_incident, make_published, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

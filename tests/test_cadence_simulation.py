@@ -30,11 +30,12 @@ from statuspage.models import (
 )
 from statuspage.publicsite import render
 from statuspage.publicsite.urls import Links
-from statuspage.services import incidents, publishing
 from statuspage.services.cadence import promises as cadence
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.cadence.figures import Figures, incident_figures, period_figures
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import lifecycle as incidents
+from statuspage.services.incidents import publishing
 from statuspage.services.public.version import current_version
 from statuspage.services.templating import render_late_notice
 from tests.factories import NOW, audience, make_user

@@ -29,7 +29,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
-from statuspage.services import incidents
+from statuspage.services.incidents import lifecycle as incidents
 from statuspage.services.public.version import current_version
 from tests.console import act_as, csrf_token
 from tests.factories import NOW, audience, make_draft, make_incident, make_published, make_user

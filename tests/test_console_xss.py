@@ -12,8 +12,11 @@ import pytest
 from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, IncidentStatus, Role, RosterRole, Severity
-from statuspage.services import accounts, compose, configuration, incidents, publishing, response
+from statuspage.services import accounts, configuration
 from statuspage.services.cadence import alerts as cadence_alerts
+from statuspage.services.incidents import compose, publishing
+from statuspage.services.incidents import edits as response
+from statuspage.services.incidents import lifecycle as incidents
 from tests.console import act_as, csrf_token
 from tests.factories import NOW, audience, make_component, make_group, make_incident, make_user
 from tests.helpers import dangerous_markup

@@ -307,7 +307,7 @@ def test_a_rolled_back_publish_leaves_no_delivery_behind(app, incident_id):
     with app.app_context():
         draft = make_draft(db.session.get(Incident, incident_id), "customers")
         db.session.commit()
-        from statuspage.services.publishing import publish_update
+        from statuspage.services.incidents.publishing import publish_update
 
         publish_update(draft, by=None, now=utcnow())
         assert (

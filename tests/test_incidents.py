@@ -18,7 +18,7 @@ from statuspage.models import (
     TimelineEvent,
     TimelineKind,
 )
-from statuspage.services import incidents
+from statuspage.services.incidents import lifecycle as incidents
 from tests.factories import NOW, audience, make_component, make_incident, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")

@@ -18,8 +18,9 @@ from statuspage.models import (
     Visibility,
 )
 from statuspage.scheduler import run_job
-from statuspage.services import incidents, publishing
-from statuspage.services.maintenance import WindowMove, move_maintenance_windows
+from statuspage.services.incidents import lifecycle as incidents
+from statuspage.services.incidents import publishing
+from statuspage.services.incidents.maintenance import WindowMove, move_maintenance_windows
 from statuspage.services.public.version import current_version
 from tests.factories import NOW, audience, make_component, make_incident
 

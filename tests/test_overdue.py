@@ -24,8 +24,8 @@ from statuspage.models import (
     Severity,
 )
 from statuspage.publicsite import render
-from statuspage.services import incidents as lifecycle
 from statuspage.services.cadence import alerts, promises
+from statuspage.services.incidents import lifecycle
 from tests.console import act_as
 from tests.factories import NOW, audience, make_incident, make_published, make_user
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from statuspage.core.clock import pinned
 from statuspage.extensions import db
 from statuspage.models import Role, Severity
-from statuspage.services import publishing
+from statuspage.services.incidents import publishing
 from tests.factories import audience, make_incident, make_user
 
 LATE = "Our next update is running late; we will post one as soon as we can."

@@ -7,8 +7,9 @@ import pytest
 
 from statuspage.core.errors import NotFound
 from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, Visibility
-from statuspage.services import components, publishing
+from statuspage.services import components
 from statuspage.services import public as public_view
+from statuspage.services.incidents import publishing
 from tests.factories import (
     NOW,
     audience,

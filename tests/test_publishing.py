@@ -18,7 +18,7 @@ from statuspage.models import (
     TimelineKind,
     UpdateState,
 )
-from statuspage.services import publishing
+from statuspage.services.incidents import publishing
 from statuspage.services.public.version import current_version
 from tests.factories import (
     NOW,

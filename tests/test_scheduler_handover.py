@@ -34,8 +34,8 @@ from statuspage.models import (
     TimelineEvent,
     TimelineKind,
 )
-from statuspage.services import incidents
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import lifecycle as incidents
 from tests.databases import postgres_base_url
 from tests.factories import make_user
 from tests.processes import start_scheduler

@@ -40,7 +40,7 @@ def hooked(app, webhook_receiver):
         incident = make_incident(severity=Severity.SEV3, title="Checkout errors")
         make_published(incident, "customers", body="Looking into it.")
         # A later component change that names the incident.
-        from statuspage.services.incidents import set_affected_component
+        from statuspage.services.incidents.lifecycle import set_affected_component
 
         set_affected_component(
             incident, api, ComponentStatus.PARTIAL_OUTAGE, by=None, now=incident.started_at

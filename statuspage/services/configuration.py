@@ -96,6 +96,11 @@ def move(item: Component | ComponentGroup, offset: int, *, by: User, now: dateti
     record_audit(by, f"{kind}.move", kind, item.id, now=now, details={"offset": offset})
 
 
+def list_audiences() -> list[Audience]:
+    """Every audience in display order: by position, then in the order they were created."""
+    return list(db.session.scalars(sa.select(Audience).order_by(Audience.position, Audience.id)))
+
+
 def get_audience(audience_id: int) -> Audience:
     """The audience with this id, or NotFound."""
     audience = db.session.get(Audience, audience_id)

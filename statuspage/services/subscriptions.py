@@ -66,11 +66,6 @@ def public_audience() -> Audience:
     return audience
 
 
-def list_audiences() -> list[Audience]:
-    """Every audience in display order."""
-    return list(db.session.scalars(sa.select(Audience).order_by(Audience.position)))
-
-
 def choosable_components(audience: Audience) -> list[Component]:
     """Components a subscriber of the audience may pick: only public ones for a public audience."""
     listings = list_components(include_internal=not audience.is_public)

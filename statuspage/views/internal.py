@@ -10,8 +10,8 @@ from statuspage.core.site import Site
 from statuspage.models import Incident
 from statuspage.permissions import Permission
 from statuspage.services import accounts
-from statuspage.services.incidents import get_incident
-from statuspage.services.overview import internal_feed, internal_view
+from statuspage.services.dashboards import internal_feed, internal_view
+from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.views.access import permission_required
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")

@@ -142,6 +142,17 @@ def open_promise(incident_id: int, audience_id: int) -> Promise | None:
     )
 
 
+def open_promises(incident: Incident) -> list[Promise]:
+    """The incident's promises still waiting for an update, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Promise)
+            .where(Promise.incident_id == incident.id, Promise.state == PromiseState.OPEN)
+            .order_by(Promise.due_at)
+        )
+    )
+
+
 def settle_promises_with(update: Update, *, now: datetime) -> Promise | None:
     """Meet the audience's open promise with this published update and record the one it makes.
 

@@ -9,7 +9,6 @@ from statuspage.core.clock import utcnow
 from statuspage.models import RosterRole
 from statuspage.permissions import Permission
 from statuspage.services import configuration
-from statuspage.services.compose import list_audiences
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import form_status, me, submit_form
@@ -19,7 +18,7 @@ from statuspage.views.forms import AudienceForm
 @bp.get("/audiences")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def audiences() -> str:
-    return render_template("admin/audiences.html", audiences=list_audiences())
+    return render_template("admin/audiences.html", audiences=configuration.list_audiences())
 
 
 @bp.route("/audiences/new", methods=["GET", "POST"])

@@ -14,11 +14,10 @@ from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Update
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_approve, may_write_to
-from statuspage.services import compose as composing
-from statuspage.services import response
 from statuspage.services.cadence import promises
-from statuspage.services.incidents import get_incident
-from statuspage.services.publishing import requires_review
+from statuspage.services.incidents import compose as composing
+from statuspage.services.incidents import edits, publishing
+from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import (
@@ -93,7 +92,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
                 by=user,
                 now=now,
             )
-        except response.StaleIncident as conflict:
+        except edits.StaleIncident as conflict:
             db.session.rollback()
             stale = conflict
         except promises.PromiseTooLate as refusal:
@@ -151,7 +150,7 @@ def _outcome_message(outcome: composing.Outcome) -> str:
 @bp.route("/updates/<int:update_id>", methods=["GET", "POST"])
 @permission_required(Permission.VIEW_CONSOLE)
 def draft(update_id: int) -> str | Response | tuple[str, int]:
-    update = composing.get_update(update_id)
+    update = publishing.get_update(update_id)
     user = me()
     if update.is_published:
         return redirect(url_for("admin.incident", incident_id=update.incident_id))
@@ -183,7 +182,7 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
             code = 403
         except composing.StaleDraft:
             db.session.rollback()
-            conflict = composing.get_update(update_id)
+            conflict = publishing.get_update(update_id)
             code = 409
             # Saving again from here deliberately replaces theirs: the form takes their version.
             form.version.raw_data, form.version.data = None, conflict.version
@@ -208,7 +207,7 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
             else local_input(update.next_update_due_at, site().zone)
         ),
         may_write=may_write_to(user, update.incident, update.audience),
-        needs_review=requires_review(update),
+        needs_review=publishing.requires_review(update),
         may_approve=may_approve(user, update),
         is_author=update.author_id == user.id,
     ), code

@@ -6,7 +6,7 @@ from flask import render_template
 
 from statuspage.core.clock import utcnow
 from statuspage.permissions import Permission
-from statuspage.services.overview import dashboard as build_dashboard
+from statuspage.services.dashboards import dashboard as build_dashboard
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import me

@@ -16,11 +16,12 @@ from statuspage.extensions import db
 from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
-from statuspage.services import accounts, compose, response
+from statuspage.services import accounts
 from statuspage.services.cadence.figures import incident_figures
-from statuspage.services.incidents import get_incident
-from statuspage.services.overview import open_promises, recent_incidents
-from statuspage.services.postmortem import postmortem_markdown
+from statuspage.services.cadence.promises import open_promises
+from statuspage.services.incidents import edits, publishing
+from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
+from statuspage.services.incidents.postmortem import postmortem_markdown
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import (
@@ -59,7 +60,7 @@ def declare() -> str | BaseResponse | tuple[str, int]:
     users = [u for u in accounts.list_users() if u.is_active]
     declared = submit_form(
         form,
-        lambda: response.declare(
+        lambda: edits.declare(
             title=form.title.data or "",
             public_title=form.public_title.data,
             severity=Severity(form.severity.data),
@@ -109,7 +110,7 @@ def incident(incident_id: int) -> str:
 
 
 def _incident_page(
-    incident_id: int, *, stale: response.StaleIncident | None = None, error: str | None = None
+    incident_id: int, *, stale: edits.StaleIncident | None = None, error: str | None = None
 ) -> str:
     incident = get_incident(incident_id)
     user, now = me(), utcnow()
@@ -141,9 +142,9 @@ def _incident_page(
         roster_form=roster_form,
         note_form=NoteForm(formdata=None),
         components=all_components(),
-        updates=compose.published_updates(incident),
-        waiting=compose.drafts_waiting(incident),
-        events=response.timeline(incident)[-8:],
+        updates=publishing.published_updates(incident),
+        waiting=publishing.drafts_waiting(incident),
+        events=edits.timeline(incident)[-8:],
         promises=open_promises(incident),
         figures=incident_figures(incident, now=now),
         may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
@@ -164,7 +165,7 @@ def _versioned_change(
     loaded_at = parse_loaded_at(request.form.get("loaded_at"))
     try:
         message = change(incident, version=version, loaded_at=loaded_at, by=me(), now=utcnow())
-    except response.StaleIncident as stale:
+    except edits.StaleIncident as stale:
         db.session.rollback()
         return _incident_page(incident_id, stale=stale), 409
     except ValidationError as error:
@@ -182,7 +183,7 @@ def edit_details(incident_id: int) -> BaseResponse | tuple[str, int]:
     severity = form.get("severity") or None
 
     def change(incident: Incident, **kwargs: Any) -> str:
-        response.edit_details(
+        edits.edit_details(
             incident,
             title=form.get("title", ""),
             public_title=form.get("public_title"),
@@ -211,7 +212,7 @@ def set_status(incident_id: int) -> BaseResponse | tuple[str, int]:
             status = IncidentStatus(value)
         except ValueError as error:
             raise ValidationError(f"{value!r} is not a status.", field="status") from error
-        response.set_status(incident, status, **kwargs)
+        edits.set_status(incident, status, **kwargs)
         return f"Status set to {status.label}. Tell the audiences: compose an update."
 
     return _versioned_change(incident_id, change)
@@ -221,7 +222,7 @@ def set_status(incident_id: int) -> BaseResponse | tuple[str, int]:
 @permission_required(Permission.MANAGE_INCIDENTS)
 def set_components(incident_id: int) -> BaseResponse | tuple[str, int]:
     def change(incident: Incident, **kwargs: Any) -> str:
-        made = response.set_components(incident, component_changes(request.form), **kwargs)
+        made = edits.set_components(incident, component_changes(request.form), **kwargs)
         return f"Changed {len(made)} component{'s' if len(made) != 1 else ''}."
 
     return _versioned_change(incident_id, change)
@@ -237,7 +238,7 @@ def assign(incident_id: int) -> BaseResponse | tuple[str, int]:
             user = accounts.get_user(user_id or 0)
         except ValueError as error:
             raise ValidationError("Pick a duty and a person.") from error
-        response.assign(incident, user, role, **kwargs)
+        edits.assign(incident, user, role, **kwargs)
         return f"{user.name} is now {role.label.lower()}."
 
     return _versioned_change(incident_id, change)
@@ -247,7 +248,7 @@ def assign(incident_id: int) -> BaseResponse | tuple[str, int]:
 @permission_required(Permission.MANAGE_INCIDENTS)
 def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, int]:
     def change(incident: Incident, **kwargs: Any) -> str:
-        response.unassign(incident, assignment_id, **kwargs)
+        edits.unassign(incident, assignment_id, **kwargs)
         return "Removed from the roster."
 
     return _versioned_change(incident_id, change)
@@ -260,7 +261,7 @@ def timeline(incident_id: int) -> str:
     return render_template(
         "admin/timeline.html",
         incident=incident,
-        events=response.timeline(incident),
+        events=edits.timeline(incident),
         note_form=NoteForm(formdata=None),
         may_note=may_add_note(me(), incident),
     )
@@ -273,7 +274,7 @@ def add_note(incident_id: int) -> BaseResponse:
     require(may_add_note(me(), incident))
     form = NoteForm()
     try:
-        response.add_note(incident, form.text.data or "", by=me(), now=utcnow())
+        edits.add_note(incident, form.text.data or "", by=me(), now=utcnow())
     except ValidationError as error:
         flash(str(error), "error")
     else:

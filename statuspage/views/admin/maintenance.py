@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 from statuspage.core.clock import utcnow
 from statuspage.core.times import from_local
 from statuspage.permissions import Permission
-from statuspage.services import compose as composing
-from statuspage.services.overview import recent_incidents
+from statuspage.services import configuration
+from statuspage.services.incidents import maintenance
+from statuspage.services.incidents.lifecycle import recent_incidents
 from statuspage.views.access import permission_required
 from statuspage.views.admin import bp
 from statuspage.views.admin.helpers import (
@@ -34,7 +35,7 @@ def maintenance_list() -> str:
 @permission_required(Permission.MANAGE_MAINTENANCE)
 def schedule_maintenance() -> str | Response | tuple[str, int]:
     form = MaintenanceForm()
-    audiences = composing.list_audiences()
+    audiences = configuration.list_audiences()
     components = all_components()
     chosen = {parse_int(v) for v in request.form.getlist("components")}
     messages = {
@@ -44,7 +45,7 @@ def schedule_maintenance() -> str | Response | tuple[str, int]:
     }
     scheduled = submit_form(
         form,
-        lambda: composing.plan_maintenance(
+        lambda: maintenance.plan_maintenance(
             title=form.title.data or "",
             scheduled_for=from_local(form.scheduled_for.data, site().zone),
             scheduled_until=from_local(form.scheduled_until.data, site().zone),

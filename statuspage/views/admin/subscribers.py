@@ -14,7 +14,7 @@ from statuspage.core.errors import NotFound, ValidationError
 from statuspage.extensions import db
 from statuspage.models import Audience, DeliveryState, SubscriberKind
 from statuspage.permissions import Permission
-from statuspage.services import subscriptions
+from statuspage.services import configuration, subscriptions
 from statuspage.services.outbox import status as delivery_status
 from statuspage.services.outbox.webhooks import parse_networks
 from statuspage.views.access import permission_required
@@ -200,7 +200,7 @@ def _filter() -> subscriptions.SubscriberFilter:
 
 
 def _audiences() -> list[Audience]:
-    audiences = subscriptions.list_audiences()
+    audiences = configuration.list_audiences()
     if not audiences:
         raise NotFound("There are no audiences yet: run `flask --app statuspage setup`.")
     return audiences

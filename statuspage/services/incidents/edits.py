@@ -26,7 +26,7 @@ from statuspage.models import (
     TimelineKind,
     User,
 )
-from statuspage.services import incidents
+from statuspage.services.incidents import lifecycle
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_audit, record_event
 from statuspage.services.validation import clean_optional_text, clean_text
@@ -68,8 +68,8 @@ def declare(
     by: User,
     now: datetime,
 ) -> Incident:
-    """Declare an incident from the console (see incidents.declare_incident) and audit it."""
-    incident = incidents.declare_incident(
+    """Declare an incident from the console (see lifecycle.declare_incident) and audit it."""
+    incident = lifecycle.declare_incident(
         title=title,
         severity=severity,
         by=by,
@@ -97,9 +97,9 @@ def edit_details(
 ) -> Incident:
     """Change the working title, the public title and (for incidents) the severity."""
     check_incident_version(incident, version, loaded_at=loaded_at)
-    title = clean_text(title, field="title", max_length=incidents.TITLE_LENGTH)
+    title = clean_text(title, field="title", max_length=lifecycle.TITLE_LENGTH)
     public_title = clean_optional_text(
-        public_title, field="public title", max_length=incidents.TITLE_LENGTH
+        public_title, field="public title", max_length=lifecycle.TITLE_LENGTH
     )
     if incident.is_maintenance:
         severity = None
@@ -149,7 +149,7 @@ def set_status(
     """Move the incident to a status (resolving and reopening included) without a message."""
     check_incident_version(incident, version, loaded_at=loaded_at)
     before = incident.status
-    if not incidents.change_status(incident, status, by=by, now=now):
+    if not lifecycle.change_status(incident, status, by=by, now=now):
         raise ValidationError(f"The incident is already {status.label.lower()}.", field="status")
     record_audit(
         by,
@@ -177,7 +177,7 @@ def set_components(
     made = [
         change
         for component, status in changes.items()
-        if (change := incidents.set_affected_component(incident, component, status, by=by, now=now))
+        if (change := lifecycle.set_affected_component(incident, component, status, by=by, now=now))
     ]
     if not made:
         raise ValidationError("Nothing to change: pick a new status for a component.")
@@ -202,7 +202,7 @@ def assign(
     check_incident_version(incident, version, loaded_at=loaded_at)
     if not user.is_active:
         raise ValidationError(f"{user.name}'s account is deactivated.", field="user")
-    incidents.assign_role(incident, user, role, by=by, now=now)
+    lifecycle.assign_role(incident, user, role, by=by, now=now)
     incident.updated_at = now
     record_audit(
         by,
@@ -228,7 +228,7 @@ def unassign(
     assignment = next((a for a in incident.roster if a.id == assignment_id), None)
     if assignment is None:
         raise NotFound("That person is no longer on the roster.")
-    incidents.remove_role(incident, assignment, by=by, now=now)
+    lifecycle.remove_role(incident, assignment, by=by, now=now)
     incident.updated_at = now
     record_audit(
         by,

@@ -1,11 +1,13 @@
-"""Updates: drafting one for an audience, sending it for review, and publishing it."""
+"""Updates: drafting one for an audience, sending it for review, publishing it; and reading them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from statuspage.core.errors import InvalidTransition, PermissionDenied, ValidationError
+import sqlalchemy as sa
+
+from statuspage.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -21,7 +23,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.services.cadence import promises
-from statuspage.services.incidents import change_status, set_affected_component
+from statuspage.services.incidents.lifecycle import change_status, set_affected_component
 from statuspage.services.outbox import enqueue
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_event
@@ -176,6 +178,39 @@ def publish_update(
         bump_publication(now=now)
     enqueue.enqueue_update(update, now=now)  # the outbox row commits with the update
     return update
+
+
+def get_update(update_id: int) -> Update:
+    """The update with this id, or NotFound."""
+    update = db.session.get(Update, update_id)
+    if update is None:
+        raise NotFound(f"There is no update {update_id}.")
+    return update
+
+
+def drafts_waiting(incident: Incident | None = None) -> list[Update]:
+    """Unpublished updates (in review first, then oldest first), of one incident or all."""
+    query = sa.select(Update).where(Update.state != UpdateState.PUBLISHED)
+    if incident is not None:
+        query = query.where(Update.incident_id == incident.id)
+    return list(
+        db.session.scalars(
+            query.order_by(
+                sa.case((Update.state == UpdateState.IN_REVIEW, 0), else_=1), Update.created_at
+            )
+        )
+    )
+
+
+def published_updates(incident: Incident) -> list[Update]:
+    """The incident's published updates, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Update)
+            .where(Update.incident_id == incident.id, Update.state == UpdateState.PUBLISHED)
+            .order_by(Update.published_at.desc(), Update.id.desc())
+        )
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:

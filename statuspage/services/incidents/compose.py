@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from statuspage.core.errors import (
     Conflict,
     InvalidTransition,
-    NotFound,
     PermissionDenied,
     ValidationError,
 )
@@ -37,11 +36,11 @@ from statuspage.models import (
     User,
 )
 from statuspage.permissions import may_approve, may_write_to
-from statuspage.services import incidents, publishing
 from statuspage.services.cadence import promises
-from statuspage.services.public.version import bump_publication
+from statuspage.services.configuration import list_audiences
+from statuspage.services.incidents import publishing
+from statuspage.services.incidents.edits import check_incident_version
 from statuspage.services.records import actor_name, record_audit, record_event
-from statuspage.services.response import check_incident_version
 from statuspage.services.templating import message_context, render_message, template_for
 from statuspage.services.validation import clean_text
 
@@ -85,13 +84,6 @@ class Outcome:
     published: list[Update] = field(default_factory=list)
     in_review: list[Update] = field(default_factory=list)
     saved: list[Update] = field(default_factory=list)
-
-
-def list_audiences() -> list[Audience]:
-    """Every audience in display order, the public ones first within a position."""
-    return list(
-        db.session.scalars(sa.select(Audience).order_by(Audience.position, Audience.id)).all()
-    )
 
 
 def prepare_drafts(
@@ -214,14 +206,6 @@ def submit(
     return outcome
 
 
-def get_update(update_id: int) -> Update:
-    """The update with this id, or NotFound."""
-    update = db.session.get(Update, update_id)
-    if update is None:
-        raise NotFound(f"There is no update {update_id}.")
-    return update
-
-
 class StaleDraft(Conflict):
     """The draft changed since the person loaded it; `current` is what it says now."""
 
@@ -336,79 +320,3 @@ def _changes_planned_on(update: Update) -> dict[Component, ComponentStatus]:
         for p in planned
         if p["code"] in components
     }
-
-
-def drafts_waiting(incident: Incident | None = None) -> list[Update]:
-    """Unpublished updates (in review first, then oldest first), of one incident or all."""
-    query = sa.select(Update).where(Update.state != UpdateState.PUBLISHED)
-    if incident is not None:
-        query = query.where(Update.incident_id == incident.id)
-    return list(
-        db.session.scalars(
-            query.order_by(
-                sa.case((Update.state == UpdateState.IN_REVIEW, 0), else_=1), Update.created_at
-            )
-        )
-    )
-
-
-def published_updates(incident: Incident) -> list[Update]:
-    """The incident's published updates, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Update)
-            .where(Update.incident_id == incident.id, Update.state == UpdateState.PUBLISHED)
-            .order_by(Update.published_at.desc(), Update.id.desc())
-        )
-    )
-
-
-def plan_maintenance(
-    *,
-    title: str,
-    scheduled_for: datetime,
-    scheduled_until: datetime,
-    components: Sequence[Component],
-    messages: Mapping[Audience, str],
-    site: Site,
-    by: User,
-    now: datetime,
-) -> Incident:
-    """Schedule a maintenance window and announce it to each chosen audience.
-
-    Each audience gets its own text, or (when left blank) its template for a scheduled window.
-    """
-    if scheduled_for <= now:
-        raise ValidationError("The window must start in the future.", field="scheduled_for")
-    if not messages:
-        raise ValidationError("Choose at least one audience to tell.", field="audiences")
-    maintenance = incidents.schedule_maintenance(
-        title=title,
-        scheduled_for=scheduled_for,
-        scheduled_until=scheduled_until,
-        by=by,
-        now=now,
-        components=components,
-    )
-    status = IncidentStatus.SCHEDULED
-    context = message_context(maintenance, site=site, status=status, now=now)
-    for audience, text in messages.items():
-        template = template_for(audience, status)
-        rendered = render_message(template, context) if template else None
-        draft = publishing.add_draft(
-            maintenance,
-            audience,
-            body=text.strip() or (rendered.body if rendered else ""),
-            title=rendered.title if rendered else maintenance.title,
-            status=status,
-            by=by,
-            now=now,
-            template=template,
-        )
-        publishing.publish_update(draft, by=by, now=now)
-    if any(c.is_public for c in components):
-        bump_publication(now=now)
-    record_audit(
-        by, "maintenance.schedule", "incident", maintenance.id, now=now, details={"title": title}
-    )
-    return maintenance

@@ -25,7 +25,8 @@ from statuspage.models import (
     User,
 )
 from statuspage.services.components import GroupListing, list_components
-from statuspage.services.compose import drafts_waiting, list_audiences
+from statuspage.services.configuration import list_audiences
+from statuspage.services.incidents.publishing import drafts_waiting
 from statuspage.services.public.version import NEVER
 
 FEED_LENGTH = 50
@@ -184,32 +185,4 @@ def _internal_entry(update: Update, site: Site, incident_url: Callable[[int], st
             ],
             site.zone,
         ),
-    )
-
-
-def recent_incidents(limit: int = 100) -> list[Incident]:
-    """Incidents and maintenance, open ones first, then newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Incident)
-            .order_by(
-                sa.case(
-                    (Incident.status.in_([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]), 1),
-                    else_=0,
-                ),
-                Incident.started_at.desc(),
-            )
-            .limit(limit)
-        )
-    )
-
-
-def open_promises(incident: Incident) -> list[Promise]:
-    """The incident's promises still waiting for an update, soonest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Promise)
-            .where(Promise.incident_id == incident.id, Promise.state == PromiseState.OPEN)
-            .order_by(Promise.due_at)
-        )
     )

@@ -44,16 +44,19 @@ def get_incident(incident_id: int) -> Incident:
     return incident
 
 
-def list_open_incidents() -> list[Incident]:
-    """Open incidents (not maintenance), most severe first, then newest first."""
+def recent_incidents(limit: int = 100) -> list[Incident]:
+    """Incidents and maintenance, open ones first, then newest first."""
     return list(
         db.session.scalars(
             sa.select(Incident)
-            .where(
-                Incident.kind == IncidentKind.INCIDENT,
-                Incident.status != IncidentStatus.RESOLVED,
+            .order_by(
+                sa.case(
+                    (Incident.status.in_([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]), 1),
+                    else_=0,
+                ),
+                Incident.started_at.desc(),
             )
-            .order_by(Incident.severity, Incident.started_at.desc())
+            .limit(limit)
         )
     )
 

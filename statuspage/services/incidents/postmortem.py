@@ -15,8 +15,8 @@ from statuspage.core.site import Site
 from statuspage.core.times import describe_duration, format_datetime
 from statuspage.models import Incident, TimelineEvent, Update
 from statuspage.services.cadence.figures import AudienceFigures, incident_figures
-from statuspage.services.compose import published_updates
-from statuspage.services.response import timeline
+from statuspage.services.incidents.edits import timeline
+from statuspage.services.incidents.publishing import published_updates
 
 
 @dataclass(frozen=True)

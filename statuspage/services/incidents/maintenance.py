@@ -1,8 +1,9 @@
-"""Maintenance windows on time: `scheduled` -> `in_progress` at the start, -> `completed` at the end.
+"""Maintenance windows: planning one with a message per audience, and moving it on time,
+`scheduled` -> `in_progress` at the start, -> `completed` at the end.
 
 Each move publishes the new phase's template to every audience told about the window (the public
-ones when nobody was told yet and the public can see it), puts the window's components under maintenance and back, and
-happens once: the windows are picked by their status under a row lock (FOR UPDATE SKIP LOCKED on
+ones when nobody was told yet and the public can see it), puts the window's components under
+maintenance and back, and happens once: the windows are picked by their status under a row lock (FOR UPDATE SKIP LOCKED on
 PostgreSQL; the incident's version column guards the write as well), so a second run or a second
 scheduler finds nothing left to move.
 """
@@ -10,7 +11,7 @@ scheduler finds nothing left to move.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,10 +31,13 @@ from statuspage.models import (
     MessageTemplate,
     Update,
     UpdateState,
+    User,
 )
-from statuspage.services import publishing
 from statuspage.services.defaults import template_text
-from statuspage.services.incidents import change_status, set_affected_component
+from statuspage.services.incidents import lifecycle, publishing
+from statuspage.services.incidents.lifecycle import change_status, set_affected_component
+from statuspage.services.public.version import bump_publication
+from statuspage.services.records import record_audit
 from statuspage.services.templating import (
     RenderedMessage,
     message_context,
@@ -52,6 +56,57 @@ class WindowMove:
 
     incident_id: int
     status: IncidentStatus
+
+
+def plan_maintenance(
+    *,
+    title: str,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    components: Sequence[Component],
+    messages: Mapping[Audience, str],
+    site: Site,
+    by: User,
+    now: datetime,
+) -> Incident:
+    """Schedule a maintenance window and announce it to each chosen audience.
+
+    Each audience gets its own text, or (when left blank) its template for a scheduled window.
+    """
+    if scheduled_for <= now:
+        raise ValidationError("The window must start in the future.", field="scheduled_for")
+    if not messages:
+        raise ValidationError("Choose at least one audience to tell.", field="audiences")
+    maintenance = lifecycle.schedule_maintenance(
+        title=title,
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        by=by,
+        now=now,
+        components=components,
+    )
+    status = IncidentStatus.SCHEDULED
+    context = message_context(maintenance, site=site, status=status, now=now)
+    for audience, text in messages.items():
+        template = template_for(audience, status)
+        rendered = render_message(template, context) if template else None
+        draft = publishing.add_draft(
+            maintenance,
+            audience,
+            body=text.strip() or (rendered.body if rendered else ""),
+            title=rendered.title if rendered else maintenance.title,
+            status=status,
+            by=by,
+            now=now,
+            template=template,
+        )
+        publishing.publish_update(draft, by=by, now=now)
+    if any(c.is_public for c in components):
+        bump_publication(now=now)
+    record_audit(
+        by, "maintenance.schedule", "incident", maintenance.id, now=now, details={"title": title}
+    )
+    return maintenance
 
 
 def move_maintenance_windows(*, now: datetime, site: Site) -> list[WindowMove]:

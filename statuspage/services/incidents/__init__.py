@@ -1,0 +1,4 @@
+"""Incident response: `lifecycle` (declaring, scheduling, roster, components, status), `edits` (the
+console's versioned edits and the scribe's notes), `publishing` (an update from draft through
+review to published), `compose` (one message per audience, written once), `maintenance` (planning
+windows and moving them on time), `postmortem` (the Markdown draft)."""
