@@ -1,8 +1,10 @@
-"""Flask extensions, created unbound here and bound to an app in create_app, and the model base."""
+"""Flask extensions, created unbound here and bound to an app in create_app; the model base; and the
+one SQL statement the services need that SQLAlchemy does not spell portably."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +15,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from statuspage.core.dbtypes import UTCDateTime, enum_column_type
@@ -48,3 +51,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Limits per client address; in memory per process unless RATELIMIT_STORAGE_URI names a shared store.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def insert_ignoring_duplicates(
+    target: Any, *, conflict_columns: Sequence[str] | None = None
+) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO NOTHING into a model or table, in the session's dialect.
+
+    A row that would break a unique key (only `conflict_columns`' one, when given) is left out and
+    the statement goes on: a second scheduler writing the same row at the same moment waits for
+    the first and then writes nothing, without failing its transaction. PostgreSQL and SQLite
+    spell it alike; SQLAlchemy has no construct for both.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(target).on_conflict_do_nothing(index_elements=conflict_columns)

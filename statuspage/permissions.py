@@ -1,4 +1,5 @@
-"""Who may do what: the one permission table, and the per-incident duty check for liaisons."""
+"""Who may do what: the one permission table, and the rules per incident and per update that build
+on it (a liaison's duties, the second person who approves, who keeps the incident's record)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class Permission(StrEnum):
     MANAGE_SUBSCRIBERS = "manage_subscribers"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    # Promise a later next update than the audience's cadence policy asks (sooner is anyone's).
+    PROMISE_BEYOND_POLICY = "promise_beyond_policy"
 
 
 _VIEWER = {Permission.VIEW_CONSOLE}
@@ -26,6 +29,7 @@ _COMMANDER = _LIAISON | {
     Permission.MANAGE_INCIDENTS,
     Permission.MANAGE_MAINTENANCE,
     Permission.VIEW_AUDIT,
+    Permission.PROMISE_BEYOND_POLICY,
 }
 _ADMIN = set(Permission)
 
@@ -51,10 +55,16 @@ def may_write_to(user: User, incident: Incident, audience: Audience) -> bool:
     return user in incident.holders(audience.liaison_role)
 
 
-def may_approve(user: User, update: Update) -> bool:
-    """A second person with the approval right, who may also write to the update's audience."""
+def may_approve(user: User | None, update: Update) -> bool:
+    """A second person with the approval right, who may also write to the update's audience.
+
+    The rule for updates whose audience's policy wants review (publishing.requires_review): only
+    someone it allows publishes them, and publishing is the approval. The system (None) never
+    approves, and nobody approves what they wrote.
+    """
     return (
-        has_permission(user, Permission.APPROVE_UPDATES)
+        user is not None
+        and has_permission(user, Permission.APPROVE_UPDATES)
         and user.id != update.author_id
         and may_write_to(user, update.incident, update.audience)
     )

@@ -17,6 +17,11 @@ class ComponentStatus(StrEnum):
         return _COMPONENT_LABELS[self]
 
     @property
+    def symbol(self) -> str:
+        """The shape beside the words on public pages (never the only sign: colour-blind readers)."""
+        return _COMPONENT_SYMBOLS[self]
+
+    @property
     def rank(self) -> int:
         """How bad the status is, for "worst of" rollups: operational 0 ... major outage 4."""
         return _COMPONENT_RANKS[self]
@@ -28,6 +33,13 @@ _COMPONENT_LABELS = {
     ComponentStatus.PARTIAL_OUTAGE: "Partial outage",
     ComponentStatus.MAJOR_OUTAGE: "Major outage",
     ComponentStatus.UNDER_MAINTENANCE: "Under maintenance",
+}
+_COMPONENT_SYMBOLS = {
+    ComponentStatus.OPERATIONAL: "✓",
+    ComponentStatus.DEGRADED_PERFORMANCE: "▲",
+    ComponentStatus.PARTIAL_OUTAGE: "◆",
+    ComponentStatus.MAJOR_OUTAGE: "✕",
+    ComponentStatus.UNDER_MAINTENANCE: "⚒",
 }
 _COMPONENT_RANKS = {
     ComponentStatus.OPERATIONAL: 0,
@@ -64,7 +76,18 @@ class Impact(StrEnum):
     CRITICAL = "critical"
     MAINTENANCE = "maintenance"
 
+    @property
+    def label(self) -> str:
+        return _IMPACT_LABELS[self]
 
+
+_IMPACT_LABELS = {
+    Impact.NONE: "No impact",
+    Impact.MINOR: "Minor impact",
+    Impact.MAJOR: "Major impact",
+    Impact.CRITICAL: "Critical impact",
+    Impact.MAINTENANCE: "Maintenance",
+}
 _SEVERITY_IMPACTS = {
     Severity.SEV1: Impact.CRITICAL,
     Severity.SEV2: Impact.MAJOR,

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.core.dbtypes import UTCDateTime
 from statuspage.core.site import Site
 from statuspage.core.times import is_overdue
-from statuspage.extensions import db
+from statuspage.extensions import db, insert_ignoring_duplicates
 from statuspage.models import (
     Audience,
     CadenceAlert,
@@ -126,7 +125,7 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) ->
         if quiet_since + quiet_for > now:
             continue
         statement = (
-            _insert_ignoring_duplicates(CadenceAlert)
+            insert_ignoring_duplicates(CadenceAlert)
             .values(
                 incident_id=incident_id,
                 kind=CadenceAlertKind.STALE,
@@ -174,7 +173,7 @@ def _insert_promise_alerts(
         sa.literal(now, UTCDateTime()),
     ).where(Promise.state == PromiseState.OPEN, raised_at.is_(None), *conditions)
     statement = (
-        _insert_ignoring_duplicates(CadenceAlert)
+        insert_ignoring_duplicates(CadenceAlert)
         .from_select(
             ["incident_id", "audience_id", "promise_id", "kind", "about_at", "created_at"], due
         )
@@ -188,13 +187,6 @@ def _insert_promise_alerts(
             .values({raised_at: now})
         )
     return inserted
-
-
-def _insert_ignoring_duplicates(entity: type[CadenceAlert]) -> sa.Insert:
-    # Both dialects spell it ON CONFLICT DO NOTHING; there is no portable construct for it.
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(entity).on_conflict_do_nothing()
 
 
 def _raised(rows: Sequence[sa.Row]) -> list[RaisedAlert]:

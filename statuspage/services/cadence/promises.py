@@ -20,14 +20,11 @@ from statuspage.models import (
     Incident,
     Promise,
     PromiseState,
-    Role,
     Severity,
     Update,
     User,
 )
-
-# Who may promise a later update than the audience's policy allows.
-PROMISE_EXTENDERS = frozenset({Role.ADMIN, Role.COMMANDER})
+from statuspage.permissions import Permission, has_permission
 
 
 class PromiseTooLate(PermissionDenied):
@@ -75,7 +72,8 @@ def default_next_update(
 def check_promise(
     incident: Incident, audience: Audience, due_at: datetime, *, by: User | None, now: datetime
 ) -> None:
-    """Refuse a promise in the past, or one later than policy unless a commander or admin makes it.
+    """Refuse a promise in the past, or one later than policy unless the person may make it
+    (Permission.PROMISE_BEYOND_POLICY: commanders and admins).
 
     A liaison may always promise sooner than the policy asks. `by=None` is the system itself.
     """
@@ -83,7 +81,7 @@ def check_promise(
     policy = policy_for(audience, incident.severity)
     if policy is None or due_at <= now + policy.update_interval:
         return
-    if by is None or by.role in PROMISE_EXTENDERS:
+    if by is None or has_permission(by, Permission.PROMISE_BEYOND_POLICY):
         return
     raise PromiseTooLate(
         f"At {incident.severity}, {audience.name} are owed an update at least every "

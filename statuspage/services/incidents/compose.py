@@ -35,7 +35,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
-from statuspage.permissions import may_approve, may_write_to
+from statuspage.permissions import may_write_to
 from statuspage.services.cadence import promises
 from statuspage.services.configuration import list_audiences
 from statuspage.services.incidents import publishing
@@ -256,11 +256,6 @@ def act_on_draft(
     if action is Action.SUBMIT:
         publishing.submit_for_review(update, by=by, now=now)
     elif action is Action.PUBLISH:
-        if publishing.requires_review(update) and not may_approve(by, update):
-            raise PermissionDenied(
-                f"{audience.name} updates at {incident.severity} need a second person to approve "
-                "them: a commander or admin other than the author publishes it."
-            )
         publishing.publish_update(
             update, by=by, now=now, component_changes=_changes_planned_on(update)
         )

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from statuspage.core.errors import Conflict, NotFound, ValidationError
+from statuspage.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -26,6 +26,7 @@ from statuspage.models import (
     TimelineKind,
     User,
 )
+from statuspage.permissions import may_add_note
 from statuspage.services.incidents import lifecycle
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_audit, record_event
@@ -241,7 +242,15 @@ def unassign(
 
 
 def add_note(incident: Incident, text: str, *, by: User, now: datetime) -> TimelineEvent:
-    """The scribe's note on the timeline (notes only add, so they need no version)."""
+    """The scribe's note on the timeline (notes only add, so they need no version).
+
+    Only those who keep the incident's record may add one (permissions.may_add_note).
+    """
+    if not may_add_note(by, incident):
+        raise PermissionDenied(
+            "Notes are added by commanders and admins, and by the incident's commander, deputy "
+            "or scribe."
+        )
     text = clean_text(text, field="note", max_length=NOTE_LENGTH, multiline=True)
     event = record_event(incident, TimelineKind.NOTE, text, actor=by, now=now)
     db.session.flush()

@@ -22,6 +22,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
+from statuspage.permissions import may_approve
 from statuspage.services.cadence import promises
 from statuspage.services.incidents.lifecycle import change_status, set_affected_component
 from statuspage.services.outbox import enqueue
@@ -90,6 +91,25 @@ def audience_requires_review(audience: Audience, severity: Severity | None) -> b
     return bool(policy and policy.requires_review)
 
 
+def _approve(update: Update, *, by: User | None, now: datetime) -> None:
+    """Record the second person's approval, or refuse: the update needs one (see may_approve)."""
+    if by is None or not may_approve(by, update):
+        raise PermissionDenied(
+            f"{update.audience.name} updates at {update.incident.severity} need a second person to "
+            "approve them: send it for review; a commander or admin other than its author "
+            "publishes it."
+        )
+    update.approved_by_id = by.id
+    record_event(
+        update.incident,
+        TimelineKind.UPDATE_APPROVED,
+        f"{actor_name(by)} approved the {update.audience.name} update.",
+        actor=by,
+        now=now,
+        data={"update_id": update.id},
+    )
+
+
 def submit_for_review(update: Update, *, by: User | None, now: datetime) -> Update:
     """Ask a second person to approve the draft."""
     if update.state is not UpdateState.DRAFT:
@@ -117,9 +137,9 @@ def publish_update(
 ) -> Update:
     """Publish a draft: incident status, components, promise, timeline and version move together.
 
-    When the audience's policy requires review, the author cannot publish their own draft: a second
-    person publishing it is the approval. A promise later than policy needs a commander or admin
-    publishing it (promises.check_promise).
+    When the audience's policy requires review, only a second person publishes it, and that is the
+    approval (permissions.may_approve). A promise later than policy needs someone who may make it
+    (promises.check_promise).
     """
     if update.state is UpdateState.PUBLISHED:
         raise InvalidTransition("This update is already published; a correction is a new update.")
@@ -127,20 +147,7 @@ def publish_update(
     if update.next_update_due_at is not None and not update.status.is_closed:
         promises.check_promise(incident, update.audience, update.next_update_due_at, by=by, now=now)
     if requires_review(update):
-        if by is None or by.id == update.author_id:
-            raise PermissionDenied(
-                f"{update.audience.name} updates at {incident.severity} need a second person "
-                "to approve them: send it for review."
-            )
-        update.approved_by_id = by.id
-        record_event(
-            incident,
-            TimelineKind.UPDATE_APPROVED,
-            f"{actor_name(by)} approved the {update.audience.name} update.",
-            actor=by,
-            now=now,
-            data={"update_id": update.id},
-        )
+        _approve(update, by=by, now=now)
     if update.status.is_closed:
         update.next_update_due_at = None
     elif update.next_update_due_at is None:

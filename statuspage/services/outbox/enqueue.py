@@ -18,10 +18,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.core.dbtypes import UTCDateTime
-from statuspage.extensions import db
+from statuspage.extensions import db, insert_ignoring_duplicates
 from statuspage.models import (
     Audience,
     Component,
@@ -150,11 +149,8 @@ def enqueue_emails(emails: Sequence[OutgoingEmail], *, now: datetime) -> None:
 
 
 def _insert_new_emails() -> sa.Insert:
-    # ON CONFLICT DO NOTHING: a second scheduler writing the same key at the same moment waits
-    # for the first and then writes nothing, without failing the caller's transaction.
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # A key already used (a second scheduler queueing the same email) is left out.
+    return insert_ignoring_duplicates(Delivery.__table__, conflict_columns=["dedupe_key"])
 
 
 def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
