@@ -17,11 +17,6 @@ from itsdangerous import (
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import InvalidLink
 
-# The public paths of the links (routes in views/subscriptions.py; emails are built outside requests).
-CONFIRM_PATH = "/subscriptions/confirm/"
-MANAGE_PATH = "/subscriptions/manage/"
-UNSUBSCRIBE_PATH = "/subscriptions/unsubscribe/"
-
 FORGED = "This link is not valid: it may be incomplete or mistyped. Use the link from the email."
 EXPIRED = "This confirmation link has expired. Subscribe again to get a new one."
 

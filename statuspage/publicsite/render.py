@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import current_app
 
+from statuspage.core import addresses
 from statuspage.core.feeds import CONTENT_TYPES, FeedFormat
 from statuspage.core.site import Site
-from statuspage.publicsite import urls
 from statuspage.publicsite.urls import Links
 from statuspage.services import public
 from statuspage.services.public import api as api_documents
@@ -121,26 +121,28 @@ class Surface:
 
 def every_surface(*, now: datetime, incident_ids: list[int] | None = None) -> Iterator[Surface]:
     """Every public address with how to render it (pass incident_ids to limit incident pages)."""
-    yield Surface(urls.index_path(), lambda links: index(links, now=now))
+    yield Surface(addresses.index_path(), lambda links: index(links, now=now))
     for page in range(1, public.history_page_count(now=now, zone=site().zone) + 1):
-        yield Surface(urls.history_path(page), lambda links, p=page: history(p, links, now=now))
+        yield Surface(
+            addresses.history_path(page), lambda links, p=page: history(p, links, now=now)
+        )
     component_ids = [None, *(c.id for c in public.component_catalogue().components)]
-    for fmt in urls.FEED_FORMATS:
+    for fmt in addresses.FEED_FORMATS:
         for component_id in component_ids:
             yield Surface(
-                urls.feed_path("history", fmt, component_id),
+                addresses.feed_path("history", fmt, component_id),
                 lambda _, f=fmt, c=component_id: history_feed(f, c, now=now),
             )
             yield Surface(
-                urls.feed_path("updates", fmt, component_id),
+                addresses.feed_path("updates", fmt, component_id),
                 lambda _, f=fmt, c=component_id: updates_feed(f, c),
             )
-    for document in urls.API_DOCUMENTS:
-        yield Surface(urls.api_path(document), lambda _, d=document: api(d, now=now))
-    yield Surface(urls.calendar_path(), lambda _: calendar(now=now))
+    for document in addresses.API_DOCUMENTS:
+        yield Surface(addresses.api_path(document), lambda _, d=document: api(d, now=now))
+    yield Surface(addresses.calendar_path(), lambda _: calendar(now=now))
     ids = public.public_incident_ids() if incident_ids is None else incident_ids
     for page in public.incident_pages(ids, now=now):
         yield Surface(
-            urls.incident_path(page.incident.id),
+            addresses.incident_path(page.incident.id),
             lambda links, p=page: incident_body(p, links, now=now),
         )

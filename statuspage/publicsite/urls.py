@@ -1,4 +1,5 @@
-"""Addresses of the public site: the app's paths, the exported file for each, and page links.
+"""Addresses of the public site as written to disk: the exported file for each app path
+(core.addresses), and the links of one page.
 
 A page links through a `Links` object: the app's own paths when served by the app, or paths
 relative to the exported file when written to disk, so an export works from any web server or
@@ -12,49 +13,22 @@ import posixpath
 import re
 from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
 
-FEED_FORMATS = ("atom", "rss")
-API_DOCUMENTS = (
-    "summary",
-    "status",
-    "components",
-    "incidents",
-    "incidents/unresolved",
-    "scheduled-maintenances",
-    "scheduled-maintenances/upcoming",
-    "scheduled-maintenances/active",
+from statuspage.core.addresses import (
+    api_path,
+    calendar_path,
+    feed_path,
+    history_path,
+    incident_path,
+    index_path,
 )
+
 STATIC_FILES = ("css/app.css", "js/localtime.js", "img/favicon.svg")
 _INCIDENT = re.compile(r"/incidents/(\d+)")
 _FEED = re.compile(r"/(history|updates)\.(atom|rss)")
-
-
-def index_path() -> str:
-    return "/"
-
-
-def incident_path(incident_id: int) -> str:
-    return f"/incidents/{incident_id}"
-
-
-def history_path(page: int = 1) -> str:
-    return "/history" if page == 1 else f"/history?page={page}"
-
-
-def feed_path(kind: str, fmt: str, component_id: int | None = None) -> str:
-    query = f"?{urlencode({'component': component_id})}" if component_id else ""
-    return f"/{kind}.{fmt}{query}"
-
-
-def api_path(document: str) -> str:
-    return f"/api/v2/{document}.json"
-
-
-def calendar_path() -> str:
-    return "/maintenance.ics"
 
 
 @cache

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from statuspage.core.addresses import index_path
 from statuspage.core.feeds import Entry, Feed, UpdateBlock, tag_uri, updates_html
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
@@ -160,7 +161,7 @@ def internal_feed(
         self_url=self_url,
         description="Every audience's updates, for staff only.",
         author=site.name,
-        author_uri=f"{site.url}/",
+        author_uri=site.url + index_path(),
         empty_since=incident.created_at if incident else NEVER,
     )
     entries = [_internal_entry(update, site, incident_url) for update in feed_updates(incident)]

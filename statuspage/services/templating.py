@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from statuspage.core.addresses import incident_path
 from statuspage.core.errors import ValidationError
 from statuspage.core.site import Site
 from statuspage.core.times import format_datetime, format_time
@@ -283,7 +284,7 @@ def _context(
         "page": {"name": site.name, "url": site.url},
         "incident": {
             "title": title,
-            "url": f"{site.url}/incidents/{incident_id}",
+            "url": site.url + incident_path(incident_id),
             "status": str(status),
             "status_label": status.label,
             "severity": str(severity or ""),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from statuspage.core.addresses import API_DOCUMENTS
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import NotFound
 from statuspage.publicsite import render
 from statuspage.publicsite.cache import serve
-from statuspage.publicsite.urls import API_DOCUMENTS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v2")
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from statuspage.core.addresses import FEED_FORMATS
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import NotFound, ValidationError
 from statuspage.publicsite import render
 from statuspage.publicsite.cache import serve
-from statuspage.publicsite.urls import FEED_FORMATS, Links
+from statuspage.publicsite.urls import Links
 
 bp = Blueprint("public", __name__)
 

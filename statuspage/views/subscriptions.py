@@ -10,9 +10,10 @@ from flask import Blueprint, current_app, render_template, request
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
+from statuspage.core.addresses import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
-from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
+from statuspage.core.tokens import SubscriptionTokens
 from statuspage.extensions import csrf, db, limiter
 from statuspage.models import Component, Subscriber
 from statuspage.services import subscriptions

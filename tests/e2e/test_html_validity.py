@@ -25,9 +25,10 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from statuspage import create_app
+from statuspage.core.addresses import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
 from statuspage.core.clock import pinned
 from statuspage.core.site import Site
-from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
+from statuspage.core.tokens import SubscriptionTokens
 from statuspage.demo import OPEN_INCIDENT, seed_demo
 from statuspage.extensions import db
 from statuspage.models import (

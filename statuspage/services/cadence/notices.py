@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from statuspage.core.addresses import console_compose_path, console_incident_path
 from statuspage.core.site import Site
 from statuspage.core.times import describe_duration, format_time
 from statuspage.extensions import db
@@ -140,7 +141,7 @@ def alert_message(
     (its incident page for a stale nudge). An overdue mark says when it escalates (`escalate_at`).
     """
     incident = alert.incident
-    console = f"{site.url}/admin/incidents/{incident.id}"
+    console = site.url + console_incident_path(incident.id)
     about = f"“{incident.title}” ({incident.severity}, {incident.status.label})"
     if alert.kind is CadenceAlertKind.STALE:
         quiet = describe_duration(now - alert.about_at)
@@ -175,7 +176,7 @@ def alert_message(
             f"The update to {audience} on {about} was due by {due}: it is {late} late.",
             _liaison_line(alert),
         ]
-    return AlertMessage(subject, "\n\n".join(lines), f"{console}/compose")
+    return AlertMessage(subject, "\n\n".join(lines), site.url + console_compose_path(incident.id))
 
 
 def recipients_for(alert: RaisedAlert, *, admins: Sequence[User]) -> list[Recipient]:

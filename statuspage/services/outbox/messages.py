@@ -12,10 +12,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from statuspage.core.addresses import (
+    CONFIRM_PATH,
+    MANAGE_PATH,
+    UNSUBSCRIBE_PATH,
+    incident_path,
+    internal_path,
+)
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
-from statuspage.core.tokens import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, SubscriptionTokens
+from statuspage.core.tokens import SubscriptionTokens
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
@@ -51,7 +58,7 @@ def links_for(subscriber: Subscriber, site: Site, tokens: SubscriptionTokens) ->
 
 def incident_url(incident: Incident, *, public: bool, site: Site) -> str:
     """Where a reader follows the incident: its public page, or the internal page for staff."""
-    return f"{site.url}/incidents/{incident.id}" if public else f"{site.url}/internal"
+    return site.url + (incident_path(incident.id) if public else internal_path())
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from statuspage.core.addresses import incident_path
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp
 from statuspage.models import IncidentKind
@@ -157,7 +158,7 @@ class _Writer:
             "monitoring_at": self.time(incident.monitoring_at),
             "resolved_at": self.time(incident.resolved_at),
             "impact": str(incident.impact),
-            "shortlink": f"{self.site.url}/incidents/{incident.id}",
+            "shortlink": self.site.url + incident_path(incident.id),
             "started_at": self.time(incident.started_at),
             "page_id": self.page_id,
             "incident_updates": [self.update(u) for u in incident.updates],

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event
 from markupsafe import escape
 
+from statuspage.core.addresses import feed_path, incident_path, index_path
 from statuspage.core.feeds import (
     Entry,
     Feed,
@@ -45,18 +46,18 @@ def _feed(
     return Feed(
         id=tag_uri(site.url, f"/{name}{query}"),
         title=f"{site.name} - {title}{about}",
-        page_url=f"{site.url}/",
-        self_url=f"{site.url}/{name}.{fmt}{query}",
+        page_url=site.url + index_path(),
+        self_url=site.url + feed_path(name, fmt, component.id if component else None),
         description=f"{title} of {site.name}{about}",
         author=site.name,
-        author_uri=f"{site.url}/",
+        author_uri=site.url + index_path(),
         empty_since=in_zone(component.created_at if component else NEVER, site.zone),
     )
 
 
 def permalink(site: Site, incident_id: int) -> str:
     """The incident's stable public address."""
-    return f"{site.url}/incidents/{incident_id}"
+    return site.url + incident_path(incident_id)
 
 
 @dataclass(frozen=True)

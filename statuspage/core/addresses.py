@@ -1,0 +1,70 @@
+"""Every address the app links to, as a path: the public site's pages, feeds, JSON documents and
+calendar, the links in subscription emails, the internal page, and the console pages an email
+points people at.
+
+It sits below the services so that everything that writes a link (emails, webhooks, feeds, the
+API, message templates, reminders) builds it here, from the page's base URL and one of these
+paths. The views' routes answer them; publicsite.urls maps them to exported files and links
+relative to one.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+FEED_FORMATS = ("atom", "rss")
+API_DOCUMENTS = (
+    "summary",
+    "status",
+    "components",
+    "incidents",
+    "incidents/unresolved",
+    "scheduled-maintenances",
+    "scheduled-maintenances/upcoming",
+    "scheduled-maintenances/active",
+)
+# The links in subscription emails end with a signed token (core.tokens).
+CONFIRM_PATH = "/subscriptions/confirm/"
+MANAGE_PATH = "/subscriptions/manage/"
+UNSUBSCRIBE_PATH = "/subscriptions/unsubscribe/"
+
+
+def index_path() -> str:
+    return "/"
+
+
+def incident_path(incident_id: int) -> str:
+    """The incident's stable public address (its permalink)."""
+    return f"/incidents/{incident_id}"
+
+
+def history_path(page: int = 1) -> str:
+    return "/history" if page == 1 else f"/history?page={page}"
+
+
+def feed_path(kind: str, fmt: str, component_id: int | None = None) -> str:
+    """The history or updates feed, as Atom or RSS, of every component or one."""
+    query = f"?{urlencode({'component': component_id})}" if component_id else ""
+    return f"/{kind}.{fmt}{query}"
+
+
+def api_path(document: str) -> str:
+    return f"/api/v2/{document}.json"
+
+
+def calendar_path() -> str:
+    return "/maintenance.ics"
+
+
+def internal_path() -> str:
+    """The staff's page of every audience's updates."""
+    return "/internal"
+
+
+def console_incident_path(incident_id: int) -> str:
+    return f"/admin/incidents/{incident_id}"
+
+
+def console_compose_path(incident_id: int) -> str:
+    """Where the incident's next update is written."""
+    return f"/admin/incidents/{incident_id}/compose"
