@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from statuspage import demo
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
-from statuspage.core.site import Site
+from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.publicsite.export import export_site
@@ -114,7 +114,7 @@ def seed_demo(if_empty: bool) -> None:
     if if_empty and demo.has_content():
         click.echo("The database already has content; demo data not loaded.")
         return
-    demo.seed_demo(now=utcnow(), site=Site.from_config(current_app.config))
+    demo.seed_demo(now=utcnow(), site=current_site())
     db.session.commit()
     click.echo("Demo data is in place.")
 

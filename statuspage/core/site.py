@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
+
 
 @dataclass(frozen=True)
 class Site:
@@ -16,3 +18,8 @@ class Site:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Site:
         return cls(name=config["PAGE_NAME"], url=config["BASE_URL"], zone=config["TIMEZONE"])
+
+
+def current_site() -> Site:
+    """The running app's site, for requests, jobs and commands to hand to services."""
+    return Site.from_config(current_app.config)

@@ -16,7 +16,7 @@ from flask import current_app
 
 from statuspage.core import addresses
 from statuspage.core.feeds import CONTENT_TYPES, FeedFormat
-from statuspage.core.site import Site
+from statuspage.core.site import Site, current_site
 from statuspage.publicsite.urls import Links
 from statuspage.services import public
 from statuspage.services.public import api as api_documents
@@ -51,7 +51,8 @@ class Body:
 
 
 def site() -> Site:
-    return Site.from_config(current_app.config)
+    """The site every surface is rendered for: the running app's."""
+    return current_site()
 
 
 def _page(template: str, links: Links, expires_at: datetime | None, **context: Any) -> Body:

@@ -131,6 +131,12 @@ def list_components(*, include_internal: bool) -> list[GroupListing]:
     return [listing for listing in public if listing.components]
 
 
+def all_components(*, include_internal: bool = True) -> list[Component]:
+    """Every component (or every public one) in display order, ungrouped ones first."""
+    listings = list_components(include_internal=include_internal)
+    return [component for listing in listings for component in listing.components]
+
+
 def set_component_status(
     component: Component,
     status: ComponentStatus,

@@ -1,9 +1,11 @@
-"""What staff see at a glance: the console dashboard, the internal page and the internal feeds."""
+"""What staff look at: the console's dashboard and incident page, the internal page, and the
+internal feeds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -15,22 +17,31 @@ from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
+    Component,
     Incident,
     IncidentKind,
     IncidentStatus,
     Promise,
     PromiseState,
     RosterRole,
+    TimelineEvent,
     Update,
     UpdateState,
     User,
 )
-from statuspage.services.components import GroupListing, list_components
+from statuspage.permissions import Permission, has_permission, may_add_note
+from statuspage.services.accounts import list_users
+from statuspage.services.cadence.figures import AudienceFigures, incident_figures
+from statuspage.services.cadence.promises import open_promises
+from statuspage.services.components import GroupListing, all_components, list_components
 from statuspage.services.configuration import list_audiences
-from statuspage.services.incidents.publishing import drafts_waiting
+from statuspage.services.incidents.edits import timeline
+from statuspage.services.incidents.lifecycle import get_incident
+from statuspage.services.incidents.publishing import drafts_waiting, published_updates
 from statuspage.services.public.version import NEVER
 
 FEED_LENGTH = 50
+LATEST_EVENTS = 8  # the incident page's glimpse of the timeline
 
 
 @dataclass
@@ -63,6 +74,41 @@ class InternalView:
     audiences: list[Audience]
     incidents: list[IncidentSummary]
     maintenance: list[IncidentSummary]
+
+
+@dataclass(frozen=True)
+class IncidentConsole:
+    """Everything the console's incident page shows of one incident, to one person."""
+
+    incident: Incident
+    components: list[Component]  # every component, for the form that changes them
+    people: list[User]  # active accounts, for the roster form
+    updates: list[Update]  # published, newest first
+    waiting: list[Update]  # drafts and updates in review
+    events: list[TimelineEvent]  # the latest on the timeline, oldest first
+    promises: list[Promise]  # still open, soonest first
+    figures: list[AudienceFigures]
+    may_manage: bool
+    may_write: bool
+    may_note: bool
+
+
+def incident_console(incident_id: int, *, user: User, now: datetime) -> IncidentConsole:
+    """One incident as its console page shows it to the user (NotFound if there is none)."""
+    incident = get_incident(incident_id)
+    return IncidentConsole(
+        incident=incident,
+        components=all_components(),
+        people=[person for person in list_users() if person.is_active],
+        updates=published_updates(incident),
+        waiting=drafts_waiting(incident),
+        events=timeline(incident)[-LATEST_EVENTS:],
+        promises=open_promises(incident),
+        figures=incident_figures(incident, now=now),
+        may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
+        may_write=has_permission(user, Permission.WRITE_UPDATES),
+        may_note=may_add_note(user, incident),
+    )
 
 
 def dashboard(user: User) -> Dashboard:

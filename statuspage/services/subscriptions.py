@@ -28,7 +28,7 @@ from statuspage.models import (
     User,
     subscriber_component,
 )
-from statuspage.services.components import list_components
+from statuspage.services.components import all_components
 from statuspage.services.outbox import enqueue
 from statuspage.services.outbox.webhooks import Network, UnsafeWebhookURL, check_url
 from statuspage.services.records import record_audit
@@ -68,8 +68,7 @@ def public_audience() -> Audience:
 
 def choosable_components(audience: Audience) -> list[Component]:
     """Components a subscriber of the audience may pick: only public ones for a public audience."""
-    listings = list_components(include_internal=not audience.is_public)
-    return [component for listing in listings for component in listing.components]
+    return all_components(include_internal=not audience.is_public)
 
 
 def request_subscription(

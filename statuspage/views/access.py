@@ -1,4 +1,5 @@
-"""View decorators that apply the permission table to a route."""
+"""Who is asking and what they may do: the decorator that applies the permission table to a route,
+the signed-in user, and refusing a per-object check."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import abort
 from flask_login import current_user
 
 from statuspage.extensions import login_manager
+from statuspage.models import User
 from statuspage.permissions import Permission, has_permission
 
 P = ParamSpec("P")
@@ -31,3 +33,14 @@ def permission_required(permission: Permission) -> Callable[[Callable[P, R]], Ca
         return wrapped
 
     return decorator
+
+
+def me() -> User:
+    """The signed-in user as a model (current_user is a proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def require(allowed: bool) -> None:
+    """Refuse with 403 unless the per-object check passed."""
+    if not allowed:
+        abort(403)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 
 from statuspage.core.clock import utcnow
 from statuspage.core.feeds import CONTENT_TYPES, build_feed
-from statuspage.core.site import Site
+from statuspage.core.site import current_site
 from statuspage.models import Incident
 from statuspage.permissions import Permission
 from statuspage.services import accounts
@@ -51,7 +51,7 @@ def _feed_reader(token: str) -> None:
 
 
 def _feed(fmt: str, *, self_url: str, incident: Incident | None = None) -> Response:
-    site = Site.from_config(current_app.config)
+    site = current_site()
     page_url = url_for("internal.index", _external=True)
     if incident is not None:
         page_url = _console_url(incident.id)

@@ -153,34 +153,12 @@ def submit(
     policy wants a second person) for review; all of it is one transaction for the caller to commit.
     """
     check_incident_version(incident, version, loaded_at=loaded_at)
-    if not messages:
-        raise ValidationError("Choose at least one audience to write to.", field="audiences")
-    for message in messages:
-        if not may_write_to(by, incident, message.audience):
-            raise PermissionDenied(
-                f"You are not the liaison for {message.audience.name} on this incident."
-            )
-        # Checked before anything is written, whether it is published, saved or sent for review.
-        if message.next_update_due_at is not None and not status.is_closed:
-            promises.check_promise(
-                incident, message.audience, message.next_update_due_at, by=by, now=now
-            )
+    _check_messages(incident, messages, status=status, by=by, now=now)
     planned = _planned(component_changes)
     outcome = Outcome()
     # The public audience first: its update is the one that reports the component changes.
     for message in sorted(messages, key=lambda m: (not m.audience.is_public, m.audience.position)):
-        template = db.session.get(MessageTemplate, message.template_id or 0)
-        draft = publishing.add_draft(
-            incident,
-            message.audience,
-            body=message.body,
-            title=message.title,
-            status=status,
-            by=by,
-            now=now,
-            next_update_due_at=message.next_update_due_at,
-            template=template if template and template.audience_id == message.audience.id else None,
-        )
+        draft = _draft_of(incident, message, status=status, by=by, now=now)
         draft.affected_components = planned or None
         if action is Action.SAVE:
             outcome.saved.append(draft)
@@ -204,6 +182,46 @@ def submit(
         },
     )
     return outcome
+
+
+def _check_messages(
+    incident: Incident,
+    messages: Sequence[Message],
+    *,
+    status: IncidentStatus,
+    by: User,
+    now: datetime,
+) -> None:
+    """Refuse the lot before anything is written, whether it is published, saved or reviewed."""
+    if not messages:
+        raise ValidationError("Choose at least one audience to write to.", field="audiences")
+    for message in messages:
+        if not may_write_to(by, incident, message.audience):
+            raise PermissionDenied(
+                f"You are not the liaison for {message.audience.name} on this incident."
+            )
+        if message.next_update_due_at is not None and not status.is_closed:
+            promises.check_promise(
+                incident, message.audience, message.next_update_due_at, by=by, now=now
+            )
+
+
+def _draft_of(
+    incident: Incident, message: Message, *, status: IncidentStatus, by: User, now: datetime
+) -> Update:
+    template = db.session.get(MessageTemplate, message.template_id or 0)
+    return publishing.add_draft(
+        incident,
+        message.audience,
+        body=message.body,
+        title=message.title,
+        status=status,
+        by=by,
+        now=now,
+        next_update_due_at=message.next_update_due_at,
+        # Only the audience's own template: a form could name another audience's.
+        template=template if template and template.audience_id == message.audience.id else None,
+    )
 
 
 class StaleDraft(Conflict):

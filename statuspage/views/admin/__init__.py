@@ -1,11 +1,12 @@
-"""The liaison console (`/admin`): one blueprint, one module per area of the console."""
+"""The liaison console (`/admin`): one blueprint, with the routes of one module per console area.
+
+Each area module records its routes (`routes`, views.admin.routing); they are all put on this one
+blueprint here, so every endpoint is `admin.<view>`, with the console's template context.
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-# The area modules register their routes on bp when imported.
-from statuspage.views.admin import (  # noqa: F401
+from statuspage.views.admin import (
     audiences,
     audit,
     cadence,
@@ -19,3 +20,24 @@ from statuspage.views.admin import (  # noqa: F401
     subscribers,
     users,
 )
+from statuspage.views.admin.context import console_context
+
+AREAS = (
+    dashboard,
+    incidents,
+    compose,
+    maintenance,
+    message_templates,
+    audiences,
+    cadence,
+    components,
+    subscribers,
+    users,
+    audit,
+    profile,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+for area in AREAS:
+    area.routes.register(bp)
+bp.context_processor(console_context)

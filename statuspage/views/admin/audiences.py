@@ -9,20 +9,22 @@ from statuspage.core.clock import utcnow
 from statuspage.models import RosterRole
 from statuspage.permissions import Permission
 from statuspage.services import configuration
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import form_status, me, submit_form
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import form_status, submit_form
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import AudienceForm
 
+routes = Routes()
 
-@bp.get("/audiences")
+
+@routes.get("/audiences")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def audiences() -> str:
     return render_template("admin/audiences.html", audiences=configuration.list_audiences())
 
 
-@bp.route("/audiences/new", methods=["GET", "POST"])
-@bp.route("/audiences/<int:audience_id>", methods=["GET", "POST"])
+@routes.route("/audiences/new", ["GET", "POST"])
+@routes.route("/audiences/<int:audience_id>", ["GET", "POST"])
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def edit_audience(audience_id: int | None = None) -> str | Response | tuple[str, int]:
     audience = configuration.get_audience(audience_id) if audience_id else None

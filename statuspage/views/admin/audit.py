@@ -5,22 +5,25 @@ from __future__ import annotations
 from flask import render_template, request
 
 from statuspage.core.errors import ValidationError
+from statuspage.core.site import current_site
 from statuspage.core.times import parse_local_input
 from statuspage.permissions import Permission
 from statuspage.services import accounts, records
 from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import parse_int, site
+from statuspage.views.admin.formdata import parse_int
+from statuspage.views.admin.routing import Routes
+
+routes = Routes()
 
 
-@bp.get("/audit")
+@routes.get("/audit")
 @permission_required(Permission.VIEW_AUDIT)
 def audit() -> str | tuple[str, int]:
     args = request.args
     error = None
     try:
-        since = parse_local_input(args.get("since"), site().zone, field="since")
-        until = parse_local_input(args.get("until"), site().zone, field="until")
+        since = parse_local_input(args.get("since"), current_site().zone, field="since")
+        until = parse_local_input(args.get("until"), current_site().zone, field="until")
     except ValidationError as refusal:
         since = until = None
         error = str(refusal)

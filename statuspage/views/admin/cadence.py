@@ -3,8 +3,6 @@ and the report of promises kept and missed over a period, per audience and per l
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -12,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
+from statuspage.core.site import current_site
 from statuspage.core.times import in_zone, start_of_day
 from statuspage.extensions import db
 from statuspage.models import CadencePolicy, Severity
@@ -19,18 +18,32 @@ from statuspage.permissions import Permission
 from statuspage.services import configuration
 from statuspage.services.cadence.figures import PeriodFigures, period_figures
 from statuspage.services.templating import check_late_notice
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me, site, spreadsheet_cell
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.downloads import csv_download
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import CadenceForm, PeriodForm
+
+routes = Routes()
 
 SEVERITIES = list(Severity)
 # The report reads every promise of the period at once: a year at most.
 LONGEST_PERIOD = timedelta(days=366)
 DEFAULT_PERIOD = timedelta(days=30)
+REPORT_COLUMNS = [
+    "scope",
+    "name",
+    "made",
+    "kept",
+    "missed",
+    "open",
+    "overdue",
+    "cancelled",
+    "worst_lateness_seconds",
+    "median_lateness_seconds",
+]
 
 
-@bp.get("/cadence")
+@routes.get("/cadence")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def cadence_policies() -> str:
     return render_template(
@@ -38,7 +51,7 @@ def cadence_policies() -> str:
     )
 
 
-@bp.route("/cadence/<int:audience_id>", methods=["GET", "POST"])
+@routes.route("/cadence/<int:audience_id>", ["GET", "POST"])
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def edit_cadence(audience_id: int) -> str | BaseResponse | tuple[str, int]:
     audience = configuration.get_audience(audience_id)
@@ -54,13 +67,13 @@ def edit_cadence(audience_id: int) -> str | BaseResponse | tuple[str, int]:
     try:
         if not saving:
             # Shown on every view of the page: a notice that stopped rendering says so at once.
-            preview = check_late_notice(form.late_notice.data or "", site=site())
+            preview = check_late_notice(form.late_notice.data or "", site=current_site())
         else:
             configuration.save_cadence(
                 audience,
                 policies=_settings(form),
                 late_notice=form.late_notice.data or "",
-                site=site(),
+                site=current_site(),
                 by=me(),
                 now=utcnow(),
             )
@@ -105,7 +118,7 @@ def _settings(form: CadenceForm) -> dict[Severity, configuration.PolicySettings 
     return chosen
 
 
-@bp.get("/reports/cadence")
+@routes.get("/reports/cadence")
 @permission_required(Permission.VIEW_CONSOLE)
 def cadence_report() -> str | tuple[str, int]:
     form = PeriodForm(formdata=request.args)
@@ -122,35 +135,21 @@ def cadence_report() -> str | tuple[str, int]:
     )
 
 
-@bp.get("/reports/cadence.csv")
+@routes.get("/reports/cadence.csv")
 @permission_required(Permission.VIEW_CONSOLE)
 def cadence_report_csv() -> Response:
     form = PeriodForm(formdata=request.args)
     report = _report(form)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "scope",
-            "name",
-            "made",
-            "kept",
-            "missed",
-            "open",
-            "overdue",
-            "cancelled",
-            "worst_lateness_seconds",
-            "median_lateness_seconds",
-        ]
-    )
     rows = [("audience", a.name, f) for a, f in report.by_audience] + [
         ("liaison", u.name if u else "", f) for u, f in report.by_liaison
     ]
-    for scope, name, figures in rows:
-        writer.writerow(
+    return csv_download(
+        f"cadence-{form.start.data}-{form.end.data}.csv",
+        REPORT_COLUMNS,
+        (
             [
                 scope,
-                spreadsheet_cell(name),
+                name,
                 figures.made,
                 figures.kept,
                 figures.missed,
@@ -160,12 +159,8 @@ def cadence_report_csv() -> Response:
                 _seconds(figures.worst_lateness),
                 _seconds(figures.median_lateness),
             ]
-        )
-    name = f"cadence-{form.start.data}-{form.end.data}.csv"
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            for scope, name, figures in rows
+        ),
     )
 
 
@@ -176,7 +171,7 @@ def _report(form: PeriodForm) -> PeriodFigures:
     """
     if not form.validate():
         raise ValidationError("Dates are written like 2026-03-04.")
-    zone = site().zone
+    zone = current_site().zone
     now = utcnow()
     last = form.end.data or in_zone(now, zone).date()
     first = form.start.data or last - DEFAULT_PERIOD + timedelta(days=1)
@@ -189,5 +184,5 @@ def _report(form: PeriodForm) -> PeriodFigures:
     return period_figures(start=start, end=end, now=now)
 
 
-def _seconds(length: timedelta | None) -> str:
-    return "" if length is None else str(int(length.total_seconds()))
+def _seconds(length: timedelta | None) -> int | str:
+    return "" if length is None else int(length.total_seconds())

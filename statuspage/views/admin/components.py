@@ -12,13 +12,15 @@ from statuspage.models import Component, ComponentGroup, Visibility
 from statuspage.permissions import Permission
 from statuspage.services import components as catalogue
 from statuspage.services import configuration
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import form_status, me, submit_form
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import form_status, submit_form
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import ComponentForm, GroupForm, options
 
+routes = Routes()
 
-@bp.get("/components")
+
+@routes.get("/components")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def components() -> str:
     return render_template(
@@ -26,8 +28,8 @@ def components() -> str:
     )
 
 
-@bp.route("/components/new", methods=["GET", "POST"])
-@bp.route("/components/<int:component_id>", methods=["GET", "POST"])
+@routes.route("/components/new", ["GET", "POST"])
+@routes.route("/components/<int:component_id>", ["GET", "POST"])
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def edit_component(component_id: int | None = None) -> str | Response | tuple[str, int]:
     component = catalogue.get_component(component_id) if component_id else None
@@ -54,8 +56,8 @@ def edit_component(component_id: int | None = None) -> str | Response | tuple[st
     )
 
 
-@bp.route("/groups/new", methods=["GET", "POST"])
-@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@routes.route("/groups/new", ["GET", "POST"])
+@routes.route("/groups/<int:group_id>", ["GET", "POST"])
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def edit_group(group_id: int | None = None) -> str | Response | tuple[str, int]:
     group = catalogue.get_group(group_id) if group_id else None
@@ -78,13 +80,13 @@ def edit_group(group_id: int | None = None) -> str | Response | tuple[str, int]:
     )
 
 
-@bp.post("/components/<int:component_id>/move")
+@routes.post("/components/<int:component_id>/move")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def move_component(component_id: int) -> Response:
     return _move(catalogue.get_component(component_id))
 
 
-@bp.post("/groups/<int:group_id>/move")
+@routes.post("/groups/<int:group_id>/move")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def move_group(group_id: int) -> Response:
     return _move(catalogue.get_group(group_id))

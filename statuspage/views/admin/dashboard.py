@@ -7,12 +7,13 @@ from flask import render_template
 from statuspage.core.clock import utcnow
 from statuspage.permissions import Permission
 from statuspage.services.dashboards import dashboard as build_dashboard
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.routing import Routes
+
+routes = Routes()
 
 
-@bp.get("/")
+@routes.get("/")
 @permission_required(Permission.VIEW_CONSOLE)
 def dashboard() -> str:
     return render_template("admin/dashboard.html", board=build_dashboard(me()), now=utcnow())

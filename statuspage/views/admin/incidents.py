@@ -7,33 +7,32 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
+from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from statuspage.permissions import Permission, has_permission, may_add_note
+from statuspage.permissions import Permission, may_add_note
 from statuspage.services import accounts
-from statuspage.services.cadence.figures import incident_figures
-from statuspage.services.cadence.promises import open_promises
-from statuspage.services.incidents import edits, publishing
+from statuspage.services.components import all_components
+from statuspage.services.dashboards import IncidentConsole, incident_console
+from statuspage.services.incidents import edits
 from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
 from statuspage.services.incidents.postmortem import postmortem_markdown
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import (
-    all_components,
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import (
     component_changes,
     form_status,
-    me,
     parse_int,
     parse_loaded_at,
-    site,
     submit_form,
 )
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import (
     DeclareForm,
     DetailsForm,
@@ -43,16 +42,18 @@ from statuspage.views.forms import (
     options,
 )
 
+routes = Routes()
+
 SINGLE_DUTIES = [role for role in RosterRole if role.is_single]
 
 
-@bp.get("/incidents")
+@routes.get("/incidents")
 @permission_required(Permission.VIEW_CONSOLE)
 def incidents() -> str:
     return render_template("admin/incidents.html", incidents=recent_incidents())
 
 
-@bp.route("/incidents/new", methods=["GET", "POST"])
+@routes.route("/incidents/new", ["GET", "POST"])
 @permission_required(Permission.MANAGE_INCIDENTS)
 def declare() -> str | BaseResponse | tuple[str, int]:
     form = DeclareForm()
@@ -102,7 +103,7 @@ def _roster_from(form: MultiDict[str, str], users: list[User]) -> list[tuple[Ros
     return roster
 
 
-@bp.get("/incidents/<int:incident_id>")
+@routes.get("/incidents/<int:incident_id>")
 @permission_required(Permission.VIEW_CONSOLE)
 def incident(incident_id: int) -> str:
     return _incident_page(incident_id)
@@ -111,48 +112,35 @@ def incident(incident_id: int) -> str:
 def _incident_page(
     incident_id: int, *, stale: edits.StaleIncident | None = None, error: str | None = None
 ) -> str:
-    incident = get_incident(incident_id)
-    user, now = me(), utcnow()
-    details = DetailsForm(
-        formdata=None,
-        obj=incident,
-        version=incident.version,
-        loaded_at=now.isoformat(),
-        severity=str(incident.severity or ""),
-    )
-    statuses = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
-    status_form = StatusForm(
-        formdata=None, version=incident.version, loaded_at=details.loaded_at.data
-    )
-    status_form.status.choices = options(
-        (s.value, s.label) for s in statuses if s is not incident.status
-    )
-    roster_form = RosterForm(
-        formdata=None, version=incident.version, loaded_at=details.loaded_at.data
-    )
-    roster_form.user_id.choices = options(
-        [(u.id, f"{u.name} ({u.role})") for u in accounts.list_users() if u.is_active]
-    )
+    now = utcnow()
+    page = incident_console(incident_id, user=me(), now=now)
     return render_template(
         "admin/incident.html",
-        incident=incident,
-        details=details,
-        status_form=status_form,
-        roster_form=roster_form,
-        note_form=NoteForm(formdata=None),
-        components=all_components(),
-        updates=publishing.published_updates(incident),
-        waiting=publishing.drafts_waiting(incident),
-        events=edits.timeline(incident)[-8:],
-        promises=open_promises(incident),
-        figures=incident_figures(incident, now=now),
-        may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
-        may_write=has_permission(user, Permission.WRITE_UPDATES),
-        may_note=may_add_note(user, incident),
+        **vars(page),
+        **_incident_forms(page, loaded_at=now.isoformat()),
         stale=stale,
         error=error,
         now=now,
     )
+
+
+def _incident_forms(page: IncidentConsole, *, loaded_at: str) -> dict[str, FlaskForm]:
+    """The page's forms, filled from the incident as loaded (never from the request)."""
+    incident = page.incident
+    versioned = {"formdata": None, "version": incident.version, "loaded_at": loaded_at}
+    statuses = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
+    status_form = StatusForm(**versioned)
+    status_form.status.choices = options(
+        (s.value, s.label) for s in statuses if s is not incident.status
+    )
+    roster_form = RosterForm(**versioned)
+    roster_form.user_id.choices = options([(u.id, f"{u.name} ({u.role})") for u in page.people])
+    return {
+        "details": DetailsForm(obj=incident, severity=str(incident.severity or ""), **versioned),
+        "status_form": status_form,
+        "roster_form": roster_form,
+        "note_form": NoteForm(formdata=None),
+    }
 
 
 def _versioned_change(
@@ -175,7 +163,7 @@ def _versioned_change(
     return redirect(url_for("admin.incident", incident_id=incident_id))
 
 
-@bp.post("/incidents/<int:incident_id>/details")
+@routes.post("/incidents/<int:incident_id>/details")
 @permission_required(Permission.MANAGE_INCIDENTS)
 def edit_details(incident_id: int) -> BaseResponse | tuple[str, int]:
     form = request.form
@@ -201,7 +189,7 @@ def _severity(value: str | None) -> Severity | None:
         raise ValidationError(f"{value!r} is not a severity.", field="severity") from error
 
 
-@bp.post("/incidents/<int:incident_id>/status")
+@routes.post("/incidents/<int:incident_id>/status")
 @permission_required(Permission.MANAGE_INCIDENTS)
 def set_status(incident_id: int) -> BaseResponse | tuple[str, int]:
     value = request.form.get("status", "")
@@ -217,7 +205,7 @@ def set_status(incident_id: int) -> BaseResponse | tuple[str, int]:
     return _versioned_change(incident_id, change)
 
 
-@bp.post("/incidents/<int:incident_id>/components")
+@routes.post("/incidents/<int:incident_id>/components")
 @permission_required(Permission.MANAGE_INCIDENTS)
 def set_components(incident_id: int) -> BaseResponse | tuple[str, int]:
     def change(incident: Incident, **kwargs: Any) -> str:
@@ -227,7 +215,7 @@ def set_components(incident_id: int) -> BaseResponse | tuple[str, int]:
     return _versioned_change(incident_id, change)
 
 
-@bp.post("/incidents/<int:incident_id>/roster")
+@routes.post("/incidents/<int:incident_id>/roster")
 @permission_required(Permission.MANAGE_INCIDENTS)
 def assign(incident_id: int) -> BaseResponse | tuple[str, int]:
     def change(incident: Incident, **kwargs: Any) -> str:
@@ -243,7 +231,7 @@ def assign(incident_id: int) -> BaseResponse | tuple[str, int]:
     return _versioned_change(incident_id, change)
 
 
-@bp.post("/incidents/<int:incident_id>/roster/<int:assignment_id>/remove")
+@routes.post("/incidents/<int:incident_id>/roster/<int:assignment_id>/remove")
 @permission_required(Permission.MANAGE_INCIDENTS)
 def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, int]:
     def change(incident: Incident, **kwargs: Any) -> str:
@@ -253,7 +241,7 @@ def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, 
     return _versioned_change(incident_id, change)
 
 
-@bp.get("/incidents/<int:incident_id>/timeline")
+@routes.get("/incidents/<int:incident_id>/timeline")
 @permission_required(Permission.VIEW_CONSOLE)
 def timeline(incident_id: int) -> str:
     incident = get_incident(incident_id)
@@ -266,7 +254,7 @@ def timeline(incident_id: int) -> str:
     )
 
 
-@bp.post("/incidents/<int:incident_id>/notes")
+@routes.post("/incidents/<int:incident_id>/notes")
 @permission_required(Permission.VIEW_CONSOLE)
 def add_note(incident_id: int) -> BaseResponse:
     incident = get_incident(incident_id)
@@ -281,11 +269,11 @@ def add_note(incident_id: int) -> BaseResponse:
     return redirect(url_for("admin.timeline", incident_id=incident_id) + "#latest")
 
 
-@bp.get("/incidents/<int:incident_id>/postmortem.md")
+@routes.get("/incidents/<int:incident_id>/postmortem.md")
 @permission_required(Permission.VIEW_CONSOLE)
 def postmortem(incident_id: int) -> Response:
     incident = get_incident(incident_id)
-    document = postmortem_markdown(incident, site=site(), now=utcnow())
+    document = postmortem_markdown(incident, site=current_site(), now=utcnow())
     return Response(
         document,
         mimetype="text/markdown",

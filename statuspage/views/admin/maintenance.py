@@ -6,32 +6,29 @@ from flask import render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
+from statuspage.core.site import current_site
 from statuspage.core.times import from_local
 from statuspage.permissions import Permission
 from statuspage.services import configuration
+from statuspage.services.components import all_components
 from statuspage.services.incidents import maintenance
 from statuspage.services.incidents.lifecycle import recent_incidents
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import (
-    all_components,
-    form_status,
-    me,
-    parse_int,
-    site,
-    submit_form,
-)
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import form_status, parse_int, submit_form
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import MaintenanceForm
 
+routes = Routes()
 
-@bp.get("/maintenance")
+
+@routes.get("/maintenance")
 @permission_required(Permission.VIEW_CONSOLE)
 def maintenance_list() -> str:
     windows = [i for i in recent_incidents() if i.is_maintenance]
     return render_template("admin/maintenance_list.html", windows=windows)
 
 
-@bp.route("/maintenance/new", methods=["GET", "POST"])
+@routes.route("/maintenance/new", ["GET", "POST"])
 @permission_required(Permission.MANAGE_MAINTENANCE)
 def schedule_maintenance() -> str | Response | tuple[str, int]:
     form = MaintenanceForm()
@@ -47,11 +44,11 @@ def schedule_maintenance() -> str | Response | tuple[str, int]:
         form,
         lambda: maintenance.plan_maintenance(
             title=form.title.data or "",
-            scheduled_for=from_local(form.scheduled_for.data, site().zone),
-            scheduled_until=from_local(form.scheduled_until.data, site().zone),
+            scheduled_for=from_local(form.scheduled_for.data, current_site().zone),
+            scheduled_until=from_local(form.scheduled_until.data, current_site().zone),
             components=[c for c in components if c.id in chosen],
             messages=messages,
-            site=site(),
+            site=current_site(),
             by=me(),
             now=utcnow(),
         ),

@@ -10,18 +10,20 @@ from werkzeug.wrappers import Response
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
 from statuspage.core.markdown import markdown_to_html
+from statuspage.core.site import current_site
 from statuspage.extensions import db
-from statuspage.models import IncidentStatus
+from statuspage.models import IncidentStatus, MessageTemplate
 from statuspage.permissions import Permission
 from statuspage.services import configuration
 from statuspage.services.templating import VARIABLES, check_template
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me, site
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import TemplateForm
 
+routes = Routes()
 
-@bp.get("/templates")
+
+@routes.get("/templates")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def templates() -> str:
     # Grouped in audience order (Jinja's groupby would sort the audiences by name).
@@ -32,38 +34,26 @@ def templates() -> str:
     return render_template("admin/templates.html", groups=groups)
 
 
-@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@routes.route("/templates/<int:template_id>", ["GET", "POST"])
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def edit_template(template_id: int) -> str | Response | tuple[str, int]:
     template = configuration.get_template(template_id)
     form = TemplateForm(obj=template)
     preview, error = None, None
     if form.validate_on_submit():
+        title, body = form.title.data or "", form.body.data or ""
         try:
             if request.form.get("action") == "preview":
-                preview = check_template(
-                    form.title.data or "", form.body.data or "", status=template.status, site=site()
-                )
+                preview = check_template(title, body, status=template.status, site=current_site())
             else:
-                configuration.save_template(
-                    template,
-                    title=form.title.data or "",
-                    body=form.body.data or "",
-                    site=site(),
-                    by=me(),
-                    now=utcnow(),
-                )
-                db.session.commit()
-                flash(
-                    f"Saved the {template.audience.name} template for {template.status.label}.",
-                    "success",
-                )
-                return redirect(url_for("admin.edit_template", template_id=template.id))
+                return _save(template, title, body)
         except ValidationError as refusal:
             db.session.rollback()
             error = str(refusal)
     elif request.method == "GET":
-        preview = check_template(template.title, template.body, status=template.status, site=site())
+        preview = check_template(
+            template.title, template.body, status=template.status, site=current_site()
+        )
     code = 422 if error or (request.method == "POST" and form.errors) else 200
     return render_template(
         "admin/template_edit.html",
@@ -75,14 +65,26 @@ def edit_template(template_id: int) -> str | Response | tuple[str, int]:
     ), code
 
 
-@bp.post("/templates/preview")
+def _save(template: MessageTemplate, title: str, body: str) -> Response:
+    configuration.save_template(
+        template, title=title, body=body, site=current_site(), by=me(), now=utcnow()
+    )
+    db.session.commit()
+    flash(f"Saved the {template.audience.name} template for {template.status.label}.", "success")
+    return redirect(url_for("admin.edit_template", template_id=template.id))
+
+
+@routes.post("/templates/preview")
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def preview_template() -> dict[str, str]:
     """The live preview: the sources rendered against the sample incident, or the refusal."""
     try:
         status = IncidentStatus(request.form.get("status", ""))
         message = check_template(
-            request.form.get("title", ""), request.form.get("body", ""), status=status, site=site()
+            request.form.get("title", ""),
+            request.form.get("body", ""),
+            status=status,
+            site=current_site(),
         )
     except ValueError:
         return {"error": "Unknown status."}

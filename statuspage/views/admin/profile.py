@@ -9,18 +9,19 @@ from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.permissions import Permission
 from statuspage.services import accounts
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import me
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.routing import Routes
+
+routes = Routes()
 
 
-@bp.get("/profile")
+@routes.get("/profile")
 @permission_required(Permission.VIEW_CONSOLE)
 def profile() -> str:
     return render_template("admin/profile.html", user=me())
 
 
-@bp.post("/profile/feed-token")
+@routes.post("/profile/feed-token")
 @permission_required(Permission.VIEW_CONSOLE)
 def rotate_feed_token() -> Response:
     accounts.rotate_feed_token(me(), now=utcnow())

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -18,14 +15,16 @@ from statuspage.services import configuration, subscriptions
 from statuspage.services.outbox import status as delivery_status
 from statuspage.services.outbox.webhooks import parse_networks
 from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import spreadsheet_cell
+from statuspage.views.admin.downloads import csv_download, spreadsheet_cell
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import SubscriberForm, options
+
+routes = Routes()
 
 PAGE_SIZE = 100
 
 
-@bp.get("/subscribers")
+@routes.get("/subscribers")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def subscribers() -> str:
     where = _filter()
@@ -45,36 +44,31 @@ def subscribers() -> str:
     )
 
 
-@bp.get("/subscribers.csv")
+@routes.get("/subscribers.csv")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def export_subscribers() -> Response:
     rows, _ = subscriptions.find_subscribers(_filter())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["id", "kind", "audience", "address", "name", "components", "state", "created_at"]
-    )
-    for row in rows:
-        writer.writerow(
+    return csv_download(
+        "subscribers.csv",
+        ["id", "kind", "audience", "address", "name", "components", "state", "created_at"],
+        (
             [
                 row.id,
                 row.kind,
                 row.audience.slug,
-                spreadsheet_cell(row.address),
-                spreadsheet_cell(row.name or ""),
+                row.address,
+                row.name or "",
+                # Each name made safe, not only the first of the list.
                 "; ".join(spreadsheet_cell(c.name) for c in row.components),
                 subscriptions.subscriber_state(row),
                 row.created_at.isoformat(),
             ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="subscribers.csv"'},
+            for row in rows
+        ),
     )
 
 
-@bp.route("/subscribers/new", methods=["GET", "POST"])
+@routes.route("/subscribers/new", ["GET", "POST"])
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def new_subscriber() -> str | tuple[str, int] | Response:
     form = SubscriberForm()
@@ -112,7 +106,7 @@ def new_subscriber() -> str | tuple[str, int] | Response:
     return redirect(url_for("admin.subscriber", subscriber_id=subscriber.id))
 
 
-@bp.get("/subscribers/<int:subscriber_id>")
+@routes.get("/subscribers/<int:subscriber_id>")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def subscriber(subscriber_id: int) -> str:
     found = subscriptions.get_subscriber(subscriber_id)
@@ -124,7 +118,7 @@ def subscriber(subscriber_id: int) -> str:
     )
 
 
-@bp.post("/subscribers/<int:subscriber_id>/active")
+@routes.post("/subscribers/<int:subscriber_id>/active")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def set_subscriber_active(subscriber_id: int) -> Response:
     found = subscriptions.get_subscriber(subscriber_id)
@@ -135,7 +129,7 @@ def set_subscriber_active(subscriber_id: int) -> Response:
     return redirect(url_for("admin.subscriber", subscriber_id=subscriber_id))
 
 
-@bp.post("/subscribers/<int:subscriber_id>/delete")
+@routes.post("/subscribers/<int:subscriber_id>/delete")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def delete_subscriber(subscriber_id: int) -> Response:
     found = subscriptions.get_subscriber(subscriber_id)
@@ -145,7 +139,7 @@ def delete_subscriber(subscriber_id: int) -> Response:
     return redirect(url_for("admin.subscribers"))
 
 
-@bp.get("/deliveries")
+@routes.get("/deliveries")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def deliveries() -> str:
     return render_template(
@@ -156,7 +150,7 @@ def deliveries() -> str:
     )
 
 
-@bp.get("/deliveries/updates/<int:update_id>")
+@routes.get("/deliveries/updates/<int:update_id>")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def update_deliveries(update_id: int) -> str:
     rows = delivery_status.deliveries_of_update(update_id)
@@ -167,7 +161,7 @@ def update_deliveries(update_id: int) -> str:
     )
 
 
-@bp.post("/deliveries/updates/<int:update_id>/retry")
+@routes.post("/deliveries/updates/<int:update_id>/retry")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def retry_update_deliveries(update_id: int) -> Response:
     count = delivery_status.retry(
@@ -178,7 +172,7 @@ def retry_update_deliveries(update_id: int) -> Response:
     return redirect(url_for("admin.update_deliveries", update_id=update_id))
 
 
-@bp.post("/deliveries/<int:delivery_id>/retry")
+@routes.post("/deliveries/<int:delivery_id>/retry")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def retry_delivery(delivery_id: int) -> Response:
     found = delivery_status.get_deliveries([delivery_id])

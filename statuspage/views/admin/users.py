@@ -11,13 +11,15 @@ from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.permissions import ROLE_PERMISSIONS, Permission
 from statuspage.services import accounts
-from statuspage.views.access import permission_required
-from statuspage.views.admin import bp
-from statuspage.views.admin.helpers import form_status, me, submit_form
+from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import form_status, submit_form
+from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import NewUserForm, UserForm
 
+routes = Routes()
 
-@bp.get("/users")
+
+@routes.get("/users")
 @permission_required(Permission.MANAGE_USERS)
 def users() -> str:
     return render_template(
@@ -25,7 +27,7 @@ def users() -> str:
     )
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
+@routes.route("/users/new", ["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
 def new_user() -> str | tuple[str, int]:
     form = NewUserForm()
@@ -47,7 +49,7 @@ def new_user() -> str | tuple[str, int]:
     return render_template("admin/user_new.html", form=form), form_status(form)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@routes.route("/users/<int:user_id>", ["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
 def edit_user(user_id: int) -> str | Response | tuple[str, int]:
     user = accounts.get_user(user_id)
@@ -70,7 +72,7 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
     )
 
 
-@bp.post("/users/<int:user_id>/password")
+@routes.post("/users/<int:user_id>/password")
 @permission_required(Permission.MANAGE_USERS)
 def reset_password(user_id: int) -> str:
     user = accounts.get_user(user_id)

@@ -1,4 +1,5 @@
-"""Small pieces the console's views share: the site, the signed-in user, form parsing."""
+"""Reading what console forms send (when the form was built, ids, component status choices),
+and `submit_form`, the path of a valid form through its service to a redirect."""
 
 from __future__ import annotations
 
@@ -6,35 +7,15 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from flask import abort, current_app, flash, redirect
-from flask_login import current_user
+from flask import flash, redirect
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
-from statuspage.core.site import Site
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentStatus, User
-from statuspage.permissions import Permission, has_permission
-from statuspage.services.cadence.notices import open_alerts_for
-from statuspage.services.components import list_components
-from statuspage.views.admin import bp
-
-
-def site() -> Site:
-    return Site.from_config(current_app.config)
-
-
-def me() -> User:
-    """The signed-in user as a model (current_user is a proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-def require(allowed: bool) -> None:
-    """Refuse with 403 unless the per-object check passed."""
-    if not allowed:
-        abort(403)
+from statuspage.models import Component, ComponentStatus
+from statuspage.services.components import all_components
 
 
 def parse_loaded_at(value: str | None) -> datetime:
@@ -48,10 +29,6 @@ def parse_loaded_at(value: str | None) -> datetime:
 
 def parse_int(value: str | None) -> int | None:
     return int(value) if value and value.strip().lstrip("-").isdigit() else None
-
-
-def all_components() -> list[Component]:
-    return [c for listing in list_components(include_internal=True) for c in listing.components]
 
 
 def component_changes(
@@ -68,19 +45,6 @@ def component_changes(
         except ValueError as error:
             raise ValidationError(f"{value!r} is not a component status.") from error
     return changes
-
-
-@bp.context_processor
-def console_context() -> dict[str, object]:
-    """`may('manage_users')` in console templates (the permission table decides what is shown),
-    and the signed-in person's open cadence alerts for the banner on every console page."""
-    signed_in = current_user.is_authenticated
-    return {
-        "may": lambda name: has_permission(current_user, Permission(name)),
-        "component_statuses": list(ComponentStatus),
-        "my_alerts": open_alerts_for(me()) if signed_in else [],
-        "alerts_at": utcnow(),
-    }
 
 
 T = TypeVar("T")
@@ -114,8 +78,3 @@ def submit_form(
 def form_status(form: FlaskForm) -> int:
     """422 for a form shown again with errors, else 200."""
     return 422 if form.errors or form.form_errors else 200
-
-
-def spreadsheet_cell(text: str) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
