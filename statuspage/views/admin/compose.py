@@ -44,7 +44,7 @@ ACTIONS = {
 @permission_required(Permission.WRITE_UPDATES)
 def compose(incident_id: int) -> str | Response | tuple[str, int]:
     incident = get_incident(incident_id)
-    user, now, form = me(), utcnow(), request.form
+    now, form = utcnow(), request.form
     status = _status(form.get("status"), default=incident.status)
     changes = component_changes(form)
     drafts = composing.prepare_drafts(
@@ -52,21 +52,33 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
         status=status,
         facts=form.get("facts", ""),
         component_changes=changes,
-        user=user,
+        user=me(),
         site=current_site(),
         now=now,
     )
     require(any(d.may_write for d in drafts))
+    writing = Writing(incident, status, changes, drafts)
     refusal = Refusal()
     if request.method == "POST" and form.get("action") != "draft":
         refusal.errors += _take_texts(drafts, form)
     action = ACTIONS.get(form.get("action", ""))
     if action is not None and not refusal.errors:
-        refused = _submit(incident, drafts, status=status, changes=changes, action=action, now=now)
+        refused = _submit(writing, action, now=now)
         if refused is None:
             return redirect(url_for("admin.incident", incident_id=incident.id))
         refusal = refused
-    return _compose_page(incident, drafts, status=status, changes=changes, refusal=refusal, now=now)
+    return _compose_page(writing, refusal, now=now)
+
+
+@dataclass(frozen=True)
+class Writing:
+    """What the compose form is about: the incident, the status and component changes it
+    announces, and each audience's draft."""
+
+    incident: Incident
+    status: IncidentStatus
+    changes: dict[Component, ComponentStatus]
+    drafts: list[composing.AudienceDraft]
 
 
 @dataclass
@@ -104,29 +116,21 @@ def _take_texts(drafts: list[composing.AudienceDraft], form: MultiDict[str, str]
     return errors
 
 
-def _submit(
-    incident: Incident,
-    drafts: list[composing.AudienceDraft],
-    *,
-    status: IncidentStatus,
-    changes: dict[Component, ComponentStatus],
-    action: composing.Action,
-    now: datetime,
-) -> Refusal | None:
+def _submit(writing: Writing, action: composing.Action, *, now: datetime) -> Refusal | None:
     """Send the chosen audiences' messages; None once it is committed (and said), else why not."""
     messages = [
         composing.Message(d.audience, d.title, d.body, d.next_update_due_at, d.template_id)
-        for d in drafts
+        for d in writing.drafts
         if d.selected
     ]
     try:
         outcome = composing.submit(
-            incident,
+            writing.incident,
             version=parse_int(request.form.get("version")),
             loaded_at=parse_loaded_at(request.form.get("loaded_at")),
-            status=status,
+            status=writing.status,
             messages=messages,
-            component_changes=changes,
+            component_changes=writing.changes,
             action=action,
             by=me(),
             now=now,
@@ -145,25 +149,17 @@ def _submit(
     return refusal
 
 
-def _compose_page(
-    incident: Incident,
-    drafts: list[composing.AudienceDraft],
-    *,
-    status: IncidentStatus,
-    changes: dict[Component, ComponentStatus],
-    refusal: Refusal,
-    now: datetime,
-) -> tuple[str, int]:
-    form, stale = request.form, refusal.stale
+def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple[str, int]:
+    form, stale, incident = request.form, refusal.stale, writing.incident
     return render_template(
         "admin/compose.html",
         incident=incident,
         statuses=MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES,
-        status=status,
+        status=writing.status,
         facts=form.get("facts", ""),
         components=all_components(),
-        changes=changes,
-        drafts=drafts,
+        changes=writing.changes,
+        drafts=writing.drafts,
         errors=refusal.errors,
         late_promise=refusal.late_promise,
         stale=stale,
