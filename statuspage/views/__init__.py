@@ -1,1 +1,2 @@
-"""Blueprints: thin views that parse, authorise, call one service, commit and respond."""
+"""Blueprints, the edge of the app: a view parses, authorises, calls the services that do the work
+(one for most pages), commits once and responds."""
