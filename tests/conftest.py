@@ -19,7 +19,9 @@ from tests.databases import empty_all_tables, fresh_database_url, postgres_base_
 from tests.helpers import RUN_INSTANT, TEST_NOW_VARIABLE, page_zone, settings_for
 from tests.mail import MailSink
 from tests.processes import kill_leftovers
+from tests.public_world import World, build_world
 from tests.webhook_receiver import WebhookReceiver
+from tests.worlds import ModuleWorld
 
 
 def _sleep_by_select(seconds: float) -> None:
@@ -93,6 +95,21 @@ def reap_processes() -> Iterator[None]:
     """No server or scheduler a test started outlives it."""
     yield
     kill_leftovers()
+
+
+@pytest.fixture(scope="module")
+def public_world_once(database_url: str) -> Iterator[ModuleWorld[World]]:
+    """tests/public_world.py's page, built once per module on the run's instant."""
+    built = ModuleWorld(database_url, lambda: build_world(now=RUN_INSTANT))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def public_world(app: Flask, public_world_once: ModuleWorld[World]) -> World:
+    """The public test page in this test's app, as built (see public_world_once)."""
+    public_world_once.put_back(app)
+    return public_world_once.made
 
 
 @pytest.fixture

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 
 from statuspage.extensions import db
 from statuspage.models import Incident, Update
 from tests.console import World, act_as, csrf_token, make_world
-from tests.databases import Snapshot
 from tests.factories import NOW, audience
 from tests.helpers import form_time
-from tests.worlds import built_once, put_back
+from tests.worlds import ModuleWorld
 
 ROLES = ("anonymous", "viewer", "liaison", "commander", "admin")
 EVERYONE = {"viewer", "liaison", "commander", "admin"}
@@ -170,17 +171,21 @@ class Ids:
 
 
 @pytest.fixture(scope="module")
-def built_world(database_url: str) -> tuple[Ids, Snapshot]:
-    return built_once(database_url, lambda: Ids(make_world()))
+def module_world(database_url: str) -> Iterator[ModuleWorld[Ids]]:
+    shared = ModuleWorld(database_url, lambda: Ids(make_world()))
+    yield shared
+    shared.close()
 
 
 @pytest.fixture
-def world(app, built_world) -> Ids:
-    """The module's world, as it was built, whatever the previous case posted."""
-    ids, snapshot = built_world
-    with app.app_context():
-        put_back(snapshot)
-    return ids
+def app(module_world: ModuleWorld[Ids]) -> Flask:
+    """The module's one app (its cases never change its settings) over its world as built."""
+    return module_world.fresh()
+
+
+@pytest.fixture
+def world(app: Flask, module_world: ModuleWorld[Ids]) -> Ids:
+    return module_world.made
 
 
 def request(client, route: Route, world: Ids, *, with_token: bool = True):

@@ -15,13 +15,11 @@ from statuspage.publicsite.render import every_surface
 from statuspage.publicsite.snapshot import Snapshot
 from statuspage.publicsite.urls import STATIC_FILES, export_file
 from tests.factories import make_published
-from tests.public_world import build_world
 
 
 @pytest.fixture
-def world(app, now):
-    with app.app_context():
-        return build_world(now=now)
+def world(public_world):
+    return public_world
 
 
 def files_in(folder: Path) -> dict[str, bytes]:

@@ -262,9 +262,8 @@ def test_documents_of_a_busy_page_follow_the_reference(app, client, name, now):
 
 
 @pytest.fixture
-def world(app, now):
-    with app.app_context():
-        return build_world(now=now)
+def world(public_world):
+    return public_world
 
 
 def test_the_summary_holds_the_open_incident_groups_and_current_maintenance(client, world):

@@ -14,15 +14,13 @@ from statuspage.models import IncidentStatus, Severity
 from tests.factories import NOW, make_component, make_incident, make_maintenance, make_published
 from tests.feedcheck import check_feed
 from tests.helpers import page_zone
-from tests.public_world import build_world
 
 FEEDS = ["/history.atom", "/history.rss", "/updates.atom", "/updates.rss"]
 
 
 @pytest.fixture
-def world(app, now):
-    with app.app_context():
-        return build_world(now=now)
+def world(public_world):
+    return public_world
 
 
 def parse(client, path):

@@ -12,18 +12,17 @@ from statuspage.extensions import db
 from statuspage.models import Component
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.render import every_surface
-from tests.public_world import CANARIES, build_world
+from tests.public_world import CANARIES
 
 EXTRA_PATHS = ["/history?page=1", "/history.atom?component=1", "/updates.rss?component=2"]
 
 
 @pytest.fixture
-def world(app, now):
+def world(app, public_world):
     with app.app_context():
-        world = build_world(now=now)
         internal = db.session.query(Component).filter(Component.name == "Deploy pipeline").one()
-        world.internal_component = internal.id
-        return world
+        public_world.internal_component = internal.id
+    return public_world
 
 
 def leaks(content: bytes) -> list[str]:

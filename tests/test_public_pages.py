@@ -11,13 +11,11 @@ from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Severity
 from tests.factories import make_component, make_incident, make_published
 from tests.helpers import dangerous_markup, page_zone
-from tests.public_world import build_world
 
 
 @pytest.fixture
-def world(app, now):
-    with app.app_context():
-        return build_world(now=now)
+def world(public_world):
+    return public_world
 
 
 def text_of(response):

@@ -1,39 +1,58 @@
-"""Worlds built once per module and put back before each test, for modules of many read-mostly cases.
+"""Worlds built once per module and put back before each case.
 
-Building a world through the services (password hashes, defaults, publications) costs far more than
-writing its rows back, so a module asks for `built_once(database_url, build)` in a module-scoped
-fixture, and each test calls `put_back(snapshot)` into its freshly emptied database.
+Building a world through the services (defaults, publications, deliveries) and building an app
+(its URL map compiles every rule) cost far more than writing a world's rows back. So a module
+builds its world once, and each case starts from it as built, whatever the case before it posted:
+`put_back(app)` writes it into the test's own app, and `fresh()` into the module's one app, which
+a module of hundreds of cases (the access matrix) shares when its cases never change settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
+
+from flask import Flask
 
 from statuspage import create_app
 from statuspage.core.clock import pinned
 from statuspage.extensions import db
-from tests.databases import Snapshot, empty_all_tables, restore_snapshot, take_snapshot
+from tests.databases import empty_all_tables, restore_snapshot, take_snapshot
 from tests.helpers import RUN_INSTANT, settings_for
 
 T = TypeVar("T")
 
 
-def built_once(database_url: str, build: Callable[[], T]) -> tuple[T, Snapshot]:
-    """Run `build` in an app context at the run's instant; return what it gave and the rows."""
-    app = create_app(settings_for(database_url))
-    with app.app_context(), pinned(RUN_INSTANT):
-        made = build()
-        db.session.commit()
-        with db.engine.begin() as connection:
-            snapshot = take_snapshot(connection, db.metadata)
-            empty_all_tables(connection, db.metadata)
-        db.session.remove()
-        db.engine.dispose()
-    return made, snapshot
+class ModuleWorld(Generic[T]):
+    """`made` is what `build` returned (ids, not objects: they outlive its session)."""
 
+    def __init__(self, database_url: str, build: Callable[[], T]) -> None:
+        self.app = create_app(settings_for(database_url))
+        # A module fixture runs outside the per-test pin: build on the run's instant all the same.
+        with self.app.app_context(), pinned(RUN_INSTANT):
+            self.made = build()
+            db.session.commit()
+            with db.engine.begin() as connection:
+                self.snapshot = take_snapshot(connection, db.metadata)
+            db.session.remove()
 
-def put_back(snapshot: Snapshot) -> None:
-    """Write the snapshot into the current app's (empty) database."""
-    with db.engine.begin() as connection:
-        restore_snapshot(connection, snapshot)
+    def fresh(self) -> Flask:
+        """The module's app over the world exactly as it was built."""
+        self.put_back(self.app)
+        return self.app
+
+    def put_back(self, app: Flask) -> None:
+        """Write the world into the (emptied) database of `app`, a test's own app or the module's."""
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as connection:
+                empty_all_tables(connection, db.metadata)
+                restore_snapshot(connection, self.snapshot)
+
+    def close(self) -> None:
+        """Leave the database empty for the next module."""
+        with self.app.app_context():
+            db.session.remove()
+            with db.engine.begin() as connection:
+                empty_all_tables(connection, db.metadata)
+            db.engine.dispose()

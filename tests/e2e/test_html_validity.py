@@ -430,11 +430,12 @@ def checked(
         skip_or_fail(reason)
     url = fresh_database_url(f"statuspage_html_{worker_id}", tmp_path_factory.mktemp("html-db"))
     app = create_app(settings_for(url, SUBSCRIBE_RATE_LIMIT="1000 per minute"))
-    world = build_world(app)
     server = LocalServer(app)
     try:
-        # The server thread answers at NOW: the demo's open incident open, its promise due.
+        # Built, signed and served at NOW: the demo's open incident open, its promise due, its
+        # links fresh (a module fixture runs outside the per-test pin).
         with pinned(NOW):
+            world = build_world(app)
             captures, not_html = _fetch_everything(browser, server.url, world)
         documents = {name: capture.body for name, capture in captures.items() if capture.is_html}
         nu = nu_errors(documents, tmp_path_factory.mktemp("vnu"))
