@@ -87,7 +87,7 @@ class Refusal:
 
     errors: list[str] = field(default_factory=list)
     stale: edits.StaleIncident | None = None
-    late_promise: int | None = None  # the audience whose promise only some may make
+    late_promise: int | None = None  # the audience promised beyond policy without the right
 
     @property
     def status_code(self) -> int:
@@ -95,10 +95,11 @@ class Refusal:
 
 
 def _take_texts(drafts: list[composing.AudienceDraft], form: MultiDict[str, str]) -> list[str]:
-    """Put each audience's text as the person typed it on its draft; the promises that do not read.
+    """Put what the person typed for each audience on its draft; return the promises that are not
+    a date and time.
 
-    The person's own texts win over the template's once they have the form. The service refuses
-    audiences the person may not write to (403), never drops them.
+    The person's own texts win over the template's once they have the form. Audiences the person
+    may not write to stay chosen if they chose them: the service refuses them (403).
     """
     errors = []
     for draft in drafts:
