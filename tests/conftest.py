@@ -14,7 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from statuspage import create_app
 from statuspage.core.clock import pinned
-from statuspage.extensions import db
+from statuspage.extensions import db, limiter
 from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
 from tests.helpers import RUN_INSTANT, TEST_NOW_VARIABLE, page_zone, settings_for
 from tests.mail import MailSink
@@ -79,10 +79,27 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> st
     return url
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def _worker_app(database_url: str) -> tuple[Flask, dict[str, object]]:
+    """One app per worker (building one compiles every URL rule), with its settings as built."""
     app = create_app(settings_for(database_url))
+    return app, dict(app.config)
+
+
+@pytest.fixture
+def app(_worker_app: tuple[Flask, dict[str, object]]) -> Iterator[Flask]:
+    """The app as new: the worker's one app, put back after each test to how it was built.
+
+    What a test can change is put back: settings, the public cache, rate-limit counts and the
+    database (emptied). A test that needs other settings from the start builds its own app.
+    """
+    app, settings = _worker_app
     yield app
+    app.config.clear()
+    app.config.update(settings)
+    app.extensions["public_cache"].clear()
+    app.extensions["public_cache"].clock.interval = float(settings["PUBLIC_VERSION_CHECK_SECONDS"])
+    limiter.reset()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:

@@ -4,7 +4,9 @@ import io
 import json
 import logging
 
+from statuspage import create_app
 from statuspage.core.telemetry import json_formatter
+from tests.helpers import settings_for
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -29,12 +31,14 @@ def test_api_errors_are_problem_documents(client):
     assert response.json["status"] == 404
 
 
-def test_an_unexpected_error_is_a_500_page_not_a_traceback(app, client):
+def test_an_unexpected_error_is_a_500_page_not_a_traceback(database_url):
+    app = create_app(settings_for(database_url))  # its own app: it gains a route
+
     @app.get("/boom")
     def boom():
         raise RuntimeError("secret internals")
 
-    response = client.get("/boom")
+    response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert "secret internals" not in response.get_data(as_text=True)
 

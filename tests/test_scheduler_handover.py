@@ -166,8 +166,9 @@ def test_two_schedulers_raise_each_alert_once_and_a_standby_takes_over_from_a_ki
         timeout=60,
         what=f"not all {expected_emails} emails were sent:\n{standby.output}",
     )
-    standby.stop()
+    # The replacement first: stopping the leader first would hand it the lead.
     replacement.stop()
+    standby.stop()
     assert not any('"job finished"' in line for line in replacement.lines), replacement.output
 
     with app.app_context():

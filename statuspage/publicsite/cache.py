@@ -117,6 +117,11 @@ class PublicationClock:
         finally:
             self._lock.release()
 
+    def forget(self) -> None:
+        """Know no version, as a process that just started (the database was replaced)."""
+        with self._lock:
+            self._known, self._checked_at, self._failed_at = None, 0.0, None
+
 
 def _address(environ: dict[str, Any]) -> tuple[str, str]:
     return environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
@@ -143,6 +148,14 @@ class ResponseCache:
         self._routes: dict[tuple[str, str], tuple[Hashable, str]] = {}
         self._rendering: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every body and the version, as a process that just started (used when the
+        database behind the app is replaced, as between tests)."""
+        with self._lock:
+            self._entries.clear()
+            self._routes.clear()
+        self.clock.forget()
 
     def learn(self, environ: dict[str, Any], key: Hashable, endpoint: str) -> None:
         """Remember which cache key (and endpoint) the view found for this address."""
