@@ -141,11 +141,12 @@ def _incidents(
         rows = []
         for n, start in enumerate(batch, start=first):
             resolved = start + timedelta(minutes=STEPS[-1][1])
+            severity = rng.choice(list(Severity)).value
             rows.append(
                 {
                     "kind": IncidentKind.INCIDENT.value,
                     "title": f"Incident {n + 1}: elevated errors",
-                    "severity": rng.choice(list(Severity)).value,
+                    "severity": severity,
                     "status": "resolved",
                     "created_at": start,
                     "updated_at": resolved,
@@ -154,6 +155,7 @@ def _incidents(
                     "resolved_at": resolved,
                     "public_status": "resolved",
                     "public_updated_at": resolved,
+                    "public_severity": severity,
                     "version": 1,
                 }
             )
@@ -198,6 +200,7 @@ def _open_incident(component_ids: list[int], *, customers: int, now: datetime) -
         started_at=start,
         public_status=IncidentStatus.IDENTIFIED,
         public_updated_at=now - timedelta(minutes=10),
+        public_severity=Severity.SEV2,
     )
     db.session.add(incident)
     db.session.flush()
@@ -206,10 +209,11 @@ def _open_incident(component_ids: list[int], *, customers: int, now: datetime) -
             incident_id=incident.id,
             component_id=component_ids[0],
             status=ComponentStatus.PARTIAL_OUTAGE,
+            public_status=ComponentStatus.PARTIAL_OUTAGE,
+            worst_public_status=ComponentStatus.PARTIAL_OUTAGE,
+            public_since=start,
         )
     )
-    component = db.session.get(Component, component_ids[0])
-    component.status = ComponentStatus.PARTIAL_OUTAGE
     for status, minutes, body in STEPS[:2]:
         at = start + timedelta(minutes=5 + minutes)
         db.session.add(

@@ -470,7 +470,9 @@ def _draft(
     audience = db.session.scalar(sa.select(Audience).where(Audience.slug == audience_slug))
     status = status or incident.status
     template = template_for(audience, status)
-    context = message_context(incident, site=site, status=status, facts=facts, now=at)
+    context = message_context(
+        incident, audience=audience, site=site, status=status, facts=facts, now=at
+    )
     message = render_message(template, context)
     author = people["priya.shah@example.com" if audience.is_public else "tom.becker@example.com"]
     return publishing.add_draft(

@@ -9,6 +9,7 @@ from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, ComponentStatusChange, Visibility
 from statuspage.services.components import list_components, set_component_status
+from statuspage.services.incidents.impacts import effective_statuses
 from statuspage.services.public.version import current_version
 from tests.factories import NOW, make_component, make_group
 
@@ -71,7 +72,11 @@ def test_status_changes_are_recorded_in_the_history():
         (None, ComponentStatus.OPERATIONAL, NOW),
         (ComponentStatus.OPERATIONAL, ComponentStatus.MAJOR_OUTAGE, later),
     ]
-    assert component.status is ComponentStatus.MAJOR_OUTAGE
+    assert component.manual_status is ComponentStatus.MAJOR_OUTAGE  # set by hand
+    assert (
+        effective_statuses([component.id], public=True)[component.id]
+        is ComponentStatus.MAJOR_OUTAGE
+    )
 
 
 def test_setting_the_same_status_records_nothing():

@@ -23,6 +23,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
+from statuspage.services.incidents.impacts import effective_statuses
 from tests.console import act_as, csrf_token
 from tests.factories import audience, make_component, make_incident, make_published, make_user
 from tests.helpers import form_time
@@ -99,10 +100,10 @@ def test_declaring_opens_the_incident_and_goes_to_compose(app, client, team):
             (RosterRole.CUSTOMER_LIAISON, "Lia"),
             (RosterRole.SCRIBE, "Vic"),
         }
-        assert (
-            db.session.get(Component, component_id(app, "API")).status
-            is ComponentStatus.MAJOR_OUTAGE
-        )
+        api = component_id(app, "API")
+        # Staff see the impact at once; the public with the first update to it.
+        assert effective_statuses([api], public=False)[api] is ComponentStatus.MAJOR_OUTAGE
+        assert effective_statuses([api], public=True)[api] is ComponentStatus.OPERATIONAL
         incident_id = incident.id
     events = story(app, incident_id)
     assert ("Cora", "Cora declared the incident (SEV2, Investigating).") in events
@@ -242,7 +243,8 @@ def test_publishing_from_compose_moves_everything_together(app, client, team):
         update = db.session.scalars(sa.select(Update)).one()
         incident = db.session.get(Incident, 1)
         assert update.state is UpdateState.PUBLISHED and update.author.name == "Cora"
-        assert update.affected_components[0]["new_status"] == "partial_outage"
+        changes = {c["name"]: c["new_status"] for c in update.affected_components}
+        assert changes["Dashboard"] == "partial_outage"
         assert incident.status is IncidentStatus.MONITORING
         assert update.next_update_due_at is not None  # the staff policy's interval at SEV2
 

@@ -253,12 +253,16 @@ def test_component_changes_reach_webhooks_but_not_email(app, webhook_receiver, m
         api = make_component("API")
         make_subscriber(webhook_receiver.url, kind=SubscriberKind.WEBHOOK)
         make_subscriber("m@example.com")
-        make_incident(severity=Severity.SEV3, affected={api: ComponentStatus.MAJOR_OUTAGE})
+        incident = make_incident(
+            severity=Severity.SEV3, affected={api: ComponentStatus.MAJOR_OUTAGE}
+        )
+        make_published(incident, "customers", body="API down.")
         db.session.commit()
     deliver(app)
-    kinds = {r.headers["X-Statuspage-Event"] for r in webhook_receiver.requests}
-    assert kinds == {"component.update"}
-    assert mail_sink.to("m@example.com") == []
+    kinds = [r.headers["X-Statuspage-Event"] for r in webhook_receiver.requests]
+    assert kinds == ["component.update", "incident.update"]  # in the order they were written
+    [email] = mail_sink.to("m@example.com")  # the update, and no second email for the component
+    assert "API down." in text_part(email)
 
 
 @pytest.mark.skipif(

@@ -19,6 +19,7 @@ from statuspage.models import (
     TimelineKind,
 )
 from statuspage.services.incidents import lifecycle as incidents
+from statuspage.services.incidents.impacts import effective_statuses
 from tests.factories import NOW, audience, make_component, make_incident, make_user
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -44,7 +45,8 @@ def test_declaring_sets_the_affected_components_and_records_it_all():
         roster=[(RosterRole.COMMANDER, commander)],
     )
     assert incident.status is IncidentStatus.INVESTIGATING
-    assert api.status is ComponentStatus.MAJOR_OUTAGE
+    assert effective_statuses([api.id], public=False)[api.id] is ComponentStatus.MAJOR_OUTAGE
+    assert effective_statuses([api.id], public=True)[api.id] is ComponentStatus.OPERATIONAL
     assert incident.holders(RosterRole.COMMANDER) == [commander]
     assert timeline_kinds(incident) == [
         TimelineKind.DECLARED,
@@ -142,4 +144,5 @@ def test_maintenance_is_scheduled_with_its_components_under_maintenance():
     assert [(c.component.name, c.status) for c in window.components] == [
         ("Search", ComponentStatus.UNDER_MAINTENANCE)
     ]
-    assert search.status is ComponentStatus.OPERATIONAL  # not until the window opens
+    # Not until the window opens.
+    assert effective_statuses([search.id], public=False)[search.id] is ComponentStatus.OPERATIONAL

@@ -59,3 +59,47 @@ def test_the_migrations_create_the_publication_row(empty_app):
         upgrade()
         rows = db.session.execute(sa.text("SELECT id, version FROM publication")).all()
         assert [tuple(row) for row in rows] == [(1, 0)]
+
+
+def test_per_incident_impacts_carry_over_what_the_public_saw(empty_app):
+    """A component held by an open public incident keeps its status through that incident's
+    impact; one degraded by hand keeps it as a status set by hand; the others derive again."""
+    with empty_app.app_context():
+        upgrade(revision="12b7e8015156")
+        at = "2026-11-30 10:00:00+00:00"
+        statements = [
+            (
+                "INSERT INTO component (id, name, position, visibility, status, showcase,"
+                " only_show_if_degraded, created_at, updated_at) VALUES"
+                f" (1, 'API', 1, 'public', 'partial_outage', true, false, '{at}', '{at}'),"
+                f" (2, 'Search', 2, 'public', 'degraded_performance', true, false, '{at}', '{at}'),"
+                f" (3, 'Dashboard', 3, 'public', 'operational', true, false, '{at}', '{at}')"
+            ),
+            (
+                "INSERT INTO incident (id, kind, title, severity, status, created_at, updated_at,"
+                " started_at, public_status, public_updated_at, version) VALUES"
+                f" (1, 'incident', 'Errors', 'SEV2', 'identified', '{at}', '{at}', '{at}',"
+                f" 'identified', '{at}', 1),"
+                f" (2, 'incident', 'Old', 'SEV3', 'resolved', '{at}', '{at}', '{at}',"
+                f" 'resolved', '{at}', 1)"
+            ),
+            (
+                "INSERT INTO incident_component (incident_id, component_id, status) VALUES"
+                " (1, 1, 'partial_outage'), (2, 3, 'operational')"
+            ),
+        ]
+        for statement in statements:
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        upgrade()
+        from statuspage.services.incidents.impacts import effective_statuses
+
+        manual = dict(db.session.execute(sa.text("SELECT id, manual_status FROM component")).all())
+        assert manual == {1: None, 2: "degraded_performance", 3: None}
+        assert effective_statuses(public=True) == {
+            1: "partial_outage",
+            2: "degraded_performance",
+            3: "operational",
+        }
+        severity = db.session.scalar(sa.text("SELECT public_severity FROM incident WHERE id = 1"))
+        assert severity == "SEV2"

@@ -140,7 +140,7 @@ def test_next_update_by_is_the_customer_promise_of_an_open_incident():
     [
         ([], [], ("none", "All Systems Operational")),
         ([S.OPERATIONAL], [], ("none", "All Systems Operational")),
-        ([S.UNDER_MAINTENANCE], [], ("none", "Service Under Maintenance")),
+        ([S.UNDER_MAINTENANCE], [], ("maintenance", "Service Under Maintenance")),
         ([S.DEGRADED_PERFORMANCE], [], ("minor", "Partially Degraded Service")),
         ([], [Severity.SEV3], ("minor", "Minor Service Outage")),
         ([S.PARTIAL_OUTAGE], [], ("major", "Partial System Outage")),

@@ -13,7 +13,7 @@ from statuspage.models import IncidentStatus, MessageTemplate
 from statuspage.models.enums import MAINTENANCE_STATUSES
 from statuspage.services.defaults import CUSTOMER_TEXT
 from statuspage.services.templating import check_template, message_context, render_message
-from tests.factories import NOW, make_component, make_incident
+from tests.factories import NOW, audience, make_component, make_incident
 
 pytestmark = pytest.mark.usefixtures("ctx")
 SITE = Site("Acme Status", "http://status.test", "Etc/UTC")
@@ -26,6 +26,7 @@ def test_every_built_in_template_renders_against_an_incident():
     for template in templates:
         context = message_context(
             incident,
+            audience=template.audience,
             site=SITE,
             status=template.status,
             facts="Errors are falling.",
@@ -47,6 +48,7 @@ def test_the_customer_template_reads_like_statuspage():
     )
     context = message_context(
         incident,
+        audience=customers.audience,
         site=SITE,
         status=IncidentStatus.IDENTIFIED,
         facts="A bad deploy is being rolled back.",
@@ -60,7 +62,7 @@ def test_the_customer_template_reads_like_statuspage():
 
 def test_the_context_is_plain_data_only():
     incident = make_incident()
-    context = message_context(incident, site=SITE)
+    context = message_context(incident, audience=audience("staff"), site=SITE)
 
     def plain(value):
         if isinstance(value, dict):

@@ -13,7 +13,14 @@ import sqlalchemy as sa
 
 from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.models import ComponentStatus, Delivery, Severity, Subscriber, SubscriberKind
+from statuspage.models import (
+    ComponentStatus,
+    Delivery,
+    IncidentStatus,
+    Severity,
+    Subscriber,
+    SubscriberKind,
+)
 from statuspage.services.outbox.webhooks import UnsafeWebhookURL, check_url, parse_networks, sign
 from statuspage.services.subscriptions import clean_webhook_url
 from tests.factories import NOW, make_component, make_incident, make_published, make_subscriber
@@ -33,18 +40,20 @@ def documented_verify():
 
 @pytest.fixture
 def hooked(app, webhook_receiver):
-    """A webhook subscriber of customers, one published update delivered; returns (secret, request)."""
+    """A webhook subscriber of customers; an update, then a component change published with a
+    second update, delivered; returns (secret, requests)."""
     with app.app_context():
         api = make_component("API")
         subscriber = make_subscriber(webhook_receiver.url, kind=SubscriberKind.WEBHOOK)
         incident = make_incident(severity=Severity.SEV3, title="Checkout errors")
         make_published(incident, "customers", body="Looking into it.")
-        # A later component change that names the incident.
+        # A later component change, public with the next update (and naming the incident).
         from statuspage.services.incidents.lifecycle import set_affected_component
 
         set_affected_component(
             incident, api, ComponentStatus.PARTIAL_OUTAGE, by=None, now=incident.started_at
         )
+        make_published(incident, "customers", body="Found it.", status=IncidentStatus.IDENTIFIED)
         db.session.commit()
         secret = subscriber.signing_secret
     deliver(app)
@@ -124,10 +133,17 @@ def test_an_internal_component_never_reaches_a_public_audience_webhook(app, webh
         hidden = make_component("Billing DB", visibility=Visibility.INTERNAL)
         make_subscriber(webhook_receiver.url, kind=SubscriberKind.WEBHOOK)
         make_subscriber(webhook_receiver.url + "?internal", "staff", kind=SubscriberKind.WEBHOOK)
-        make_incident(severity=Severity.SEV3, affected={hidden: ComponentStatus.MAJOR_OUTAGE})
+        incident = make_incident(
+            severity=Severity.SEV3, affected={hidden: ComponentStatus.MAJOR_OUTAGE}
+        )
+        make_published(incident, "customers")
         db.session.commit()
     deliver(app)
-    assert [r.path for r in webhook_receiver.requests] == ["/hooks/statuspage?internal"]
+    component_updates = [
+        r.path for r in webhook_receiver.requests if "component_update" in json.loads(r.body)
+    ]
+    assert component_updates == ["/hooks/statuspage?internal"]
+    assert all(b"Billing DB" not in r.body for r in webhook_receiver.requests if "?" not in r.path)
 
 
 @pytest.mark.parametrize(

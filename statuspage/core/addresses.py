@@ -56,6 +56,11 @@ def calendar_path() -> str:
     return "/maintenance.ics"
 
 
+def webhook_documentation_path() -> str:
+    """What webhook subscribers are sent and how to check it (every payload's meta.documentation)."""
+    return "/docs/webhooks"
+
+
 def internal_path() -> str:
     """The staff's page of every audience's updates."""
     return "/internal"

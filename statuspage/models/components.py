@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,7 +42,10 @@ class Component(db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
     position: Mapped[int] = mapped_column(default=1)
     visibility: Mapped[Visibility] = mapped_column(default=Visibility.PUBLIC)
-    status: Mapped[ComponentStatus] = mapped_column(default=ComponentStatus.OPERATIONAL)
+    # A status an admin (or an automation) set by hand: it stands, whatever the incidents say,
+    # until it is cleared. Otherwise the status is derived from the incidents' and maintenance
+    # windows' own impacts (services.components.effective_statuses); no other copy is kept.
+    manual_status: Mapped[ComponentStatus | None]
     showcase: Mapped[bool] = mapped_column(default=True)
     only_show_if_degraded: Mapped[bool] = mapped_column(default=False)
     start_date: Mapped[date | None]
@@ -57,11 +61,15 @@ class Component(db.Model):
         return self.visibility is Visibility.PUBLIC and group_public
 
     def __repr__(self) -> str:
-        return f"<Component {self.name} {self.status}>"
+        return f"<Component {self.id} {self.name}>"
 
 
 class ComponentStatusChange(db.Model):
-    """The component entered `status` at `changed_at`: the raw material of the uptime bars."""
+    """The component's public status became `status` at `changed_at`: the uptime bars' record.
+
+    `incident_id` names the publication that moved it (none for a manual status), and `snapshot`
+    holds what component webhooks say about the change, frozen when it happened.
+    """
 
     __tablename__ = "component_status_change"
     __table_args__ = (
@@ -76,3 +84,4 @@ class ComponentStatusChange(db.Model):
     incident_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("incident.id", ondelete="SET NULL"), index=True
     )
+    snapshot: Mapped[dict[str, Any] | None]

@@ -125,9 +125,10 @@ class IncidentStatus(StrEnum):
 
     @property
     def is_closed(self) -> bool:
-        return self in {IncidentStatus.RESOLVED, IncidentStatus.COMPLETED}
+        return self in CLOSED_STATUSES
 
 
+CLOSED_STATUSES = (IncidentStatus.RESOLVED, IncidentStatus.COMPLETED)
 INCIDENT_STATUSES = (
     IncidentStatus.INVESTIGATING,
     IncidentStatus.IDENTIFIED,

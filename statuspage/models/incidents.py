@@ -55,6 +55,8 @@ class Incident(db.Model):
     # never `status`, which internal updates move too (invariant 1).
     public_status: Mapped[IncidentStatus | None]
     public_updated_at: Mapped[datetime | None]
+    # The severity as of that update: the public impact moves with a publication, not an edit.
+    public_severity: Mapped[Severity | None]
     # Optimistic concurrency: a save based on an older version is refused, never merged silently.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -83,6 +85,13 @@ class Incident(db.Model):
         return self.severity.impact if self.severity else Impact.NONE
 
     @property
+    def public_impact(self) -> Impact:
+        """The impact the public was told of (as of the newest public update)."""
+        if self.is_maintenance:
+            return Impact.MAINTENANCE
+        return self.public_severity.impact if self.public_severity else Impact.NONE
+
+    @property
     def is_public(self) -> bool:
         """Whether anything about it was ever published to a public audience."""
         return self.public_status is not None
@@ -99,7 +108,13 @@ class Incident(db.Model):
 
 
 class IncidentComponent(db.Model):
-    """A component the incident affects, and the status the incident gives it."""
+    """A component the incident affects, and the impact the incident itself gives it.
+
+    `status` is the impact now (responders change it at once); `public_status` the impact as the
+    newest public update told it (None until one did), with when the public first heard of a
+    non-operational impact, when it ended, and the worst it was. A component's own status is
+    derived from these rows across incidents (services.components.effective_statuses).
+    """
 
     __tablename__ = "incident_component"
 
@@ -110,6 +125,10 @@ class IncidentComponent(db.Model):
         sa.ForeignKey("component.id", ondelete="CASCADE"), primary_key=True
     )
     status: Mapped[ComponentStatus]
+    public_status: Mapped[ComponentStatus | None]
+    worst_public_status: Mapped[ComponentStatus | None]
+    public_since: Mapped[datetime | None]
+    public_until: Mapped[datetime | None]
 
     incident: Mapped[Incident] = relationship(back_populates="components")
     component: Mapped[Component] = relationship()

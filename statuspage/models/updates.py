@@ -46,6 +46,12 @@ class Update(db.Model):
     next_update_due_at: Mapped[datetime | None]
     # Statuspage's affected_components: [{code, name, old_status, new_status}] changed by this update.
     affected_components: Mapped[list[dict[str, Any]] | None]
+    # The incident's component impacts as this update told them ({component id: status}), so the
+    # next update to the audience reports what changed since; set when published.
+    told_statuses: Mapped[dict[str, Any] | None]
+    # What subscribers are sent about it (the webhook's incident object, the page's status, the
+    # email's text), rendered when it was published: a retry sends the same content.
+    message: Mapped[dict[str, Any] | None]
     deliver_notifications: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

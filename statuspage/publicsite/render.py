@@ -70,6 +70,11 @@ def index(links: Links, *, now: datetime) -> Body:
     return _page("public/index.html", links, page.expires_at, page=page, late_notices=late)
 
 
+def webhook_documentation(links: Links) -> Body:
+    """What webhook subscribers are sent, and how they check it came from here."""
+    return _page("public/webhooks.html", links, None)
+
+
 def incident(incident_id: int, links: Links, *, now: datetime) -> Body:
     """One incident's permalink page (NotFound unless it is public)."""
     page = public.incident_page(incident_id, now=now)
@@ -141,6 +146,7 @@ def every_surface(*, now: datetime, incident_ids: list[int] | None = None) -> It
     for document in addresses.API_DOCUMENTS:
         yield Surface(addresses.api_path(document), lambda _, d=document: api(d, now=now))
     yield Surface(addresses.calendar_path(), lambda _: calendar(now=now))
+    yield Surface(addresses.webhook_documentation_path(), webhook_documentation)
     ids = public.public_incident_ids() if incident_ids is None else incident_ids
     for page in public.incident_pages(ids, now=now):
         yield Surface(

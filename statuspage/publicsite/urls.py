@@ -24,6 +24,7 @@ from statuspage.core.addresses import (
     history_path,
     incident_path,
     index_path,
+    webhook_documentation_path,
 )
 
 STATIC_FILES = ("css/app.css", "js/localtime.js", "img/favicon.svg")
@@ -48,6 +49,8 @@ def export_file(path: str) -> str:
     if parts.path == "/history":
         page = query.get("page", ["1"])[0]
         return "history.html" if page == "1" else f"history-{page}.html"
+    if parts.path == webhook_documentation_path():
+        return "docs/webhooks.html"
     if match := _INCIDENT.fullmatch(parts.path):
         return f"incidents/{match.group(1)}.html"
     if _FEED.fullmatch(parts.path) and "component" in query:
@@ -86,6 +89,9 @@ class Links:
 
     def calendar(self) -> str:
         return self._to(calendar_path())
+
+    def webhook_documentation(self) -> str:
+        return self._to(webhook_documentation_path())
 
     def static(self, filename: str) -> str:
         return self._to(static_path(filename))

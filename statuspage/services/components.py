@@ -1,7 +1,13 @@
-"""Components and groups: creating them, listing them in order, and changing a component's status."""
+"""Components and groups: creating them, listing them in order, setting a status by hand, and
+logging each move of a component's public status.
+
+A component's status is derived (incidents.impacts); every move of its public status is logged
+once (ComponentStatusChange: the uptime bars' record) and told to webhook subscribers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +24,7 @@ from statuspage.models import (
     Incident,
     Visibility,
 )
+from statuspage.services.incidents import impacts
 from statuspage.services.outbox import enqueue
 from statuspage.services.public.version import bump_publication
 from statuspage.services.validation import clean_optional_text, clean_text
@@ -73,7 +80,6 @@ def create_component(
     description: str | None = None,
     position: int | None = None,
     visibility: Visibility = Visibility.PUBLIC,
-    status: ComponentStatus = ComponentStatus.OPERATIONAL,
 ) -> Component:
     """Create a component, placed last in its group unless a position is given."""
     name = clean_text(name, field="name", max_length=NAME_LENGTH)
@@ -89,7 +95,6 @@ def create_component(
         ),
         position=position,
         visibility=visibility,
-        status=status,
         start_date=now.date(),
         created_at=now,
         updated_at=now,
@@ -99,7 +104,10 @@ def create_component(
     # The first history row says what the component was from the start (for uptime bars).
     db.session.add(
         ComponentStatusChange(
-            component_id=component.id, old_status=None, status=status, changed_at=now
+            component_id=component.id,
+            old_status=None,
+            status=ComponentStatus.OPERATIONAL,
+            changed_at=now,
         )
     )
     if component.is_public:
@@ -138,40 +146,63 @@ def all_components(*, include_internal: bool = True) -> list[Component]:
 
 
 def set_component_status(
-    component: Component,
-    status: ComponentStatus,
-    *,
-    now: datetime,
-    incident: Incident | None = None,
+    component: Component, status: ComponentStatus | None, *, now: datetime
 ) -> ComponentStatusChange | None:
-    """Give the component a new status and record the change; None if it already had it."""
-    if component.status is status:
-        return None
-    change = ComponentStatusChange(
-        component_id=component.id,
-        old_status=component.status,
-        status=status,
-        changed_at=now,
-        incident_id=incident.id if incident else None,
-    )
-    component.status = status
+    """Set the component's status by hand (None: derive it from incidents again); it is public at
+    once. Returns the logged change of its public status, if it moved."""
+    component.manual_status = ComponentStatus(status) if status is not None else None
     component.updated_at = now
-    db.session.add(change)
     db.session.flush()
-    if component.is_public:
-        bump_publication(now=now)
-    enqueue.enqueue_component_change(component, change, now=now)
-    return change
+    changes = refresh_public_statuses([component.id], now=now)
+    return changes[0] if changes else None
 
 
-def describe_change(component: Component, change: ComponentStatusChange) -> dict[str, str]:
-    """The change in Statuspage's affected_components shape."""
-    return {
-        "code": str(component.id),
-        "name": component.name,
-        "old_status": str(change.old_status),
-        "new_status": str(change.status),
-    }
+def refresh_public_statuses(
+    component_ids: Iterable[int], *, now: datetime, incident: Incident | None = None
+) -> list[ComponentStatusChange]:
+    """Log each of these components whose public status moved, and tell webhook subscribers.
+
+    Called wherever the inputs of a public status change: a publication to a public audience
+    (`incident` is the one published) and a status set by hand. The caller freezes what webhooks
+    say about each change (outbox.messages.freeze_component_change) in the same transaction.
+    """
+    ids = sorted(set(component_ids))
+    current = impacts.effective_statuses(ids, public=True)
+    logged = _last_logged(ids)
+    changes = []
+    for component_id in ids:
+        old = logged.get(component_id, ComponentStatus.OPERATIONAL)
+        if current[component_id] is old:
+            continue
+        change = ComponentStatusChange(
+            component_id=component_id,
+            old_status=old,
+            status=current[component_id],
+            changed_at=now,
+            incident_id=incident.id if incident else None,
+        )
+        db.session.add(change)
+        db.session.flush()
+        component = db.session.get_one(Component, component_id)
+        enqueue.enqueue_component_change(component, change, now=now)
+        changes.append(change)
+        if component.is_public:
+            bump_publication(now=now)
+    return changes
+
+
+def _last_logged(component_ids: list[int]) -> dict[int, ComponentStatus]:
+    newest = (
+        sa.select(sa.func.max(ComponentStatusChange.id))
+        .where(ComponentStatusChange.component_id.in_(component_ids))
+        .group_by(ComponentStatusChange.component_id)
+    )
+    rows = db.session.execute(
+        sa.select(ComponentStatusChange.component_id, ComponentStatusChange.status).where(
+            ComponentStatusChange.id.in_(newest)
+        )
+    )
+    return {cid: status for cid, status in rows}
 
 
 def get_component(component_id: int) -> Component:

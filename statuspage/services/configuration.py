@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from statuspage.core.errors import NotFound, ValidationError
-from statuspage.core.site import Site
+from statuspage.core.site import Site, current_site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
     CadencePolicy,
     Component,
     ComponentGroup,
+    ComponentStatus,
     IncidentStatus,
     MessageTemplate,
     RosterRole,
@@ -27,6 +28,7 @@ from statuspage.models import (
 )
 from statuspage.services import components
 from statuspage.services.defaults import template_text
+from statuspage.services.outbox import messages
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_audit
 from statuspage.services.templating import check_late_notice, check_template
@@ -44,8 +46,10 @@ def save_component(
     visibility: Visibility,
     by: User,
     now: datetime,
+    manual_status: ComponentStatus | None = None,
 ) -> Component:
-    """Create a component (component=None) or change one."""
+    """Create a component (component=None) or change one, with a status set by hand (None: its
+    status follows its incidents and maintenance); a status set by hand is public at once."""
     if component is None:
         component = components.create_component(
             name, group=group, description=description, visibility=visibility, now=now
@@ -61,7 +65,13 @@ def save_component(
             now=now,
         )
         action = "component.edit"
-    record_audit(by, action, "component", component.id, now=now, details={"name": component.name})
+    details: dict[str, str | None] = {"name": component.name}
+    if manual_status is not component.manual_status:
+        details["manual_status"] = str(manual_status) if manual_status else None
+        change = components.set_component_status(component, manual_status, now=now)
+        if change is not None:
+            messages.freeze_component_change(change, site=current_site())
+    record_audit(by, action, "component", component.id, now=now, details=details)
     return component
 
 

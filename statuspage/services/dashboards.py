@@ -36,6 +36,7 @@ from statuspage.services.cadence.promises import open_promises
 from statuspage.services.components import GroupListing, all_components, list_components
 from statuspage.services.configuration import list_audiences
 from statuspage.services.incidents.edits import timeline
+from statuspage.services.incidents.impacts import Standing, standing
 from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.services.incidents.publishing import drafts_waiting, published_updates
 from statuspage.services.public.version import NEVER
@@ -71,6 +72,7 @@ class Dashboard:
 @dataclass
 class InternalView:
     listings: list[GroupListing]
+    standing: Standing
     audiences: list[Audience]
     incidents: list[IncidentSummary]
     maintenance: list[IncidentSummary]
@@ -82,6 +84,7 @@ class IncidentConsole:
 
     incident: Incident
     components: list[Component]  # every component, for the form that changes them
+    standing: Standing  # where each stands: now, publicly, held by which incidents
     people: list[User]  # active accounts, for the roster form
     updates: list[Update]  # published, newest first
     waiting: list[Update]  # drafts and updates in review
@@ -99,6 +102,7 @@ def incident_console(incident_id: int, *, user: User, now: datetime) -> Incident
     return IncidentConsole(
         incident=incident,
         components=all_components(),
+        standing=standing(),
         people=[person for person in list_users() if person.is_active],
         updates=published_updates(incident),
         waiting=drafts_waiting(incident),
@@ -133,6 +137,7 @@ def internal_view() -> InternalView:
     summaries = _open_summaries()
     return InternalView(
         listings=list_components(include_internal=True),
+        standing=standing(),
         audiences=list_audiences(),
         incidents=[s for s in summaries if not s.incident.is_maintenance],
         maintenance=[s for s in summaries if s.incident.is_maintenance],

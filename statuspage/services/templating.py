@@ -33,6 +33,7 @@ from statuspage.models import (
     Audience,
     Component,
     ComponentStatus,
+    Impact,
     Incident,
     IncidentStatus,
     MessageTemplate,
@@ -209,6 +210,7 @@ def template_for(audience: Audience, status: IncidentStatus) -> MessageTemplate 
 def message_context(
     incident: Incident,
     *,
+    audience: Audience,
     site: Site,
     status: IncidentStatus | None = None,
     facts: str = "",
@@ -216,11 +218,12 @@ def message_context(
     next_update_at: datetime | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The documented variables a template may use, as plain data.
+    """The documented variables a template for `audience` may use, as plain data.
 
     `status` is the status the message announces, and `components` the statuses it announces
     (by default the incident's affected components as they are); either may not be in force yet.
-    Times are written as of `now` (with the year when it is another year's); by default as of the
+    A public audience's template never sees an internal-only component (invariant 1). Times are
+    written as of `now` (with the year when it is another year's); by default as of the
     incident's last change.
     """
     affected = (
@@ -228,15 +231,44 @@ def message_context(
         if components is not None
         else {link.component: link.status for link in incident.components}
     )
+    if audience.is_public:
+        affected = {c: state for c, state in affected.items() if c.is_public}
+    return _incident_context(
+        incident,
+        site,
+        status=status or incident.status,
+        severity=incident.severity,
+        affected=affected,
+        facts=facts,
+        next_update_at=next_update_at,
+        now=now,
+    )
+
+
+def _incident_context(
+    incident: Incident,
+    site: Site,
+    *,
+    status: IncidentStatus,
+    severity: Severity | None,
+    affected: Mapping[Component, ComponentStatus],
+    facts: str,
+    next_update_at: datetime | None,
+    now: datetime | None,
+) -> dict[str, Any]:
     zone = site.zone
     written_at = now or incident.updated_at
+    if incident.is_maintenance:
+        impact = Impact.MAINTENANCE
+    else:
+        impact = severity.impact if severity else Impact.NONE
     return _context(
         site,
         incident_id=incident.id,
         title=incident.public_name,
-        status=status or incident.status,
-        severity=incident.severity,
-        impact=str(incident.impact),
+        status=status,
+        severity=severity,
+        impact=str(impact),
         started_at=format_datetime(incident.started_at, zone, now=written_at),
         scheduled_for=_maybe(incident.scheduled_for, zone, now=written_at),
         scheduled_until=_maybe(incident.scheduled_until, zone, now=written_at),
@@ -343,7 +375,26 @@ def render_late_notice(
     Written as of the due time, whenever it is read. A notice an admin broke is replaced by the
     built-in one: a public page must still answer.
     """
-    context = message_context(incident, site=site, next_update_at=due_at, now=due_at)
+    if audience.is_public:
+        # What the public was told, not what staff know since: the notice stands on public pages.
+        context = _incident_context(
+            incident,
+            site,
+            status=incident.public_status or incident.status,
+            severity=incident.public_severity,
+            affected={
+                link.component: link.public_status
+                for link in incident.components
+                if link.component.is_public and link.public_status is not None
+            },
+            facts="",
+            next_update_at=due_at,
+            now=due_at,
+        )
+    else:
+        context = message_context(
+            incident, audience=audience, site=site, next_update_at=due_at, now=due_at
+        )
     try:
         return _render(audience.late_notice, context, part="late notice").strip()
     except ValidationError:

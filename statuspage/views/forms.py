@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from statuspage.models import Role, RosterRole, Severity
+from statuspage.models import ComponentStatus, Role, RosterRole, Severity
 
 
 class LoginForm(FlaskForm):
@@ -142,6 +142,14 @@ class ComponentForm(FlaskForm):
     description = TextAreaField("Description", validators=[Length(max=2000)])
     group_id = SelectField("Group", choices=[], coerce=int)
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
+    status_by_hand = SelectField(
+        "Status",
+        choices=options(
+            [("", "From its incidents and maintenance (automatic)")]
+            + [(s.value, f"{s.label}, set by hand") for s in ComponentStatus]
+        ),
+        default="",  # automatic
+    )
 
 
 class GroupForm(FlaskForm):

@@ -53,6 +53,11 @@ def updates_feed(fmt: str) -> Response:
     )
 
 
+@bp.get("/docs/webhooks")
+def webhook_documentation() -> Response:
+    return serve(("webhook-documentation",), lambda: render.webhook_documentation(Links()))
+
+
 @bp.get("/maintenance.ics")
 def calendar() -> Response:
     return serve(("calendar",), lambda: render.calendar(now=utcnow()))

@@ -107,6 +107,7 @@ PUBLIC = [
     Page("completed maintenance", "/incidents/{w.completed_maintenance}"),
     Page("history page 1", "/history"),
     Page("history page 2", "/history?page=2"),
+    Page("webhook documentation", "/docs/webhooks"),
     Page("subscribe", "/subscribe"),
     Page("subscribe with a bad address", "/subscribe", 422, form={"email": "not an address"},
          form_page="/subscribe"),

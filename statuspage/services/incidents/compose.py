@@ -118,6 +118,7 @@ def prepare_drafts(
         if template is not None:
             context = message_context(
                 incident,
+                audience=audience,
                 site=site,
                 now=now,
                 status=status,
@@ -154,7 +155,7 @@ def submit(
     """
     check_incident_version(incident, version, loaded_at=loaded_at)
     _check_messages(incident, messages, status=status, by=by, now=now)
-    planned = _planned(component_changes)
+    planned = _planned(incident, component_changes)
     outcome = Outcome()
     # The public audience first: its update is the one that reports the component changes.
     for message in sorted(messages, key=lambda m: (not m.audience.is_public, m.audience.position)):
@@ -308,12 +309,15 @@ def _edit(
     )
 
 
-def _planned(changes: Mapping[Component, ComponentStatus]) -> list[dict[str, str]]:
+def _planned(
+    incident: Incident, changes: Mapping[Component, ComponentStatus]
+) -> list[dict[str, str]]:
+    impacts = {link.component_id: link.status for link in incident.components}
     return [
         {
             "code": str(component.id),
             "name": component.name,
-            "old_status": str(component.status),
+            "old_status": str(impacts.get(component.id, ComponentStatus.OPERATIONAL)),
             "new_status": str(status),
         }
         for component, status in changes.items()

@@ -173,12 +173,18 @@ def set_components(
     by: User,
     now: datetime,
 ) -> list[dict[str, str]]:
-    """Give components new statuses under this incident (operational releases one)."""
+    """Give components new impacts from this incident (operational releases one): staff see them
+    at once, the public with the next update to it."""
     check_incident_version(incident, version, loaded_at=loaded_at)
+    before = {link.component_id: link.status for link in incident.components}
     made = [
-        change
+        {
+            "component": component.name,
+            "old_status": str(before.get(component.id, ComponentStatus.OPERATIONAL)),
+            "new_status": str(status),
+        }
         for component, status in changes.items()
-        if (change := lifecycle.set_affected_component(incident, component, status, by=by, now=now))
+        if lifecycle.set_affected_component(incident, component, status, by=by, now=now)
     ]
     if not made:
         raise ValidationError("Nothing to change: pick a new status for a component.")

@@ -25,7 +25,6 @@ from statuspage.models import (
 )
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.services.cadence import promises
-from statuspage.services.components import describe_change, set_component_status
 from statuspage.services.records import actor_name, record_event
 from statuspage.services.validation import clean_optional_text, clean_text
 
@@ -195,30 +194,27 @@ def set_affected_component(
     *,
     by: User | None,
     now: datetime,
-) -> dict[str, str] | None:
-    """Mark a component affected with a status (operational releases it); returns the change made."""
+) -> bool:
+    """Give the component this impact from the incident (operational releases it); whether it
+    changed. Staff see it at once; the public when an update to a public audience is published."""
     status = ComponentStatus(status)
     link = next((c for c in incident.components if c.component_id == component.id), None)
+    old = link.status if link is not None else ComponentStatus.OPERATIONAL
     if link is None:
         incident.components.append(IncidentComponent(component=component, status=status))
     else:
         link.status = status
-    change = set_component_status(component, status, now=now, incident=incident)
-    if change is None:
-        return None
+    if status is old:
+        return False
     record_event(
         incident,
         TimelineKind.COMPONENT_CHANGED,
         f"{actor_name(by)} set {component.name} to {status.label.lower()}.",
         actor=by,
         now=now,
-        data={
-            "component_id": component.id,
-            "old_status": str(change.old_status),
-            "new_status": str(status),
-        },
+        data={"component_id": component.id, "old_status": str(old), "new_status": str(status)},
     )
-    return describe_change(component, change)
+    return True
 
 
 def change_status(

@@ -2,8 +2,8 @@
 `scheduled` -> `in_progress` at the start, -> `completed` at the end.
 
 Each move publishes the new phase's template to every audience told about the window (the public
-ones when nobody was told yet and the public can see it), puts the window's components under
-maintenance and back, and happens once: the windows are picked by their status under a row lock (FOR UPDATE SKIP LOCKED on
+ones when nobody was told yet and the public can see it); the window's own impact on its
+components (under maintenance) holds while it is underway and ends with it. Each move happens once: the windows are picked by their status under a row lock (FOR UPDATE SKIP LOCKED on
 PostgreSQL; the incident's version column guards the write as well), so a second run or a second
 scheduler finds nothing left to move.
 """
@@ -23,9 +23,7 @@ from statuspage.extensions import db
 from statuspage.models import (
     Audience,
     Component,
-    ComponentStatus,
     Incident,
-    IncidentComponent,
     IncidentKind,
     IncidentStatus,
     MessageTemplate,
@@ -35,7 +33,7 @@ from statuspage.models import (
 )
 from statuspage.services.defaults import template_text
 from statuspage.services.incidents import lifecycle, publishing
-from statuspage.services.incidents.lifecycle import change_status, set_affected_component
+from statuspage.services.incidents.lifecycle import change_status
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_audit
 from statuspage.services.templating import (
@@ -47,7 +45,6 @@ from statuspage.services.templating import (
 
 log = logging.getLogger(__name__)
 UNFINISHED = (IncidentStatus.SCHEDULED, IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
-UNDERWAY = (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
 
 
 @dataclass(frozen=True)
@@ -86,8 +83,8 @@ def plan_maintenance(
         components=components,
     )
     status = IncidentStatus.SCHEDULED
-    context = message_context(maintenance, site=site, status=status, now=now)
     for audience, text in messages.items():
+        context = message_context(maintenance, audience=audience, site=site, status=status, now=now)
         template = template_for(audience, status)
         rendered = render_message(template, context) if template else None
         draft = publishing.add_draft(
@@ -121,24 +118,11 @@ def move_maintenance_windows(*, now: datetime, site: Site) -> list[WindowMove]:
         Incident.scheduled_until > now,
     )
     for window in starting:
-        changes = {
-            link.component: ComponentStatus.UNDER_MAINTENANCE
-            for link in window.components
-            # A component already in trouble keeps its worse status: maintenance must not hide it.
-            if link.component.status is ComponentStatus.OPERATIONAL
-        }
-        _publish_phase(window, IncidentStatus.IN_PROGRESS, changes, now=now, site=site)
+        _publish_phase(window, IncidentStatus.IN_PROGRESS, now=now, site=site)
         moves.append(WindowMove(window.id, IncidentStatus.IN_PROGRESS))
     ending = _lock_windows(Incident.status.in_(UNFINISHED), Incident.scheduled_until <= now)
     for window in ending:
-        held = _held_by_other_windows(window)
-        changes = {
-            link.component: ComponentStatus.OPERATIONAL
-            for link in window.components
-            if link.component.status is ComponentStatus.UNDER_MAINTENANCE
-            and link.component_id not in held
-        }
-        _publish_phase(window, IncidentStatus.COMPLETED, changes, now=now, site=site)
+        _publish_phase(window, IncidentStatus.COMPLETED, now=now, site=site)
         moves.append(WindowMove(window.id, IncidentStatus.COMPLETED))
     return moves
 
@@ -154,33 +138,11 @@ def _lock_windows(*conditions: sa.ColumnElement[bool]) -> list[Incident]:
     )
 
 
-def _held_by_other_windows(window: Incident) -> set[int]:
-    """Components another window still underway keeps under maintenance."""
-    return set(
-        db.session.scalars(
-            sa.select(IncidentComponent.component_id)
-            .join(Incident, Incident.id == IncidentComponent.incident_id)
-            .where(
-                Incident.kind == IncidentKind.MAINTENANCE,
-                Incident.status.in_(UNDERWAY),
-                Incident.id != window.id,
-            )
-        )
-    )
-
-
-def _publish_phase(
-    window: Incident,
-    status: IncidentStatus,
-    changes: Mapping[Component, ComponentStatus],
-    *,
-    now: datetime,
-    site: Site,
-) -> None:
+def _publish_phase(window: Incident, status: IncidentStatus, *, now: datetime, site: Site) -> None:
     audiences = _audiences_to_tell(window)
-    for position, audience in enumerate(audiences):
+    for audience in audiences:
         template = template_for(audience, status)
-        message = _message(window, audience, template, status, changes, site=site, now=now)
+        message = _message(window, audience, template, status, site=site, now=now)
         draft = publishing.add_draft(
             window,
             audience,
@@ -191,14 +153,9 @@ def _publish_phase(
             status=status,
             template=template,
         )
-        # The first update (a public one when there is one) carries the component changes, as
-        # Statuspage's affected_components; publishing it also moves the window's status.
-        publishing.publish_update(
-            draft, by=None, now=now, component_changes=None if position else changes
-        )
+        # Publishing also moves the window's status, and tells what its impact now is.
+        publishing.publish_update(draft, by=None, now=now)
     if not audiences:
-        for component, component_status in changes.items():
-            set_affected_component(window, component, component_status, by=None, now=now)
         change_status(window, status, by=None, now=now)
 
 
@@ -228,16 +185,11 @@ def _message(
     audience: Audience,
     template: MessageTemplate | None,
     status: IncidentStatus,
-    changes: Mapping[Component, ComponentStatus],
     *,
     site: Site,
     now: datetime,
 ) -> RenderedMessage:
-    announced = {
-        link.component: changes.get(link.component, link.component.status)
-        for link in window.components
-    }
-    context = message_context(window, site=site, status=status, components=announced, now=now)
+    context = message_context(window, audience=audience, site=site, status=status, now=now)
     if template is not None:
         try:
             message = render_message(template, context)

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from statuspage.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -24,8 +25,9 @@ from statuspage.models import (
 )
 from statuspage.permissions import may_approve
 from statuspage.services.cadence import promises
+from statuspage.services.incidents import telling
 from statuspage.services.incidents.lifecycle import change_status, set_affected_component
-from statuspage.services.outbox import enqueue
+from statuspage.services.outbox import enqueue, messages
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import actor_name, record_event
 from statuspage.services.validation import clean_text
@@ -152,12 +154,9 @@ def publish_update(
         update.next_update_due_at = None
     elif update.next_update_due_at is None:
         update.next_update_due_at = promises.default_next_update(incident, update.audience, now=now)
-    changes = [
-        change
-        for component, status in (component_changes or {}).items()
-        if (change := set_affected_component(incident, component, status, by=by, now=now))
-    ]
-    update.affected_components = changes or None
+    for component, status in (component_changes or {}).items():
+        set_affected_component(incident, component, status, by=by, now=now)
+    telling.record_what_it_tells(update)
     update.state = UpdateState.PUBLISHED
     update.published_at = now
     update.updated_at = now
@@ -179,12 +178,19 @@ def publish_update(
             "next_update_due_at": _iso(update.next_update_due_at),
         },
     )
-    if update.audience.is_public:
-        incident.public_status = update.status
-        incident.public_updated_at = now
-        bump_publication(now=now)
-    enqueue.enqueue_update(update, now=now)  # the outbox row commits with the update
+    _send(update, now=now)
     return update
+
+
+def _send(update: Update, *, now: datetime) -> None:
+    """Tell the public (for a public audience) and queue what subscribers are sent, frozen now."""
+    site = current_site()
+    if update.audience.is_public:
+        for change in telling.make_public(update, now=now):
+            messages.freeze_component_change(change, site=site)
+        bump_publication(now=now)
+    messages.freeze_update(update, site=site)
+    enqueue.enqueue_update(update, now=now)  # the outbox rows commit with the update
 
 
 def get_update(update_id: int) -> Update:

@@ -1,7 +1,10 @@
 """What each outbox row says: the email (text + HTML) or the signed webhook's JSON payload.
 
-Built when the row is sent, from the published update or component change it points at; the
-update's own time and status are used throughout, so a retry sends the same content.
+What an update or a component change tells is frozen when it is published (`freeze_update`,
+`freeze_component_change`, called in the publishing transaction): the webhook's objects in
+Statuspage's documented shape, the page's status then, the email's text. A row sent later, or
+again, adds only what belongs to its subscriber (the unsubscribe link), so a retry sends the
+same bytes whatever happened to the incident since.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from statuspage.core.addresses import (
     UNSUBSCRIBE_PATH,
     incident_path,
     internal_path,
+    webhook_documentation_path,
 )
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
@@ -26,6 +30,7 @@ from statuspage.core.tokens import SubscriptionTokens
 from statuspage.extensions import db
 from statuspage.models import (
     Component,
+    ComponentStatus,
     ComponentStatusChange,
     Delivery,
     DeliveryKind,
@@ -34,6 +39,8 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
+from statuspage.services import public
+from statuspage.services.incidents import impacts
 from statuspage.services.outbox.mailer import Email, render
 from statuspage.services.public.api import group_id, page_id
 
@@ -61,49 +68,70 @@ def incident_url(incident: Incident, *, public: bool, site: Site) -> str:
     return site.url + (incident_path(incident.id) if public else internal_path())
 
 
-@dataclass(frozen=True)
-class UpdateContent:
-    """What every subscriber of one update is told, built once per update and batch."""
+def freeze_update(update: Update, *, site: Site) -> None:
+    """Render what the update's subscribers are told, once, as it is published."""
+    public = update.audience.is_public
+    incident = update.incident
+    published_at = _published_at(update)
+    update.message = {
+        "generated_at": api_timestamp(published_at, site.zone),
+        "page": page_object(site),
+        "incident": _incident_object(update, site),
+        "email": {
+            "page_name": site.name,
+            "page_url": site.url,
+            "title": update.title,
+            "incident_name": incident.public_name if public else incident.title,
+            "status_label": update.status.label,
+            "published_at": format_datetime(published_at, site.zone, now=published_at),
+            "body_text": update.body,
+            "next_update": (
+                describe_next_update(update.next_update_due_at, site.zone)
+                if update.next_update_due_at
+                else None
+            ),
+            "incident_url": incident_url(incident, public=public, site=site),
+            "audience_name": update.audience.name,
+        },
+    }
 
-    update: Update
-    email_context: dict[str, Any]
-    incident: dict[str, Any]  # the webhook payload's incident object
 
-    @classmethod
-    def of(cls, update: Update, site: Site, *, now: datetime) -> UpdateContent:
-        public = update.audience.is_public
-        incident = update.incident
-        return cls(
-            update=update,
-            email_context={
-                "page_name": site.name,
-                "page_url": site.url,
-                "title": update.title,
-                "incident_name": incident.public_name if public else incident.title,
-                "status_label": update.status.label,
-                "published_at": format_datetime(_published_at(update), site.zone, now=now),
-                "body_text": update.body,
-                "body_html": markdown_to_html(update.body),
-                "next_update": (
-                    describe_next_update(update.next_update_due_at, site.zone)
-                    if update.next_update_due_at
-                    else None
-                ),
-                "incident_url": incident_url(incident, public=public, site=site),
-                "audience_name": update.audience.name,
-            },
-            incident=_incident_object(update, site),
-        )
+def freeze_component_change(change: ComponentStatusChange, *, site: Site) -> None:
+    """Render what component webhooks say about a change of a public status, as it happens."""
+    component = db.session.get_one(Component, change.component_id)
+    change.snapshot = {
+        "generated_at": api_timestamp(change.changed_at, site.zone),
+        "page": page_object(site),
+        "component_update": {
+            "created_at": api_timestamp(change.changed_at, site.zone),
+            "new_status": str(change.status),
+            "old_status": str(change.old_status or ComponentStatus.OPERATIONAL),
+            "id": str(change.id),
+            "component_id": str(component.id),
+            "component_type": "Component",
+            "incident_id": str(change.incident_id) if change.incident_id else None,
+        },
+        "component": component_object(component, change.status, site),
+    }
+
+
+def _frozen_update(update: Update, site: Site) -> dict[str, Any]:
+    # Rows queued before messages were frozen at publication are frozen at their first send.
+    if update.message is None:
+        freeze_update(update, site=site)
+    return update.message or {}
 
 
 def update_email(
-    delivery: Delivery, content: UpdateContent, *, site: Site, tokens: SubscriptionTokens
+    delivery: Delivery, update: Update, *, site: Site, tokens: SubscriptionTokens
 ) -> Email:
     """The email telling a subscriber about a published update."""
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
+    frozen = _frozen_update(update, site)["email"]
     context = {
-        **content.email_context,
+        **frozen,
+        "body_html": markdown_to_html(frozen["body_text"]),
         "manage_url": links.manage,
         "unsubscribe_url": links.unsubscribe,
     }
@@ -111,7 +139,7 @@ def update_email(
     return Email(
         recipient=subscriber.address,
         recipient_name=subscriber.name,
-        subject=content.update.title,
+        subject=frozen["title"],
         text=text,
         html=html,
         message_id=_message_id(delivery),
@@ -176,17 +204,34 @@ def stored_email(delivery: Delivery, *, site: Site) -> Email:
 
 
 def update_payload(
-    delivery: Delivery, content: UpdateContent, *, site: Site, tokens: SubscriptionTokens
+    delivery: Delivery, update: Update, *, site: Site, tokens: SubscriptionTokens
 ) -> dict[str, Any]:
     """Statuspage's incident webhook body, with our extra keys (audience, next_update_at)."""
+    frozen = _frozen_update(update, site)
     return {
-        "meta": _meta(_subscriber(delivery), site, tokens),
-        "page": page_object(site),
-        "incident": content.incident,
+        "meta": _meta(_subscriber(delivery), frozen["generated_at"], site, tokens),
+        "page": frozen["page"],
+        "incident": frozen["incident"],
+    }
+
+
+def component_payload(
+    delivery: Delivery, change: ComponentStatusChange, *, site: Site, tokens: SubscriptionTokens
+) -> dict[str, Any]:
+    """Statuspage's component webhook body, with the incident that caused it (if any)."""
+    if change.snapshot is None:
+        freeze_component_change(change, site=site)
+    frozen = change.snapshot or {}
+    return {
+        "meta": _meta(_subscriber(delivery), frozen["generated_at"], site, tokens),
+        "page": frozen["page"],
+        "component_update": frozen["component_update"],
+        "component": frozen["component"],
     }
 
 
 def _incident_object(update: Update, site: Site) -> dict[str, Any]:
+    """The incident as Statuspage's webhooks show it, as of this update, for its audience."""
     incident = update.incident
     public = update.audience.is_public
     published_at = _published_at(update)
@@ -203,56 +248,62 @@ def _incident_object(update: Update, site: Site) -> dict[str, Any]:
     components = [
         link.component for link in incident.components if link.component.is_public or not public
     ]
+    statuses = impacts.effective_statuses([c.id for c in components], public=public)
+    zone = site.zone
     return {
-        "id": str(incident.id),
-        "name": incident.public_name if public else incident.title,
-        "status": str(update.status),
-        "impact": str(incident.impact),
-        "created_at": api_timestamp(incident.created_at, site.zone),
-        "updated_at": api_timestamp(published_at, site.zone),
-        "started_at": api_timestamp(incident.started_at, site.zone),
-        "monitoring_at": api_timestamp(incident.monitoring_at, site.zone),
-        "resolved_at": api_timestamp(incident.resolved_at, site.zone),
+        "backfilled": False,
+        "created_at": api_timestamp(incident.created_at, zone),
+        "impact": str(incident.public_impact if public else incident.impact),
+        "impact_override": None,
+        "monitoring_at": api_timestamp(incident.monitoring_at, zone),
+        "postmortem_body": None,
+        "postmortem_body_last_updated_at": None,
+        "postmortem_ignored": False,
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        "postmortem_published_at": None,
+        "resolved_at": api_timestamp(incident.resolved_at, zone),
+        "scheduled_auto_transition": incident.is_maintenance,
+        "scheduled_for": api_timestamp(incident.scheduled_for, zone),
+        "scheduled_remind_prior": False,
+        "scheduled_reminded_at": None,
+        "scheduled_until": api_timestamp(incident.scheduled_until, zone),
         "shortlink": incident_url(incident, public=public, site=site),
-        "page_id": page_id(site),
+        "status": str(update.status),
+        "updated_at": api_timestamp(published_at, zone),
+        "id": str(incident.id),
+        "organization_id": page_id(site),
+        # As the JSON API names it: the public title its newest update gave it.
+        "name": (update.title or incident.public_name) if public else incident.title,
         "incident_updates": [_update_object(item, site) for item in earlier],
-        "components": [component_object(c, site) for c in components],
-        "reminder_intervals": None,
+        # Our keys beside Statuspage's.
+        "started_at": api_timestamp(incident.started_at, zone),
+        "page_id": page_id(site),
+        "components": [component_object(c, statuses[c.id], site) for c in components],
         "audience": update.audience.slug,
-        "next_update_at": api_timestamp(update.next_update_due_at, site.zone),
-    }
-
-
-def component_payload(
-    delivery: Delivery, change: ComponentStatusChange, *, site: Site, tokens: SubscriptionTokens
-) -> dict[str, Any]:
-    """Statuspage's component webhook body, with the incident that caused it (if any)."""
-    component = db.session.get_one(Component, change.component_id)
-    return {
-        "meta": _meta(_subscriber(delivery), site, tokens),
-        "page": page_object(site),
-        "component_update": {
-            "id": str(change.id),
-            "component_id": str(component.id),
-            "created_at": api_timestamp(change.changed_at, site.zone),
-            "old_status": str(change.old_status) if change.old_status else None,
-            "new_status": str(change.status),
-            "incident_id": str(change.incident_id) if change.incident_id else None,
-        },
-        "component": component_object(component, site),
+        "next_update_at": api_timestamp(update.next_update_due_at, zone),
     }
 
 
 def page_object(site: Site) -> dict[str, Any]:
-    return {"id": page_id(site), "name": site.name, "url": site.url, "time_zone": site.zone}
+    """The page with its status (Statuspage's indicator) as the public sees it now."""
+    status = public.page_status()
+    return {
+        "id": page_id(site),
+        "status_indicator": status.indicator,
+        "status_description": status.description,
+        "name": site.name,
+        "url": site.url,
+        "time_zone": site.zone,
+    }
 
 
-def component_object(component: Component, site: Site) -> dict[str, Any]:
-    """A component in Statuspage's shape."""
+def component_object(component: Component, status: ComponentStatus, site: Site) -> dict[str, Any]:
+    """A component in Statuspage's shape, with the status it had when the message was made."""
     return {
         "id": str(component.id),
         "name": component.name,
-        "status": str(component.status),
+        "status": str(status),
         "created_at": api_timestamp(component.created_at, site.zone),
         "updated_at": api_timestamp(component.updated_at, site.zone),
         "position": component.position,
@@ -280,12 +331,20 @@ def _update_object(update: Update, site: Site) -> dict[str, Any]:
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,
+        "wants_twitter_update": False,
+        "twitter_updated_at": None,
         "next_update_at": api_timestamp(update.next_update_due_at, site.zone),
     }
 
 
-def _meta(subscriber: Subscriber, site: Site, tokens: SubscriptionTokens) -> dict[str, Any]:
-    return {"unsubscribe": links_for(subscriber, site, tokens).unsubscribe}
+def _meta(
+    subscriber: Subscriber, generated_at: str, site: Site, tokens: SubscriptionTokens
+) -> dict[str, Any]:
+    return {
+        "unsubscribe": links_for(subscriber, site, tokens).unsubscribe,
+        "documentation": site.url + webhook_documentation_path(),
+        "generated_at": generated_at,
+    }
 
 
 def _list_headers(links: Links) -> dict[str, str]:

@@ -48,6 +48,7 @@ class Batch:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
 
 
+HELD_BACK = "held back: an earlier message to this receiver has not arrived yet"
 # A sender tells each delivery's outcome as soon as it knows it.
 Tell = Callable[[int, Outcome], None]
 Task = Callable[[Tell], None]
@@ -62,7 +63,11 @@ def send(
     `batch.outcomes` instead.
     """
     emails = _email_tasks(batch, settings, sender_name=sender_name, now=now)
-    posts = [functools.partial(_post, item, settings) for item in batch.posts]
+    # One receiver's posts go one after the other, in the order they were written.
+    by_receiver: dict[str, list[Post]] = {}
+    for item in sorted(batch.posts, key=lambda post: post.delivery_id):
+        by_receiver.setdefault(item.url, []).append(item)
+    posts = [functools.partial(_post_in_order, items, settings) for items in by_receiver.values()]
     workers = len(emails) + min(WEBHOOK_THREADS, len(posts))
     yield from _as_they_arrive([*emails, *posts], workers=workers)
 
@@ -156,8 +161,15 @@ def _send_over_one_session(
                 session.close()
 
 
-def _post(item: Post, settings: DeliverySettings, tell: Tell) -> None:
-    tell(item.delivery_id, _post_outcome(item, settings))
+def _post_in_order(items: list[Post], settings: DeliverySettings, tell: Tell) -> None:
+    """Post each in turn; once one does not arrive, the later ones wait for its retry."""
+    for position, item in enumerate(items):
+        outcome = _post_outcome(item, settings)
+        tell(item.delivery_id, outcome)
+        if outcome.error is not None:
+            for later in items[position + 1 :]:
+                tell(later.delivery_id, Outcome(error=HELD_BACK))
+            return
 
 
 def _post_outcome(item: Post, settings: DeliverySettings) -> Outcome:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from statuspage.core.site import Site
 from statuspage.core.tokens import SubscriptionTokens
@@ -62,11 +62,32 @@ class Report:
 
 
 def claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
-    """Take up to `limit` due deliveries for this worker until the lease runs out; commit after."""
+    """Take up to `limit` due deliveries for this worker until the lease runs out; commit after.
+
+    A webhook waits while an earlier one to its subscriber is still to arrive (retrying, or
+    leased to another worker): a receiver gets one subscriber's messages in the order they were
+    written.
+    """
+    earlier = aliased(Delivery)
+    waiting_behind = (
+        sa.select(earlier.id)
+        .where(
+            earlier.subscriber_id == Delivery.subscriber_id,
+            earlier.channel == SubscriberKind.WEBHOOK,
+            earlier.state == DeliveryState.PENDING,
+            earlier.id < Delivery.id,
+            earlier.next_attempt_at > now,
+        )
+        .exists()
+    )
     ids = list(
         db.session.scalars(
             sa.select(Delivery.id)
-            .where(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+            .where(
+                Delivery.state == DeliveryState.PENDING,
+                Delivery.next_attempt_at <= now,
+                ~sa.and_(Delivery.channel == SubscriberKind.WEBHOOK, waiting_behind),
+            )
             .order_by(Delivery.next_attempt_at, Delivery.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -148,7 +169,7 @@ def _build(
     batch = Batch()
     tokens = SubscriptionTokens(settings.secret_key)
     updates = {
-        update.id: messages.UpdateContent.of(update, site, now=now)
+        update.id: update
         for update in _load_updates({d.update_id for d in deliveries if d.update_id})
     }
     for delivery in deliveries:
@@ -197,7 +218,7 @@ def _why_not(delivery: Delivery, subscriber: Subscriber | None) -> str | None:
 
 def _email(
     delivery: Delivery,
-    updates: Mapping[int, messages.UpdateContent],
+    updates: Mapping[int, Update],
     site: Site,
     tokens: SubscriptionTokens,
     settings: DeliverySettings,
@@ -215,13 +236,13 @@ def _email(
 
 def _webhook_body(
     delivery: Delivery,
-    updates: Mapping[int, messages.UpdateContent],
+    updates: Mapping[int, Update],
     site: Site,
     tokens: SubscriptionTokens,
 ) -> tuple[bytes, str]:
     if delivery.kind is DeliveryKind.INCIDENT_UPDATE and delivery.update_id:
-        content = updates[delivery.update_id]
-        payload = messages.update_payload(delivery, content, site=site, tokens=tokens)
+        update = updates[delivery.update_id]
+        payload = messages.update_payload(delivery, update, site=site, tokens=tokens)
         event = "incident.update"
     elif delivery.kind is DeliveryKind.COMPONENT_UPDATE and delivery.component_change_id:
         change = db.session.get_one(ComponentStatusChange, delivery.component_change_id)

@@ -30,7 +30,13 @@ from statuspage.services.public.index import (
     incident_pages,
     public_incident_ids,
 )
-from statuspage.services.public.page import component_uptime, page_updated_at, rollup, status_page
+from statuspage.services.public.page import (
+    component_uptime,
+    page_status,
+    page_updated_at,
+    rollup,
+    status_page,
+)
 
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES",
@@ -49,6 +55,7 @@ __all__ = [
     "maintenance_in",
     "next_edge",
     "open_incidents",
+    "page_status",
     "page_updated_at",
     "public_component",
     "public_incident_ids",

@@ -193,7 +193,7 @@ def summary(site: Site, *, now: datetime) -> Written:
     incidents = public.open_incidents(catalogue)
     active = public.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
     upcoming = public.maintenance_in(UPCOMING_MAINTENANCE_STATUSES, catalogue)
-    status = public.rollup(catalogue.components, incidents, active)
+    status = public.page_status()
     return writer.done(
         {
             "page": writer.page(),
@@ -208,10 +208,7 @@ def summary(site: Site, *, now: datetime) -> Written:
 def status(site: Site, *, now: datetime) -> Written:
     """status.json: the page and its rollup."""
     writer = _writer(site, now)
-    catalogue = public.component_catalogue()
-    incidents = public.open_incidents(catalogue)
-    active = public.maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
-    rolled = public.rollup(catalogue.components, incidents, active)
+    rolled = public.page_status()
     return writer.done(
         {
             "page": writer.page(),

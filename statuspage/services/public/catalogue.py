@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from statuspage.core.errors import NotFound
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentGroup, Visibility
+from statuspage.models import Component, ComponentGroup, ComponentStatus, Visibility
+from statuspage.services.incidents import impacts
 from statuspage.services.public.memo import per_transaction
 from statuspage.services.public.types import ComponentCatalogue, PublicComponent, PublicGroup
 
@@ -27,14 +28,20 @@ def component_catalogue() -> ComponentCatalogue:
         .where(Component.visibility == Visibility.PUBLIC)
         .order_by(Component.position, Component.id)
     ).all()
+    statuses = impacts.effective_statuses([c.id for c in components], public=True)
     by_group: dict[int | None, list[Component]] = defaultdict(list)
     for component in components:
         if component.group_id is None or component.group_id in public_group_ids:
             by_group[component.group_id].append(component)
-    ungrouped = tuple(_public_component(c, i) for i, c in enumerate(by_group[None], start=1))
+    ungrouped = tuple(
+        _public_component(c, statuses[c.id], i) for i, c in enumerate(by_group[None], start=1)
+    )
     public_groups = []
     for group in groups:
-        members = tuple(_public_component(c, i) for i, c in enumerate(by_group[group.id], start=1))
+        members = tuple(
+            _public_component(c, statuses[c.id], i)
+            for i, c in enumerate(by_group[group.id], start=1)
+        )
         if not members:
             continue
         public_groups.append(
@@ -52,12 +59,14 @@ def component_catalogue() -> ComponentCatalogue:
     return ComponentCatalogue(ungrouped, tuple(public_groups))
 
 
-def _public_component(component: Component, position: int) -> PublicComponent:
+def _public_component(
+    component: Component, status: ComponentStatus, position: int
+) -> PublicComponent:
     return PublicComponent(
         id=component.id,
         name=component.name,
         description=component.description,
-        status=component.status,
+        status=status,
         position=position,
         group_id=component.group_id,
         showcase=component.showcase,

@@ -22,8 +22,6 @@ from statuspage.core.times import is_overdue
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
-    ComponentStatus,
-    ComponentStatusChange,
     Impact,
     Incident,
     IncidentComponent,
@@ -41,6 +39,7 @@ from statuspage.services.public.types import (
     ComponentChange,
     ComponentOutage,
     IncidentPage,
+    PublicImpact,
     PublicIncident,
     PublicUpdate,
 )
@@ -172,13 +171,44 @@ def _public_incident(
     if not updates:
         return None
     public_ids = {c.id for c in catalogue.components}
+    told = _public_updates(updates, public_ids)
+    newest = told[-1]
+    status = newest.status
+    monitoring_at = next(
+        (u.published_at for u in told if u.status is IncidentStatus.MONITORING), None
+    )
+    impacts = _public_impacts(loaded.links.get(incident.id, ()), public_ids)
+    linked = {impact.component_id for impact in impacts}
+    return PublicIncident(
+        id=incident.id,
+        kind=incident.kind,
+        name=updates[-1].title or incident.public_name,
+        status=status,
+        impact=incident.public_impact,
+        created_at=incident.created_at,
+        started_at=incident.started_at,
+        updated_at=newest.published_at,
+        monitoring_at=monitoring_at,
+        resolved_at=newest.published_at if status.is_closed else None,
+        scheduled_for=incident.scheduled_for,
+        scheduled_until=incident.scheduled_until,
+        updates=tuple(reversed(told)),
+        components=tuple(c for c in catalogue.components if c.id in linked),
+        impacts=impacts,
+        next_update_at=None if status.is_closed else loaded.promises.get(incident.id),
+        revision=incident.version,
+    )
+
+
+def _public_updates(updates: Sequence[Update], public_ids: set[int]) -> list[PublicUpdate]:
+    """The updates as published, oldest first; a repeated status is labelled "Update"."""
     told: list[PublicUpdate] = []
     previous: IncidentStatus | None = None
     for update in updates:
         told.append(
             PublicUpdate(
                 id=update.id,
-                incident_id=incident.id,
+                incident_id=update.incident_id,
                 status=update.status,
                 label="Update" if update.status is previous else update.status.label,
                 body=update.body,
@@ -197,29 +227,23 @@ def _public_incident(
             )
         )
         previous = update.status
-    newest = told[-1]
-    status = newest.status
-    monitoring_at = next(
-        (u.published_at for u in told if u.status is IncidentStatus.MONITORING), None
-    )
-    linked = {link.component_id for link in loaded.links.get(incident.id, ())}
-    return PublicIncident(
-        id=incident.id,
-        kind=incident.kind,
-        name=updates[-1].title or incident.public_name,
-        status=status,
-        impact=incident.impact,
-        created_at=incident.created_at,
-        started_at=incident.started_at,
-        updated_at=newest.published_at,
-        monitoring_at=monitoring_at,
-        resolved_at=newest.published_at if status.is_closed else None,
-        scheduled_for=incident.scheduled_for,
-        scheduled_until=incident.scheduled_until,
-        updates=tuple(reversed(told)),
-        components=tuple(c for c in catalogue.components if c.id in linked),
-        next_update_at=None if status.is_closed else loaded.promises.get(incident.id),
-        revision=incident.version,
+    return told
+
+
+def _public_impacts(
+    links: Sequence[IncidentComponent], public_ids: set[int]
+) -> tuple[PublicImpact, ...]:
+    """The impacts on public components the public was told of."""
+    return tuple(
+        PublicImpact(
+            link.component_id,
+            link.public_status,
+            link.worst_public_status or link.public_status,
+            link.public_since,
+            link.public_until,
+        )
+        for link in links
+        if link.public_status is not None and link.component_id in public_ids
     )
 
 
@@ -342,54 +366,15 @@ def incident_page(incident_id: int, *, now: datetime) -> IncidentPage:
     return IncidentPage(public, tuple(outages(public, now=now)))
 
 
-def outages(
-    incident: PublicIncident,
-    *,
-    now: datetime,
-    changes: Sequence[ComponentStatusChange] | None = None,
-) -> list[ComponentOutage]:
-    """Per affected component: the worst status this incident gave it, and for how long."""
-    if not incident.components:
-        return []
-    if changes is None:
-        changes = status_changes_during([incident], now=now)
-    end = incident.ended_at or now
-    changes = [c for c in changes if incident.started_at <= c.changed_at <= end]
-    outages = []
-    for component in incident.components:
-        worst = ComponentStatus.OPERATIONAL
-        total = timedelta()
-        since: datetime | None = None
-        for change in (c for c in changes if c.component_id == component.id):
-            if change.status is ComponentStatus.OPERATIONAL:
-                if since is not None:
-                    total += change.changed_at - since
-                    since = None
-            elif change.incident_id == incident.id:
-                worst = max(worst, change.status, key=lambda status: status.rank)
-                since = since or change.changed_at
-        if since is not None and incident.ended_at is not None:
-            total += incident.ended_at - since
-            since = None
-        outages.append(ComponentOutage(component, worst, None if since else total))
-    return outages
-
-
-def status_changes_during(
-    incidents: Sequence[PublicIncident], *, now: datetime
-) -> list[ComponentStatusChange]:
-    """Status changes of the incidents' components from the first start to the last end."""
-    component_ids = {c.id for incident in incidents for c in incident.components}
-    if not component_ids:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(ComponentStatusChange)
-            .where(
-                ComponentStatusChange.component_id.in_(component_ids),
-                ComponentStatusChange.changed_at >= min(i.started_at for i in incidents),
-                ComponentStatusChange.changed_at <= max(i.ended_at or now for i in incidents),
-            )
-            .order_by(ComponentStatusChange.changed_at, ComponentStatusChange.id)
-        )
-    )
+def outages(incident: PublicIncident, *, now: datetime) -> list[ComponentOutage]:
+    """Per affected component: the worst impact this incident gave it, and for how long (its own
+    impact, whatever other incidents did to the component meanwhile)."""
+    components = {c.id: c for c in incident.components}
+    found = []
+    for impact in incident.impacts:
+        duration: timedelta | None = timedelta()
+        if impact.since is not None:
+            end = impact.until or incident.ended_at
+            duration = end - impact.since if end is not None else None
+        found.append(ComponentOutage(components[impact.component_id], impact.worst, duration))
+    return found

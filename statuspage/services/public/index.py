@@ -16,7 +16,6 @@ from statuspage.services.public.incidents import (
     CHUNK,
     load,
     outages,
-    status_changes_during,
     told_publicly,
 )
 from statuspage.services.public.types import IncidentPage
@@ -61,7 +60,5 @@ def incident_pages(ids: Sequence[int], *, now: datetime) -> Iterable[IncidentPag
         chunk = db.session.scalars(
             sa.select(Incident).where(Incident.id.in_(ids[start : start + CHUNK]))
         ).all()
-        incidents = load(chunk, catalogue)
-        changes = status_changes_during(incidents, now=now)
-        for incident in incidents:
-            yield IncidentPage(incident, tuple(outages(incident, now=now, changes=changes)))
+        for incident in load(chunk, catalogue):
+            yield IncidentPage(incident, tuple(outages(incident, now=now)))

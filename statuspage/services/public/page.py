@@ -66,8 +66,16 @@ def rollup(
     if Impact.MINOR in impacts or Impact.NONE in impacts:
         return StatusRollup("minor", "Minor Service Outage")
     if ComponentStatus.UNDER_MAINTENANCE in statuses or active_maintenance:
-        return StatusRollup("none", "Service Under Maintenance")
+        return StatusRollup("maintenance", "Service Under Maintenance")
     return StatusRollup("none", "All Systems Operational")
+
+
+@per_transaction
+def page_status() -> StatusRollup:
+    """The page's indicator and description as the public sees them now."""
+    catalogue = component_catalogue()
+    active = maintenance_in(ACTIVE_MAINTENANCE_STATUSES, catalogue)
+    return rollup(catalogue.components, open_incidents(catalogue), active)
 
 
 @per_transaction
@@ -104,7 +112,7 @@ def status_page(*, now: datetime, zone: str) -> StatusPage:
     edges += [m.scheduled_for for m in upcoming if m.scheduled_for]
     edges += [m.scheduled_until for m in active + upcoming if m.scheduled_until]
     return StatusPage(
-        status=rollup(catalogue.components, incidents, active),
+        status=page_status(),
         open_incidents=tuple(incidents),
         active_maintenance=tuple(active),
         upcoming_maintenance=tuple(upcoming),

@@ -78,6 +78,17 @@ class PublicUpdate:
 
 
 @dataclass(frozen=True)
+class PublicImpact:
+    """The impact an incident gave one public component, as the public was told it."""
+
+    component_id: int
+    status: ComponentStatus  # as the newest public update told it
+    worst: ComponentStatus  # the worst it was told
+    since: datetime | None  # when the public first heard of it (None: never anything but fine)
+    until: datetime | None  # when it ended for the public (None while it lasts)
+
+
+@dataclass(frozen=True)
 class PublicIncident:
     """An incident or maintenance window as the public was told it."""
 
@@ -95,6 +106,7 @@ class PublicIncident:
     scheduled_until: datetime | None
     updates: tuple[PublicUpdate, ...]  # newest first
     components: tuple[PublicComponent, ...]
+    impacts: tuple[PublicImpact, ...]  # one per component in `components`
     next_update_at: datetime | None
     revision: int  # grows with every change to the incident (the calendar's SEQUENCE)
 

@@ -8,10 +8,11 @@ from werkzeug.wrappers import Response
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentGroup, Visibility
+from statuspage.models import Component, ComponentGroup, ComponentStatus, Visibility
 from statuspage.permissions import Permission
 from statuspage.services import components as catalogue
 from statuspage.services import configuration
+from statuspage.services.incidents import impacts
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.formdata import form_status, submit_form
 from statuspage.views.admin.routing import Routes
@@ -24,7 +25,9 @@ routes = Routes()
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def components() -> str:
     return render_template(
-        "admin/components.html", listings=catalogue.list_components(include_internal=True)
+        "admin/components.html",
+        listings=catalogue.list_components(include_internal=True),
+        standing=impacts.standing(),
     )
 
 
@@ -33,7 +36,11 @@ def components() -> str:
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def edit_component(component_id: int | None = None) -> str | Response | tuple[str, int]:
     component = catalogue.get_component(component_id) if component_id else None
-    form = ComponentForm(obj=component, group_id=component.group_id or 0 if component else 0)
+    form = ComponentForm(
+        obj=component,
+        group_id=component.group_id or 0 if component else 0,
+        status_by_hand=str(component.manual_status or "") if component else "",
+    )
     form.group_id.choices = options(
         [(0, "No group")] + [(g.id, g.name) for g in catalogue.list_groups()]
     )
@@ -45,6 +52,9 @@ def edit_component(component_id: int | None = None) -> str | Response | tuple[st
             description=form.description.data,
             group=catalogue.get_group(form.group_id.data) if form.group_id.data else None,
             visibility=Visibility(form.visibility.data),
+            manual_status=ComponentStatus(form.status_by_hand.data)
+            if form.status_by_hand.data
+            else None,
             by=me(),
             now=utcnow(),
         ),

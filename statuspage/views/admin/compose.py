@@ -22,7 +22,7 @@ from statuspage.permissions import Permission, may_approve, may_write_to
 from statuspage.services.cadence import promises
 from statuspage.services.components import all_components
 from statuspage.services.incidents import compose as composing
-from statuspage.services.incidents import edits, publishing
+from statuspage.services.incidents import edits, impacts, publishing
 from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.views.access import me, permission_required, require
 from statuspage.views.admin.formdata import (
@@ -159,6 +159,7 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         status=writing.status,
         facts=form.get("facts", ""),
         components=all_components(),
+        standing=impacts.standing(),
         changes=writing.changes,
         drafts=writing.drafts,
         errors=refusal.errors,
