@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from statuspage.extensions import db
 from statuspage.models import (
+    Incident,
     Role,
     RosterRole,
     Severity,
@@ -17,6 +18,7 @@ from statuspage.models import (
     UpdateState,
 )
 from tests.console import act_as, csrf_token
+from tests.console_flows import Console
 from tests.factories import audience, make_incident, make_user
 
 
@@ -139,3 +141,57 @@ def test_without_review_the_author_publishes_at_once(app, client, sev1):
     act_as(client, sev1["author"])
     assert compose_for_customers(client, ids).status_code == 302
     assert the_update(app)[1] is UpdateState.PUBLISHED
+
+
+def publish_rewritten(client, update_id, version):
+    return client.post(
+        f"/admin/updates/{update_id}",
+        data={
+            "csrf_token": csrf_token(client),
+            "version": version,
+            "title": "Checkout failing",
+            "body": "Nothing to see here.",
+            "action": "publish",
+        },
+    )
+
+
+def test_an_approver_who_rewrites_the_text_becomes_its_author_and_cannot_publish_it(
+    app, client, sev1
+):
+    act_as(client, sev1["liaison"])
+    compose_for_customers(client, sev1)
+    update_id, _, _, version = the_update(app)
+    act_as(client, sev1["approver"])
+    answer = publish_rewritten(client, update_id, version)
+    assert answer.status_code == 302
+    _, state, approved_by, _ = the_update(app)
+    assert state is UpdateState.IN_REVIEW and approved_by is None
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        assert update.author_id == sev1["approver"] and update.body == "Nothing to see here."
+    timeline = client.get(f"/admin/incidents/{sev1['incident']}/timeline").get_data(as_text=True)
+    assert "Ben edited the Customers draft and is now its author." in timeline
+
+
+def test_a_rewritten_update_is_published_by_a_third_person(app, client, sev1):
+    act_as(client, sev1["liaison"])
+    compose_for_customers(client, sev1)
+    update_id, _, _, version = the_update(app)
+    act_as(client, sev1["approver"])
+    publish_rewritten(client, update_id, version)
+    version = the_update(app)[3]
+    assert publish_rewritten(client, update_id, version).status_code == 403
+    act_as(client, sev1["author"])
+    assert publish_rewritten(client, update_id, version).status_code == 302
+    _, state, approved_by, _ = the_update(app)
+    assert state is UpdateState.PUBLISHED and approved_by == sev1["author"]
+
+
+def test_lowering_the_severity_for_a_moment_does_not_skip_review(app, client, sev1):
+    console = Console(app, client).as_(sev1["author"])
+    console.edit_details(sev1["incident"], title="Outage", severity="SEV4")
+    with app.app_context():
+        ids = {**sev1, "version": db.session.get(Incident, sev1["incident"]).version}
+    compose_for_customers(client, ids)
+    assert the_update(app)[1] is UpdateState.IN_REVIEW

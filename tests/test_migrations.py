@@ -103,3 +103,28 @@ def test_per_incident_impacts_carry_over_what_the_public_saw(empty_app):
         }
         severity = db.session.scalar(sa.text("SELECT public_severity FROM incident WHERE id = 1"))
         assert severity == "SEV2"
+
+
+def test_peak_severity_is_the_worst_an_incident_had(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="5d1c0a7e3b21")
+        at = "2026-12-03 10:00:00+00:00"
+        statements = [
+            (
+                "INSERT INTO incident (id, kind, title, severity, status, created_at, updated_at,"
+                f" started_at, version) VALUES (1, 'incident', 'Lowered', 'SEV4', 'identified', '{at}',"
+                f" '{at}', '{at}', 1), (2, 'incident', 'Steady', 'SEV3', 'identified', '{at}', '{at}',"
+                f" '{at}', 1)"
+            ),
+            (
+                "INSERT INTO timeline_event (incident_id, kind, occurred_at, message, data) VALUES"
+                f" (1, 'severity_changed', '{at}', 'raised', '{{\"old\": \"SEV2\", \"new\": \"SEV1\"}}'),"
+                f" (1, 'severity_changed', '{at}', 'lowered', '{{\"old\": \"SEV1\", \"new\": \"SEV4\"}}')"
+            ),
+        ]
+        for statement in statements:
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        upgrade()
+        peaks = dict(db.session.execute(sa.text("SELECT id, peak_severity FROM incident")).all())
+        assert peaks == {1: "SEV1", 2: "SEV3"}

@@ -66,6 +66,9 @@ class Severity(StrEnum):
         """The Statuspage impact this severity is published as."""
         return _SEVERITY_IMPACTS[self]
 
+    def is_worse_than(self, other: Severity) -> bool:
+        return int(self.value[3:]) < int(other.value[3:])
+
 
 class Impact(StrEnum):
     """Statuspage's public impact scale."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
@@ -57,6 +57,9 @@ class Incident(db.Model):
     public_updated_at: Mapped[datetime | None]
     # The severity as of that update: the public impact moves with a publication, not an edit.
     public_severity: Mapped[Severity | None]
+    # The worst severity it has had: review rules follow it, so that lowering the severity for a
+    # moment cannot skip the second person (publishing.requires_review).
+    peak_severity: Mapped[Severity | None]
     # Optimistic concurrency: a save based on an older version is refused, never merged silently.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -99,6 +102,15 @@ class Incident(db.Model):
     @property
     def public_name(self) -> str:
         return self.public_title or self.title
+
+    @validates("severity")
+    def _remember_peak(self, key: str, severity: Severity | str | None) -> Severity | None:
+        severity = Severity(severity) if severity is not None else None
+        if severity is not None and (
+            self.peak_severity is None or severity.is_worse_than(self.peak_severity)
+        ):
+            self.peak_severity = severity
+        return severity
 
     def holders(self, role: RosterRole) -> list[User]:
         return [assignment.user for assignment in self.roster if assignment.role is role]

@@ -110,7 +110,7 @@ def prepare_drafts(
             title=incident.public_name,
             body=facts.strip(),
             next_update_due_at=due,
-            needs_review=publishing.audience_requires_review(audience, incident.severity),
+            needs_review=publishing.audience_requires_review(audience, incident),
             may_write=may_write_to(user, incident, audience),
             template_id=template.id if template else None,
             policy_due_at=due,
@@ -271,9 +271,15 @@ def act_on_draft(
         record_audit(by, "update.discard", "update", update.id, now=now)
         db.session.delete(update)
         return None
-    _edit(update, title=title, body=body, next_update_due_at=next_update_due_at, by=by, now=now)
+    took_over = _edit(
+        update, title=title, body=body, next_update_due_at=next_update_due_at, by=by, now=now
+    )
+    if action is Action.PUBLISH and took_over and publishing.requires_review(update):
+        # The reviewer rewrote it: it is now their text, which someone else must approve.
+        action = Action.SUBMIT
     if action is Action.SUBMIT:
-        publishing.submit_for_review(update, by=by, now=now)
+        if update.state is UpdateState.DRAFT:
+            publishing.submit_for_review(update, by=by, now=now)
     elif action is Action.PUBLISH:
         publishing.publish_update(
             update, by=by, now=now, component_changes=_changes_planned_on(update)
@@ -290,23 +296,29 @@ def _edit(
     next_update_due_at: datetime | None,
     by: User,
     now: datetime,
-) -> None:
+) -> bool:
+    """Put the new text on the draft; whoever changes another's text becomes its author (so they
+    cannot approve it). Returns whether the author changed."""
     title = clean_text(title, field="title", max_length=publishing.TITLE_LENGTH)
     body = clean_text(body, field="body", max_length=publishing.BODY_LENGTH, multiline=True)
     if next_update_due_at is not None and not update.status.is_closed:
         promises.check_promise(update.incident, update.audience, next_update_due_at, by=by, now=now)
     if (title, body, next_update_due_at) == (update.title, update.body, update.next_update_due_at):
-        return
+        return False
     update.title, update.body, update.next_update_due_at = title, body, next_update_due_at
     update.updated_at = now
+    took_over = update.author_id != by.id
+    update.author_id = by.id
     record_event(
         update.incident,
         TimelineKind.UPDATE_EDITED,
-        f"{actor_name(by)} edited the {update.audience.name} draft.",
+        f"{actor_name(by)} edited the {update.audience.name} draft"
+        + (" and is now its author." if took_over else "."),
         actor=by,
         now=now,
         data={"update_id": update.id},
     )
+    return took_over
 
 
 def _planned(

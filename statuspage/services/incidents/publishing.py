@@ -17,7 +17,6 @@ from statuspage.models import (
     Incident,
     IncidentStatus,
     MessageTemplate,
-    Severity,
     TimelineKind,
     Update,
     UpdateState,
@@ -83,13 +82,17 @@ def add_draft(
 
 
 def requires_review(update: Update) -> bool:
-    """Whether the audience's policy at this severity wants a second person to approve."""
-    return audience_requires_review(update.audience, update.incident.severity)
+    """Whether the audience's policy wants a second person to approve this update."""
+    return audience_requires_review(update.audience, update.incident)
 
 
-def audience_requires_review(audience: Audience, severity: Severity | None) -> bool:
-    """Whether updates to the audience at this severity need a second person to approve."""
-    policy = promises.policy_for(audience, severity)
+def audience_requires_review(audience: Audience, incident: Incident) -> bool:
+    """Whether the audience's policy, at the worst severity the incident has had, wants review.
+
+    The worst, not the current one: lowering the severity, publishing and raising it again must not
+    skip the second person.
+    """
+    policy = promises.policy_for(audience, incident.peak_severity or incident.severity)
     return bool(policy and policy.requires_review)
 
 

@@ -273,6 +273,11 @@ def _draft_page(
 def _draft_message(action: composing.Action, update: Update | None) -> str:
     if update is None:
         return "Draft discarded."
+    if action is composing.Action.PUBLISH and not update.is_published:
+        return (
+            f"You changed the {update.audience.name} update, so it is now yours: it waits for "
+            "review by someone other than you."
+        )
     return {
         composing.Action.SAVE: "Draft saved.",
         composing.Action.SUBMIT: f"Sent the {update.audience.name} update for review.",
