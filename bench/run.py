@@ -50,6 +50,7 @@ from tests.processes import BIN, ROOT, app_environment, free_port, nginx_conf, s
 PATHS = ["/", "/api/v2/summary.json", "/history.atom"]
 CONNECTIONS = [64, 256]
 BASE_URL = "http://status.bench"
+METRICS_TOKEN = "bench-metrics-token-0123456789"
 OUT = ROOT / "bench" / "out"
 
 
@@ -101,6 +102,7 @@ class Gunicorn:
         metrics = folder / f"metrics-{self.port}"
         env = app_environment(url, BASE_URL=BASE_URL, PAGE_NAME="Bench", **extra)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        env["STATUSPAGE_METRICS_TOKEN"] = METRICS_TOKEN
         self.log = open(folder / f"gunicorn-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -127,7 +129,10 @@ class Gunicorn:
         raise SystemExit(f"gunicorn did not start; see {self.log.name}")
 
     def renders(self) -> float:
-        text = urllib.request.urlopen(self.url + "/metrics").read().decode()
+        request = urllib.request.Request(
+            self.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        text = urllib.request.urlopen(request).read().decode()
         return sum(
             float(value)
             for value in re.findall(

@@ -3,6 +3,7 @@
 import pytest
 
 from statuspage import create_app
+from statuspage.core.config import ConfigurationError
 from tests.helpers import settings_for
 from tests.processes import start_gunicorn
 
@@ -27,9 +28,18 @@ def test_readyz_is_503_when_the_database_is_unreachable():
     assert response.status_code == 503 and response.json["database"] == "unreachable"
 
 
-def test_metrics_count_requests_and_latency_by_endpoint(client):
+METRICS_TOKEN = "operators-only-0123456789"
+BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+@pytest.fixture
+def metrics_on(app):
+    app.config["METRICS_TOKEN"] = METRICS_TOKEN
+
+
+def test_metrics_count_requests_and_latency_by_endpoint(client, metrics_on):
     client.get("/healthz")
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers=BEARER).get_data(as_text=True)
     assert (
         'statuspage_http_requests_total{endpoint="health.healthz",method="GET",status="200"}'
         in text
@@ -37,10 +47,35 @@ def test_metrics_count_requests_and_latency_by_endpoint(client):
     assert 'statuspage_http_request_duration_seconds_bucket{endpoint="health.healthz"' in text
 
 
-def test_metrics_use_the_prometheus_text_format(client):
-    response = client.get("/metrics")
+def test_metrics_use_the_prometheus_text_format(client, metrics_on):
+    response = client.get("/metrics", headers=BEARER)
     assert response.status_code == 200
     assert response.mimetype == "text/plain" and "version=" in response.content_type
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token-0123456789"},
+        {"Authorization": f"Bearer {METRICS_TOKEN}x"},
+        {"Authorization": f"Basic {METRICS_TOKEN}"},
+        {"Authorization": "Bearer"},
+    ],
+)
+def test_metrics_refuse_anyone_without_the_token(client, metrics_on, headers):
+    response = client.get("/metrics", headers=headers)
+    assert response.status_code == 401 and "statuspage_" not in response.get_data(as_text=True)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_metrics_are_off_without_a_token(client):
+    assert client.get("/metrics", headers=BEARER).status_code == 404
+
+
+def test_a_short_metrics_token_is_refused_at_start(database_url):
+    with pytest.raises(ConfigurationError, match="METRICS_TOKEN"):
+        create_app(settings_for(database_url, METRICS_TOKEN="short"))
 
 
 @pytest.mark.slow

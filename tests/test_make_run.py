@@ -17,6 +17,8 @@ from tests.processes import BIN, ROOT, WebProcess, free_port
 
 pytestmark = pytest.mark.slow
 
+METRICS_TOKEN = "make-run-metrics-0123456789"
+
 
 @pytest.fixture
 def make_run(tmp_path):
@@ -30,6 +32,7 @@ def make_run(tmp_path):
             VENV_BIN=str(BIN),
             STATUSPAGE_DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
             PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+            STATUSPAGE_METRICS_TOKEN=METRICS_TOKEN,
         )
         run = WebProcess([str(ROOT / "scripts" / "run-local")], port=port, env=env)
         run.wait_until_serving(timeout=90)
@@ -46,7 +49,8 @@ def test_make_run_serves_the_app_and_runs_the_scheduler_until_ctrl_c(make_run):
     status, _, body = run.get("/readyz")
     assert (status, json.loads(body)) == (200, {"database": "ok", "status": "ok"})
     assert run.get("/")[0] == 200
-    metrics = run.get("/metrics")[2].decode()
+    assert run.get("/metrics")[0] == 401
+    metrics = run.get("/metrics", {"Authorization": f"Bearer {METRICS_TOKEN}"})[2].decode()
     assert (
         'statuspage_http_requests_total{endpoint="health.healthz",method="GET",status="200"}'
         in (metrics)

@@ -17,6 +17,7 @@ from flask import Flask
 # A key anyone can read in this file: fine on a laptop, refused in production.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-deploy"
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
 
 DEFAULTS: dict[str, Any] = {
     # production | development | testing. Production is the default so that a forgotten setting fails
@@ -68,6 +69,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_VERSION_CHECK_SECONDS": 0.25,
     # Snapshot mode: a folder each web host keeps equal to the public site, for nginx to serve.
     "SNAPSHOT_DIR": None,
+    # /metrics answers only a request bearing this token (Prometheus: `authorization:
+    # credentials`); without one it is off: its counters show console activity.
+    "METRICS_TOKEN": None,
 }
 
 
@@ -99,6 +103,7 @@ def _derive(app: Flask) -> None:
     config.update(
         # from_prefixed_env parses values as JSON: a key of digits would arrive as a number.
         SECRET_KEY=str(config["SECRET_KEY"] or ""),
+        METRICS_TOKEN=str(config["METRICS_TOKEN"]) if config["METRICS_TOKEN"] else None,
         BASE_URL=str(config["BASE_URL"]).rstrip("/"),
         TESTING=config["ENV"] == "testing",
         SESSION_COOKIE_HTTPONLY=True,
@@ -149,6 +154,12 @@ def _check(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             "STATUSPAGE_SMTP_URL must start with smtp:// (plain, or STARTTLS with ?starttls=true) "
             "or smtps:// (TLS from the start)."
+        )
+    token = config["METRICS_TOKEN"]
+    if token and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"STATUSPAGE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(32))").'
         )
     if config["ENV"] == "production":
         key = config["SECRET_KEY"]

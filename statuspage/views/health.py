@@ -1,11 +1,16 @@
-"""Liveness, readiness and metrics for whatever runs the app."""
+"""Liveness, readiness and metrics for whatever runs the app.
+
+Liveness and readiness are open (they say nothing but "up"); metrics need the operator's token,
+since their counters would tell anyone what the console is doing.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app
+from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from statuspage.core.telemetry import metrics_response
@@ -32,5 +37,12 @@ def readyz() -> tuple[dict[str, str], int]:
 
 
 @bp.get("/metrics")
-def metrics() -> Response:
+def metrics() -> Response | tuple[str, int, dict[str, str]]:
+    token = current_app.config["METRICS_TOKEN"]
+    if not token:
+        abort(404)
+    credentials = request.authorization
+    given = credentials.token if credentials and credentials.type == "bearer" else None
+    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+        return "A bearer token is required.\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}
     return metrics_response(current_app.config["METRICS_MULTIPROC_DIR"])
