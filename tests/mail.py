@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
 
-It can be stopped and started again on the same port, to play a mail server that goes away, and
-made to keep messages waiting at DATA, to play a slow one.
+It can be stopped and started again on the same port, to play a mail server that goes away, made
+to keep messages waiting at DATA, to play a slow one, and made to hang up instead of answering
+DATA, to play a reply lost on the way back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class MailSink:
         self._controller: Controller | None = None
         self._hold_after = math.inf
         self._released = threading.Event()
+        self._replies_to_lose = 0
 
     @property
     def url(self) -> str:
@@ -47,6 +49,19 @@ class MailSink:
         """Accept `count` more messages, then keep each later one waiting until release()."""
         self._released.clear()
         self._hold_after = len(self.received) + count
+
+    def lose_replies(self, count: int) -> None:
+        """Keep the next `count` messages but hang up instead of answering their DATA (a reply
+        lost on the way back: the sender cannot know the message arrived)."""
+        self._replies_to_lose = count
+
+    def should_lose_reply(self) -> bool:
+        with self._lock:
+            lose, self._replies_to_lose = (
+                self._replies_to_lose > 0,
+                max(0, self._replies_to_lose - 1),
+            )
+            return lose
 
     def release(self) -> None:
         self._hold_after = math.inf
@@ -90,6 +105,8 @@ class _Handler:
             envelope.original_content or envelope.content, policy=policy.default
         )
         self.sink.keep(list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
+        if self.sink.should_lose_reply():
+            server.transport.close()
         return "250 Message accepted"
 
 

@@ -138,6 +138,20 @@ def test_a_claim_that_was_never_finished_is_sent_again_with_the_same_key(app, ma
         assert row.attempts == 2
 
 
+def test_an_email_whose_reply_was_lost_is_sent_again_with_the_same_message_id(app, mail_sink):
+    """At least once: the server took the message but its "250" never came back, so the sender
+    cannot know; the retry carries the same Message-ID, which lets mail systems drop the repeat."""
+    app.config["SMTP_URL"] = mail_sink.url
+    with app.app_context():
+        enqueue_email("x@example.com", subject="Hi", text="Body", dedupe_key="t:1", now=utcnow())
+        db.session.commit()
+    mail_sink.lose_replies(1)
+    assert deliver(app).retrying == 1
+    assert deliver(app, now=utcnow() + timedelta(hours=1)).sent == 1
+    first, second = mail_sink.to("x@example.com")
+    assert first["Message-ID"] == second["Message-ID"]
+
+
 def test_each_accepted_email_is_committed_as_sent_while_the_batch_is_still_sending(app, mail_sink):
     # So that a worker killed mid-batch sends again only what it had in flight.
     app.config.update(SMTP_URL=mail_sink.url, SMTP_CONNECTIONS=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import socketserver
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from statuspage.extensions import db
 from statuspage.models import (
     ComponentStatus,
     Delivery,
+    DeliveryState,
     IncidentStatus,
     Severity,
     Subscriber,
@@ -158,11 +161,42 @@ def test_an_internal_component_never_reaches_a_public_audience_webhook(app, webh
         "http://[::1]/hook",
         "http://[fe80::1]/hook",
         "http://0.0.0.0/hook",
+        # The same places written other ways, or reached through a relay that carries IPv4.
+        "http://2130706433/hook",
+        "http://0x7f.0.0.1/hook",
+        "http://0177.0.0.1/hook",
+        "http://127.1/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[::ffff:a00:7]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[64:ff9b:1::a00:7]/hook",
+        "http://[2002:7f00:1::1]/hook",
+        "http://[2002:c0a8:101::1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+        "http://[::a00:7]/hook",
+        "http://[::]/hook",
+        "http://[fc00::1]/hook",
+        "http://[fd12:3456::1]/hook",
+        "http://100.64.0.1/hook",
+        "http://198.18.0.1/hook",
+        "http://224.0.0.1/hook",
+        "http://255.255.255.255/hook",
+        "http://[ff02::1]/hook",
+        "http://[2001:db8::1]/hook",
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_refused_by_default(url):
     with pytest.raises(UnsafeWebhookURL, match="webhooks only go to public addresses"):
         check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[64:ff9b::808:808]/hook", "http://[2002:808:808::1]/hook", "http://8.8.8.8/hook"],
+)
+def test_a_relay_to_a_public_ipv4_address_is_allowed(url):
+    assert check_url(url).port == 80
 
 
 def test_an_allowed_network_opens_only_itself():
@@ -182,6 +216,14 @@ def test_an_allowed_network_opens_only_itself():
         ("https://example.com:99999/x", "malformed"),
         ("https://" + "a" * 2100 + ".com/", "too long"),
         ("", "Address is required"),
+        ("http://8.8.8.8/a b", "spaces or control characters"),
+        ("http://8.8.8.8/a\tb", "spaces or control characters"),
+        ("http://8.8.8.8/a\rb", "characters that are not allowed"),
+        ("http://8.8.8.8/hook?x=\x7f", "characters that are not allowed"),
+        ("http://8.8.8.8/größe", "must be ASCII"),
+        ("http://8.8.8.8/hook?q=é", "must be ASCII"),
+        ("http://exa mple.com/", "spaces or control characters"),
+        ("http:///hook", "name a host"),
     ],
 )
 def test_malformed_webhook_urls_are_refused_with_a_reason(url, message):
@@ -201,3 +243,58 @@ def test_a_webhook_is_not_sent_once_its_address_is_no_longer_allowed(app, webhoo
         [row] = db.session.scalars(sa.select(Delivery).where(Delivery.update_id.is_not(None))).all()
         assert "private, loopback or link-local" in row.last_error
         assert db.session.scalar(sa.select(Subscriber.failing_since)) is not None
+
+
+def test_a_stored_address_that_cannot_be_posted_to_fails_alone_with_its_reason(
+    app, webhook_receiver
+):
+    """An address accepted before the checks were tightened does not stop the outbox: its own
+    delivery records why and waits for its retry; the other receivers get theirs."""
+    with app.app_context():
+        broken = make_subscriber(webhook_receiver.url + "/x", kind=SubscriberKind.WEBHOOK)
+        broken.address = webhook_receiver.url + "/a b"
+        make_subscriber(webhook_receiver.url, kind=SubscriberKind.WEBHOOK)
+        make_published(make_incident(severity=Severity.SEV3), "customers")
+        db.session.commit()
+        broken_id = broken.id
+    deliver(app)
+    assert [r.path for r in webhook_receiver.requests] == ["/hooks/statuspage"]
+    with app.app_context():
+        row = db.session.scalars(
+            sa.select(Delivery).where(Delivery.subscriber_id == broken_id)
+        ).one()
+        assert row.state is DeliveryState.PENDING and "spaces or control" in row.last_error
+
+
+@pytest.fixture
+def garbled_receiver():
+    """A receiver on loopback that answers every request with a line that is not HTTP."""
+    server = socketserver.TCPServer(("127.0.0.1", 0), _Garbled)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+class _Garbled(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        self.rfile.readline()
+        self.wfile.write(b"garbage\r\n\r\n")
+
+
+def test_a_receiver_answering_nonsense_fails_its_own_delivery_only(
+    app, webhook_receiver, garbled_receiver
+):
+    with app.app_context():
+        make_subscriber(garbled_receiver, kind=SubscriberKind.WEBHOOK)
+        make_subscriber(webhook_receiver.url, kind=SubscriberKind.WEBHOOK)
+        make_published(make_incident(severity=Severity.SEV3), "customers")
+        db.session.commit()
+    deliver(app)
+    assert len(webhook_receiver.requests) == 1
+    with app.app_context():
+        errors = db.session.scalars(
+            sa.select(Delivery.last_error).where(Delivery.last_error.is_not(None))
+        ).all()
+    assert errors == ["BadStatusLine: garbage"]

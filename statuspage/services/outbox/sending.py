@@ -8,6 +8,8 @@ they told every CHECKPOINT_SECONDS.
 from __future__ import annotations
 
 import functools
+import http.client
+import logging
 import queue
 import smtplib
 import time
@@ -19,6 +21,8 @@ from email.message import EmailMessage
 
 from statuspage.services.outbox import mailer, webhooks
 from statuspage.services.outbox.settings import DeliverySettings
+
+log = logging.getLogger(__name__)
 
 WEBHOOK_THREADS = 8
 CHECKPOINT_SECONDS = 0.1
@@ -147,8 +151,11 @@ def _send_over_one_session(
                     delivery_id,
                     Outcome(error=describe_error(error), permanent=mailer.is_permanent(error)),
                 )
-            except (OSError, smtplib.SMTPException) as error:
-                # The server is unreachable or hung up: this and the rest of the chunk wait.
+            except Exception as error:  # recorded on the messages, never the run's
+                # The server is unreachable or hung up (or something unforeseen broke the
+                # session): this and the rest of the chunk wait for their retry.
+                if not isinstance(error, OSError | smtplib.SMTPException):
+                    log.exception("email session failed unexpectedly")
                 text = describe_error(error)
                 for waiting_id, _, _ in messages_to_send[position:]:
                     tell(waiting_id, Outcome(error=text))
@@ -189,7 +196,10 @@ def _post_outcome(item: Post, settings: DeliverySettings) -> Outcome:
         )
     except webhooks.UnsafeWebhookURL as error:
         return Outcome(error=str(error))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        return Outcome(error=describe_error(error))
+    except Exception as error:  # one receiver's failure is recorded on its message, never the run's
+        log.exception("webhook post failed unexpectedly", extra={"delivery": item.delivery_id})
         return Outcome(error=describe_error(error))
     if 200 <= status < 300:
         return Outcome()

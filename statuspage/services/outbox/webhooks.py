@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 SIGNATURE_HEADER = "X-Statuspage-Signature"
 TIMESTAMP_HEADER = "X-Statuspage-Timestamp"
@@ -67,18 +68,20 @@ class Target:
     address: str
 
 
+# What http.client refuses in a request line or Host header, and what no URL should hold anyway.
+_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
+# Prefixes whose addresses carry an IPv4 address that is the one actually reached.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# Local-use NAT64 (RFC 8215): translators inside a network, to addresses inside it.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
 def check_url(url: str, *, allowed_networks: Iterable[Network] = ()) -> Target:
     """Resolve the URL and make sure every address it has is public (or explicitly allowed)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        raise UnsafeWebhookURL(f"The URL is malformed ({error}).") from error
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UnsafeWebhookURL("The URL must start with https:// (or http://) and name a host.")
-    if parts.username or parts.password:
-        raise UnsafeWebhookURL("The URL must not contain a user name or password.")
-    port = port or (443 if parts.scheme == "https" else 80)
+    parts = _parse(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    assert parts.hostname is not None  # _parse refused a URL without a host
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
@@ -87,13 +90,49 @@ def check_url(url: str, *, allowed_networks: Iterable[Network] = ()) -> Target:
     allowed = tuple(allowed_networks)
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global and not any(ip in network for network in allowed):
+        if not any(ip in network for network in allowed) and not is_public(ip):
             raise UnsafeWebhookURL(
                 f"The host {parts.hostname} resolves to {ip}, a private, loopback or link-local "
                 "address; webhooks only go to public addresses."
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, parts.hostname, port, path, addresses[0])
+
+
+def _parse(url: str) -> SplitResult:
+    if _FORBIDDEN_CHARACTERS.search(url):
+        raise UnsafeWebhookURL(
+            "The URL must not contain spaces or control characters (percent-encode them)."
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError as error:
+        raise UnsafeWebhookURL(f"The URL is malformed ({error}).") from error
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UnsafeWebhookURL("The URL must start with https:// (or http://) and name a host.")
+    if parts.username or parts.password:
+        raise UnsafeWebhookURL("The URL must not contain a user name or password.")
+    if not (parts.path + parts.query).isascii():
+        raise UnsafeWebhookURL("The URL's path must be ASCII (percent-encode other characters).")
+    return parts
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether the address, and any IPv4 address it carries (6to4, NAT64, Teredo, mapped), is
+    global: a relay would otherwise carry the post to the private address inside."""
+    if not ip.is_global or ip.is_multicast or ip in _LOCAL_NAT64:
+        return False
+    if isinstance(ip, ipaddress.IPv4Address):
+        return True
+    return all(is_public(inner) for inner in _embedded_ipv4(ip))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    inner = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        inner.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in inner if address is not None]
 
 
 def post(
