@@ -69,6 +69,8 @@ ROUTES = [
           {"status": "identified", "action": "save", "audience-{w.customers_id}-send": "on",
            "audience-{w.customers_id}-title": "Slow API", "audience-{w.customers_id}-body": "Looking",
            **VERSIONED}),
+    Route("admin.follow_facts", "POST", "/admin/incidents/{w.incident_id}/compose/drafts",
+          WRITERS, 200, {"status": "identified", "facts": "A deploy broke search."}),
     Route("admin.draft", "GET", "/admin/updates/{w.update_id}", EVERYONE, 200),
     Route("admin.draft", "POST", "/admin/updates/{w.update_id}", WRITERS, 302,
           {"title": "Slow API", "body": "Still looking", "action": "save",

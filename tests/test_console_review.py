@@ -195,3 +195,29 @@ def test_lowering_the_severity_for_a_moment_does_not_skip_review(app, client, se
         ids = {**sev1, "version": db.session.get(Incident, sev1["incident"]).version}
     compose_for_customers(client, ids)
     assert the_update(app)[1] is UpdateState.IN_REVIEW
+
+
+def test_approving_the_text_as_the_browser_sends_it_back_is_not_an_edit(app, client, sev1):
+    """Browsers send a textarea's line ends as CRLF: the same text, not a rewrite."""
+    act_as(client, sev1["liaison"])
+    compose_for_customers(client, sev1)
+    update_id, _, _, version = the_update(app)
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        update.body = "We found the cause.\nA fix is rolling out."
+        db.session.commit()
+        version = update.version
+    act_as(client, sev1["approver"])
+    answer = client.post(
+        f"/admin/updates/{update_id}",
+        data={
+            "csrf_token": csrf_token(client),
+            "version": version,
+            "title": "Checkout failing",
+            "body": "We found the cause.\r\nA fix is rolling out.",
+            "action": "publish",
+        },
+    )
+    assert answer.status_code == 302
+    _, state, approved_by, _ = the_update(app)
+    assert state is UpdateState.PUBLISHED and approved_by == sev1["approver"]

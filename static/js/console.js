@@ -57,6 +57,48 @@
     });
   });
 
+  // Compose form: messages not edited by hand follow the facts, status and components as they
+  // are typed (the server does the same at submit, for pages without this script).
+  var composeForm = document.querySelector("form[data-follow-url]");
+  if (composeForm) {
+    var markEdited = function (key) {
+      var flag = composeForm.querySelector("[data-edited-flag='" + key + "']");
+      var badge = composeForm.querySelector("[data-edited-badge='" + key + "']");
+      if (flag) { flag.value = "1"; }
+      if (badge) { badge.hidden = false; }
+    };
+    composeForm.querySelectorAll("[data-preview-input], [data-preview-title-input]")
+      .forEach(function (input) {
+        var key = input.getAttribute("data-preview-input") ||
+          input.getAttribute("data-preview-title-input");
+        input.addEventListener("input", function () { markEdited(key); });
+      });
+    var follow = debounce(function () {
+      var fields = {};
+      new FormData(composeForm).forEach(function (value, name) {
+        if (name === "facts" || name === "status" || name.indexOf("component-") === 0) {
+          fields[name] = value;
+        }
+      });
+      post(composeForm.getAttribute("data-follow-url"), fields).then(function (answer) {
+        answer.drafts.forEach(function (draft) {
+          var flag = composeForm.querySelector("[data-edited-flag='" + draft.key + "']");
+          if (!flag || flag.value === "1") { return; }
+          composeForm.elements[draft.key + "-title"].value = draft.title;
+          composeForm.elements[draft.key + "-body"].value = draft.body;
+          composeForm.elements[draft.key + "-shown"].value = draft.shown;
+          document.querySelectorAll("[data-preview-for='" + draft.key + "']").forEach(function (el) {
+            el.querySelectorAll("[data-preview-title]").forEach(function (t) { t.textContent = draft.title; });
+            el.querySelectorAll("[data-preview-body]").forEach(function (b) { b.innerHTML = draft.html; });
+          });
+        });
+      });
+    }, 300);
+    composeForm.elements.facts.addEventListener("input", follow);
+    composeForm.querySelectorAll("input[name=status], select[name^='component-']")
+      .forEach(function (input) { input.addEventListener("change", follow); });
+  }
+
   // Template editor: render against the sample incident while typing.
   var templateForm = document.querySelector("form[data-template-preview]");
   if (templateForm) {

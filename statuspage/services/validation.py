@@ -10,8 +10,9 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(value: str | None, *, field: str, max_length: int, multiline: bool = False) -> str:
-    """Return the value stripped, or raise ValidationError naming the field and the problem."""
-    text = (value or "").strip()
+    """Return the value stripped (line ends as "\n": browsers send CRLF), or raise
+    ValidationError naming the field and the problem."""
+    text = (value or "").replace("\r\n", "\n").strip()
     if not text:
         raise ValidationError(f"{field.capitalize()} is required.", field=field)
     if len(text) > max_length:

@@ -66,12 +66,12 @@ def test_declare_compose_preview_publish_and_approve(browser, server, artifacts)
     alice.get_by_role("button", name="Declare and write the first update").click()
     expect(alice.get_by_role("heading", name=re.compile("Write an update"))).to_be_visible()
 
-    # Write the facts once; every audience's draft comes from its template.
+    # Write the facts once; every audience's message follows them through its template.
     alice.get_by_label("Identified").check()
     alice.get_by_label(re.compile("The facts, written once")).fill(FACTS)
-    alice.get_by_role("button", name=re.compile("Fill every audience")).click()
     customers = alice.locator("article.audience", has_text="Send to Customers")
     executives = alice.locator("article.audience", has_text="Send to Executives")
+    expect(executives.locator("textarea")).to_have_value(re.compile(re.escape(FACTS)))
     for box in alice.locator("article.audience input[type=checkbox]").all():
         if box.is_checked():
             box.uncheck()

@@ -8,6 +8,7 @@ actually made, as Statuspage reports them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +52,18 @@ class Action(StrEnum):
     SUBMIT = "submit"
     DISCARD = "discard"
 
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS = {
+    Action.PUBLISH: "Publish",
+    Action.SAVE: "Save the drafts",
+    Action.SUBMIT: "Send for review",
+    Action.DISCARD: "Discard",
+}
+
 
 @dataclass
 class AudienceDraft:
@@ -66,6 +79,27 @@ class AudienceDraft:
     error: str | None = None
     selected: bool = True
     policy_due_at: datetime | None = None  # what the cadence policy asks for, whatever was typed
+    # Typed by hand: it no longer follows the facts, status and components (see fingerprint).
+    edited: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.title, self.body)
+
+
+def fingerprint(title: str, body: str) -> str:
+    """A short digest of a message as the form showed it: a text that comes back with the same
+    digest was not touched, so it may follow the facts again; browsers send CRLF line ends."""
+    normal = "\n".join(part.replace("\r\n", "\n").strip() for part in (title, body))
+    return hashlib.sha256(normal.encode()).hexdigest()[:32]
+
+
+def lacking_facts(drafts: Sequence[AudienceDraft], facts: str) -> list[AudienceDraft]:
+    """The chosen drafts whose text does not carry the facts (the writer is asked before sending)."""
+    wanted = " ".join(facts.split())
+    if not wanted:
+        return []
+    return [d for d in drafts if d.selected and wanted not in " ".join(d.body.split())]
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,13 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
     refusal = Refusal()
     if request.method == "POST" and form.get("action") != "draft":
         refusal.errors += _take_texts(drafts, form)
-    action = ACTIONS.get(form.get("action", ""))
-    if action is not None and not refusal.errors:
+    # "Send anyway" after the warning that some texts lack the facts names the action itself.
+    confirmed = form.get("without_facts")
+    action = ACTIONS.get(confirmed or form.get("action", ""))
+    if action is not None and not refusal.errors and not confirmed:
+        refusal.lacking = composing.lacking_facts(drafts, form.get("facts", ""))
+        refusal.action = action
+    if action is not None and not refusal.errors and not refusal.lacking:
         refused = _submit(writing, action, now=now)
         if refused is None:
             return redirect(url_for("admin.incident", incident_id=incident.id))
@@ -88,25 +93,40 @@ class Refusal:
     errors: list[str] = field(default_factory=list)
     stale: edits.StaleIncident | None = None
     late_promise: int | None = None  # the audience promised beyond policy without the right
+    # Chosen audiences whose text lacks the facts: the writer confirms before anything is sent.
+    lacking: list[composing.AudienceDraft] = field(default_factory=list)
+    action: composing.Action | None = None  # what the writer asked for
 
     @property
     def status_code(self) -> int:
-        return 409 if self.stale else 403 if self.late_promise else 422 if self.errors else 200
+        if self.stale:
+            return 409
+        if self.late_promise:
+            return 403
+        return 422 if self.errors or self.lacking else 200
 
 
 def _take_texts(drafts: list[composing.AudienceDraft], form: MultiDict[str, str]) -> list[str]:
     """Put what the person typed for each audience on its draft; return the promises that are not
     a date and time.
 
-    The person's own texts win over the template's once they have the form. Audiences the person
-    may not write to stay chosen if they chose them: the service refuses them (403).
+    A text that comes back as the form showed it keeps following the facts, status and components
+    (the draft holds its template's text for them, as they are now); one typed by hand, now or
+    before, stays as typed. Audiences the person may not write to stay chosen if they chose them:
+    the service refuses them (403).
     """
     errors = []
     for draft in drafts:
         prefix = f"audience-{draft.audience.id}-"
         draft.selected = form.get(prefix + "send") == "on"
-        draft.title = form.get(prefix + "title", draft.title)
-        draft.body = form.get(prefix + "body", draft.body)
+        if prefix + "title" in form or prefix + "body" in form:
+            title = form.get(prefix + "title", draft.title)
+            body = form.get(prefix + "body", draft.body)
+            draft.edited = form.get(prefix + "edited") == "1" or composing.fingerprint(
+                title, body
+            ) != form.get(prefix + "shown")
+            if draft.edited:
+                draft.title, draft.body = title, body
         draft.template_id = parse_int(form.get(prefix + "template")) or draft.template_id
         try:
             draft.next_update_due_at = parse_local_input(
@@ -164,6 +184,8 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         drafts=writing.drafts,
         errors=refusal.errors,
         late_promise=refusal.late_promise,
+        lacking=refusal.lacking,
+        requested=refusal.action,
         stale=stale,
         # After a conflict the form keeps what it was built from, so saving again still says so.
         version=form.get("version") if stale else incident.version,
@@ -283,6 +305,36 @@ def _draft_message(action: composing.Action, update: Update | None) -> str:
         composing.Action.SUBMIT: f"Sent the {update.audience.name} update for review.",
         composing.Action.PUBLISH: f"Published to {update.audience.name}.",
     }[action]
+
+
+@routes.post("/incidents/<int:incident_id>/compose/drafts")
+@permission_required(Permission.WRITE_UPDATES)
+def follow_facts(incident_id: int) -> dict[str, list[dict[str, str]]]:
+    """Each audience's text for the facts, status and components typed so far (the compose form
+    puts them in the messages not edited by hand, while people type)."""
+    incident = get_incident(incident_id)
+    form = request.form
+    drafts = composing.prepare_drafts(
+        incident,
+        status=_status(form.get("status"), default=incident.status),
+        facts=form.get("facts", ""),
+        component_changes=component_changes(form),
+        user=me(),
+        site=current_site(),
+        now=utcnow(),
+    )
+    return {
+        "drafts": [
+            {
+                "key": f"audience-{draft.audience.id}",
+                "title": draft.title,
+                "body": draft.body,
+                "shown": draft.fingerprint,
+                "html": str(markdown_to_html(draft.body)),
+            }
+            for draft in drafts
+        ]
+    }
 
 
 @routes.post("/preview")
