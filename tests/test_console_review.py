@@ -3,9 +3,13 @@ commander approves and it publishes; all of it is on the timeline."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.clock import pinned, utcnow
 from statuspage.extensions import db
 from statuspage.models import (
     Incident,
@@ -20,6 +24,7 @@ from statuspage.models import (
 from tests.console import act_as, csrf_token
 from tests.console_flows import Console
 from tests.factories import audience, make_incident, make_user
+from tests.helpers import form_time
 
 
 @pytest.fixture
@@ -42,7 +47,7 @@ def sev1(app):
         }
 
 
-def compose_for_customers(client, ids, action="publish"):
+def compose_for_customers(client, ids, action="publish", promise=None):
     customers = ids["customers"]
     return client.post(
         f"/admin/incidents/{ids['incident']}/compose",
@@ -54,6 +59,7 @@ def compose_for_customers(client, ids, action="publish"):
             f"audience-{customers}-send": "on",
             f"audience-{customers}-title": "Checkout failing",
             f"audience-{customers}-body": "We found the cause.",
+            f"audience-{customers}-promise": form_time(promise) if promise else "",
         },
     )
 
@@ -221,3 +227,34 @@ def test_approving_the_text_as_the_browser_sends_it_back_is_not_an_edit(app, cli
     assert answer.status_code == 302
     _, state, approved_by, _ = the_update(app)
     assert state is UpdateState.PUBLISHED and approved_by == sev1["approver"]
+
+
+@pytest.mark.parametrize("late_by", [timedelta(minutes=10), timedelta(hours=2)])
+def test_a_late_approval_keeps_the_whole_promised_interval(app, client, sev1, late_by):
+    act_as(client, sev1["liaison"])
+    compose_for_customers(client, sev1, promise=utcnow() + timedelta(minutes=20))
+    update_id, _, _, version = the_update(app)
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        interval = update.next_update_due_at - update.created_at
+    act_as(client, sev1["approver"])
+    approved_at = utcnow() + late_by
+    with pinned(approved_at):
+        page = client.get(f"/admin/updates/{update_id}").get_data(as_text=True)
+        promised = re.search(r'name="next_update_due_at"[^>]*value="([^"]*)"', page).group(1)
+        answer = client.post(
+            f"/admin/updates/{update_id}",
+            data={
+                "csrf_token": csrf_token(client),
+                "version": version,
+                "title": "Checkout failing",
+                "body": "We found the cause.",
+                "next_update_due_at": promised,
+                "action": "publish",
+            },
+        )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        assert update.state is UpdateState.PUBLISHED
+        assert update.next_update_due_at - approved_at == interval

@@ -42,8 +42,11 @@ class Update(db.Model):
     template_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("message_template.id", ondelete="SET NULL")
     )
-    # The promise: by when the next update to this audience is due.
+    # The promise: by when the next update to this audience is due. A draft's promise is an
+    # interval (promise_seconds, from when it was written to the time chosen), counted again from
+    # publication: approving it late keeps the whole interval.
     next_update_due_at: Mapped[datetime | None]
+    promise_seconds: Mapped[int | None]
     # Statuspage's affected_components: [{code, name, old_status, new_status}] changed by this update.
     affected_components: Mapped[list[dict[str, Any]] | None]
     # The incident's component impacts as this update told them ({component id: status}), so the
@@ -66,6 +69,11 @@ class Update(db.Model):
     template: Mapped[MessageTemplate | None] = relationship()
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    def promise(self, due_at: datetime | None, *, now: datetime) -> None:
+        """Promise the next update by `due_at`, as the interval from `now` it is."""
+        self.next_update_due_at = due_at
+        self.promise_seconds = None if due_at is None else int((due_at - now).total_seconds())
 
     @property
     def is_published(self) -> bool:

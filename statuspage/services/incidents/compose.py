@@ -335,11 +335,17 @@ def _edit(
     cannot approve it). Returns whether the author changed."""
     title = clean_text(title, field="title", max_length=publishing.TITLE_LENGTH)
     body = clean_text(body, field="body", max_length=publishing.BODY_LENGTH, multiline=True)
-    if next_update_due_at is not None and not update.status.is_closed:
+    # The form shows the promise to the minute; the same minute back is the promise unchanged
+    # (its interval still counts from publication, however late that is).
+    if _same_minute(next_update_due_at, update.next_update_due_at):
+        next_update_due_at = update.next_update_due_at
+    elif next_update_due_at is not None and not update.status.is_closed:
         promises.check_promise(update.incident, update.audience, next_update_due_at, by=by, now=now)
     if (title, body, next_update_due_at) == (update.title, update.body, update.next_update_due_at):
         return False
-    update.title, update.body, update.next_update_due_at = title, body, next_update_due_at
+    update.title, update.body = title, body
+    if next_update_due_at != update.next_update_due_at:
+        update.promise(next_update_due_at, now=now)
     update.updated_at = now
     took_over = update.author_id != by.id
     update.author_id = by.id
@@ -353,6 +359,12 @@ def _edit(
         data={"update_id": update.id},
     )
     return took_over
+
+
+def _same_minute(one: datetime | None, other: datetime | None) -> bool:
+    if one is None or other is None:
+        return one is other
+    return one.replace(second=0, microsecond=0) == other.replace(second=0, microsecond=0)
 
 
 def _planned(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -64,10 +64,10 @@ def add_draft(
         state=UpdateState.DRAFT,
         author_id=by.id if by else None,
         template_id=template.id if template else None,
-        next_update_due_at=next_update_due_at,
         created_at=now,
         updated_at=now,
     )
+    update.promise(next_update_due_at, now=now)
     db.session.add(update)
     db.session.flush()
     record_event(
@@ -149,6 +149,8 @@ def publish_update(
     if update.state is UpdateState.PUBLISHED:
         raise InvalidTransition("This update is already published; a correction is a new update.")
     incident = update.incident
+    if update.promise_seconds is not None:
+        update.next_update_due_at = now + timedelta(seconds=update.promise_seconds)
     if update.next_update_due_at is not None and not update.status.is_closed:
         promises.check_promise(incident, update.audience, update.next_update_due_at, by=by, now=now)
     if requires_review(update):
