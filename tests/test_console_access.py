@@ -76,6 +76,9 @@ ROUTES = [
           {"title": "Slow API", "body": "Still looking", "action": "save",
            "version": "{w.update_version}"}),
     Route("admin.preview", "POST", "/admin/preview", EVERYONE, 200, {"text": "*hi*"}),
+    # The world's draft is not in review: those let through are told so (409), the rest 403.
+    Route("admin.request_changes", "POST", "/admin/updates/{w.update_id}/changes", COMMANDERS,
+          409, {"comment": "Say which regions."}),
     Route("admin.timeline", "GET", "/admin/incidents/{w.incident_id}/timeline", EVERYONE, 200),
     # Notes: commanders and admins, and the roster's commander, deputy and scribe.
     Route("admin.add_note", "POST", "/admin/incidents/{w.incident_id}/notes", COMMANDERS, 302,

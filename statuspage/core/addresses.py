@@ -73,3 +73,8 @@ def console_incident_path(incident_id: int) -> str:
 def console_compose_path(incident_id: int) -> str:
     """Where the incident's next update is written."""
     return f"/admin/incidents/{incident_id}/compose"
+
+
+def console_update_path(update_id: int) -> str:
+    """An update's page in the console: its draft, review and approval."""
+    return f"/admin/updates/{update_id}"

@@ -208,6 +208,7 @@ class TimelineKind(StrEnum):
     UPDATE_DISCARDED = "update_discarded"
     UPDATE_SUBMITTED = "update_submitted"
     UPDATE_APPROVED = "update_approved"
+    UPDATE_CHANGES_REQUESTED = "update_changes_requested"
     UPDATE_PUBLISHED = "update_published"
     PROMISE_MADE = "promise_made"
     REMINDER_SENT = "reminder_sent"

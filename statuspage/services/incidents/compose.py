@@ -312,8 +312,7 @@ def act_on_draft(
         # The reviewer rewrote it: it is now their text, which someone else must approve.
         action = Action.SUBMIT
     if action is Action.SUBMIT:
-        if update.state is UpdateState.DRAFT:
-            publishing.submit_for_review(update, by=by, now=now)
+        publishing.submit_for_review(update, by=by, now=now)
     elif action is Action.PUBLISH:
         publishing.publish_update(
             update, by=by, now=now, component_changes=_changes_planned_on(update)

@@ -24,7 +24,7 @@ from statuspage.models import (
 )
 from statuspage.permissions import may_approve
 from statuspage.services.cadence import promises
-from statuspage.services.incidents import telling
+from statuspage.services.incidents import reviews, telling
 from statuspage.services.incidents.lifecycle import change_status, set_affected_component
 from statuspage.services.outbox import enqueue, messages
 from statuspage.services.public.version import bump_publication
@@ -116,9 +116,10 @@ def _approve(update: Update, *, by: User | None, now: datetime) -> None:
 
 
 def submit_for_review(update: Update, *, by: User | None, now: datetime) -> Update:
-    """Ask a second person to approve the draft."""
-    if update.state is not UpdateState.DRAFT:
-        raise InvalidTransition("Only a draft can be sent for review.")
+    """Ask a second person to approve the draft (again, when it changed while waiting); the
+    reviewers are told at once."""
+    if update.state is UpdateState.PUBLISHED:
+        raise InvalidTransition("A published update cannot be sent for review.")
     update.state = UpdateState.IN_REVIEW
     update.submitted_at = now
     update.updated_at = now
@@ -130,6 +131,7 @@ def submit_for_review(update: Update, *, by: User | None, now: datetime) -> Upda
         now=now,
         data={"update_id": update.id},
     )
+    reviews.ask_for_review(update, now=now)
     return update
 
 

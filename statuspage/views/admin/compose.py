@@ -22,7 +22,7 @@ from statuspage.permissions import Permission, may_approve, may_write_to
 from statuspage.services.cadence import promises
 from statuspage.services.components import all_components
 from statuspage.services.incidents import compose as composing
-from statuspage.services.incidents import edits, impacts, publishing
+from statuspage.services.incidents import edits, impacts, publishing, reviews
 from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.views.access import me, permission_required, require
 from statuspage.views.admin.formdata import (
@@ -335,6 +335,19 @@ def follow_facts(incident_id: int) -> dict[str, list[dict[str, str]]]:
             for draft in drafts
         ]
     }
+
+
+@routes.post("/updates/<int:update_id>/changes")
+@permission_required(Permission.APPROVE_UPDATES)
+def request_changes(update_id: int) -> Response | tuple[str, int]:
+    update = publishing.get_update(update_id)
+    try:
+        reviews.request_changes(update, request.form.get("comment", ""), by=me(), now=utcnow())
+    except ValidationError as error:
+        return _refused(update, DraftForm(obj=update), str(error), 422)
+    db.session.commit()
+    flash(f"Sent the {update.audience.name} update back to its author.", "success")
+    return redirect(url_for("admin.incident", incident_id=update.incident_id))
 
 
 @routes.post("/preview")
