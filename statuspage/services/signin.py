@@ -104,7 +104,8 @@ def admit(
         )
     )
     counts = []
-    # Always in this order, so that concurrent attempts never wait for each other's rows in turn.
+    # Rows are locked in this one order (client, address, account): concurrent attempts cannot
+    # deadlock.
     for key, gated in ((client, True), (from_address, not second_factor), (account, False)):
         count = _count(key, now, policy, gated=gated)
         if count is None:
