@@ -126,10 +126,10 @@ def test_failures_on_one_account_from_many_addresses_slow_it_by_seconds_only(
         LOGIN_SLOWDOWN_SECONDS=1,
         LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS=3,
     )
-    for number in range(40):
+    for number in range(6):  # enough for the wait to reach its maximum
         answer = sign_in(client, admin, "wrong password!", address=f"10.0.0.{number}")
         assert answer.status_code == 401
-    again = sign_in(client, admin, "wrong password!", address="10.0.0.39")
+    again = sign_in(client, admin, "wrong password!", address="10.0.0.5")
     assert again.status_code == 429 and again.headers["Retry-After"] == "3"
     assert sign_in(client, admin, PASSWORD, address="10.1.1.1").status_code == 302
 
