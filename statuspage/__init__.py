@@ -16,8 +16,8 @@ from statuspage import cli
 from statuspage.core import security, telemetry
 from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
-from statuspage.models import User
 from statuspage.publicsite import cache as public_cache
+from statuspage.services import accounts
 from statuspage.views import (
     admin,
     api,
@@ -67,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(accounts.user_for_session)
 
     for blueprint in (
         public.bp,
@@ -86,9 +86,3 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     public_cache.init_app(app)
     cli.init_app(app)
     return app
-
-
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    # A deactivated account loses its sessions at once.
-    return user if user is not None and user.is_active else None

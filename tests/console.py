@@ -89,10 +89,14 @@ def make_world() -> World:
 
 def act_as(client: FlaskClient, user_id: int | None) -> None:
     """Be signed in as this user (None: signed out); the sign-in form itself is tested elsewhere."""
+    session_id = None
+    if user_id is not None:
+        with client.application.app_context():
+            session_id = db.session.get(User, user_id).get_id()  # id and session generation
     with client.session_transaction() as session:
         session.clear()
-        if user_id is not None:
-            session["_user_id"] = str(user_id)
+        if session_id is not None:
+            session["_user_id"] = session_id
             session["_fresh"] = True
 
 

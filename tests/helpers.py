@@ -69,10 +69,23 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: FlaskClient, email: str, password: str) -> TestResponse:
-    """Post the login form the way a browser does, token included."""
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+def sign_in(
+    client: FlaskClient,
+    email: str,
+    password: str,
+    *,
+    address: str = "127.0.0.1",
+    next_page: str | None = None,
+) -> TestResponse:
+    """Post the login form the way a browser does, token included, from a client address."""
+    environ = {"REMOTE_ADDR": address}
+    token = csrf_token_from(client.get("/login", environ_base=environ).get_data(as_text=True))
+    return client.post(
+        "/login",
+        query_string={"next": next_page} if next_page is not None else None,
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ,
+    )
 
 
 class _MarkupAudit(HTMLParser):

@@ -1,9 +1,13 @@
 """Signing in and out: right and wrong credentials, CSRF, throttling, cookies and sessions."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
+from statuspage.core.clock import pinned
 from statuspage.core.errors import TooManyAttempts
 from statuspage.extensions import db
 from statuspage.models import Role
@@ -47,58 +51,164 @@ def test_a_missing_csrf_token_is_refused_with_the_same_kind_of_message(client, a
     assert client.get("/admin/").status_code == 302  # still signed out
 
 
-def test_the_sixth_rapid_failure_for_an_account_gets_429(client, admin):
-    for _ in range(5):
-        assert sign_in(client, admin, "wrong password!").status_code == 401
-    refused = sign_in(client, admin, "wrong password!")
-    assert refused.status_code == 429
-    assert int(refused.headers["Retry-After"]) > 0
-    # Even the right password is refused while the account is locked.
-    assert sign_in(client, admin, PASSWORD).status_code == 429
-
-
-def test_a_locked_account_says_nothing_about_whether_it_exists(client, admin):
-    for email in (admin, "ghost@example.com"):
-        for _ in range(5):
-            sign_in(client, email, "wrong password!")
-    assert error_text(sign_in(client, admin, "x")) == error_text(
-        sign_in(client, "ghost@example.com", "x")
+@pytest.fixture
+def slowing(app):
+    """Throttle settings that make each wait easy to read: two free failures, then 30 s, 60 s ..."""
+    app.config.update(
+        LOGIN_FREE_FAILURES_PER_ACCOUNT_ADDRESS=2,
+        LOGIN_SLOWDOWN_SECONDS=30,
+        LOGIN_MAX_SLOWDOWN_SECONDS=900,
     )
 
 
-def test_one_address_guessing_many_accounts_is_refused(app, client):
-    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 8
-    for number in range(8):
-        sign_in(client, f"user{number}@example.com", "wrong password!")
-    assert sign_in(client, "another@example.com", "wrong password!").status_code == 429
+@pytest.fixture
+def no_sleeping(monkeypatch):
+    def refuse(seconds):
+        raise AssertionError(f"a request slept {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", refuse)
 
 
-def test_failures_slow_the_answers_down_more_each_time(ctx):
-    policy = ThrottlePolicy(timedelta(minutes=15), 5, 20, slowdown_seconds=0.25)
-    delays = []
-    for attempt in range(4):
-        with pytest.raises(signin.InvalidCredentials) as failure:
-            signin.sign_in(
-                "a@example.com",
-                "bad",
-                address="10.0.0.1",
-                now=NOW + timedelta(seconds=attempt),
-                policy=policy,
-            )
-        delays.append(failure.value.delay)
-    assert delays == [0.0, 0.25, 0.5, 1.0]
-
-
-def test_the_lock_lifts_after_the_window(ctx):
-    policy = ThrottlePolicy(timedelta(minutes=15), 2, 20, slowdown_seconds=0)
-    make_user(email="a@example.com", password=PASSWORD)
+def test_failures_beyond_the_free_ones_are_answered_at_once_with_a_wait(
+    client, admin, slowing, no_sleeping
+):
     for _ in range(2):
-        with pytest.raises(signin.InvalidCredentials):
-            signin.sign_in("a@example.com", "bad", address="10.0.0.1", now=NOW, policy=policy)
+        assert sign_in(client, admin, "wrong password!").status_code == 401
+    slowed = sign_in(client, admin, "wrong password!")
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "30"
+    assert "30 seconds" in error_text(slowed)
+
+
+def test_the_right_password_waits_too_from_the_client_that_failed(client, admin, slowing):
+    for _ in range(2):
+        sign_in(client, admin, "wrong password!")
+    assert sign_in(client, admin, PASSWORD).status_code == 429
+    with pinned(NOW + timedelta(seconds=30)):
+        assert sign_in(client, admin, PASSWORD).status_code == 302
+
+
+def test_each_further_failure_doubles_the_wait(client, admin, slowing, no_sleeping):
+    for _ in range(2):
+        sign_in(client, admin, "wrong password!")
+    waits, moment = [], NOW
+    for _ in range(4):
+        with pinned(moment):
+            waits.append(int(sign_in(client, admin, "wrong password!").headers["Retry-After"]))
+        moment += timedelta(seconds=waits[-1])
+        with pinned(moment):
+            assert sign_in(client, admin, "wrong password!").status_code == 401
+    assert waits == [30, 60, 120, 240]
+
+
+def test_the_waits_stop_growing_at_the_maximum(app, client, admin, slowing):
+    app.config["LOGIN_MAX_SLOWDOWN_SECONDS"] = 45
+    for _ in range(2):
+        sign_in(client, admin, "wrong password!")
+    with pinned(NOW + timedelta(seconds=30)):
+        sign_in(client, admin, "wrong password!")
+        assert sign_in(client, admin, "wrong password!").headers["Retry-After"] == "45"
+
+
+def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(client, admin, slowing):
+    for _ in range(50):
+        assert sign_in(client, admin, "wrong password!", address="10.6.6.6").status_code in {
+            401,
+            429,
+        }
+    assert sign_in(client, admin, PASSWORD, address="10.1.1.1").status_code == 302
+
+
+def test_failures_on_one_account_from_many_addresses_slow_it_by_seconds_only(
+    app, client, admin, no_sleeping
+):
+    app.config.update(
+        LOGIN_FREE_FAILURES_PER_ACCOUNT=3,
+        LOGIN_SLOWDOWN_SECONDS=1,
+        LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS=3,
+    )
+    for number in range(6):  # enough for the wait to reach its maximum
+        answer = sign_in(client, admin, "wrong password!", address=f"10.0.0.{number}")
+        assert answer.status_code == 401
+    again = sign_in(client, admin, "wrong password!", address="10.0.0.5")
+    assert again.status_code == 429 and again.headers["Retry-After"] == "3"
+    assert sign_in(client, admin, PASSWORD, address="10.1.1.1").status_code == 302
+
+
+def test_a_slowed_account_says_nothing_about_whether_it_exists(client, admin, slowing):
+    answers = []
+    for email in (admin, "ghost@example.com"):
+        for _ in range(2):
+            sign_in(client, email, "wrong password!")
+        answers.append(sign_in(client, email, "x"))
+    assert error_text(answers[0]) == error_text(answers[1])
+    assert answers[0].headers["Retry-After"] == answers[1].headers["Retry-After"]
+
+
+def test_one_address_guessing_many_accounts_is_slowed(app, client, no_sleeping):
+    app.config.update(LOGIN_FREE_FAILURES_PER_ADDRESS=8, LOGIN_SLOWDOWN_SECONDS=30)
+    for number in range(8):
+        assert sign_in(client, f"user{number}@example.com", "wrong password!").status_code == 401
+    slowed = sign_in(client, "another@example.com", "wrong password!")
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "30"
+    other = sign_in(client, "another@example.com", "wrong password!", address="10.1.1.1")
+    assert other.status_code == 401
+
+
+def test_addresses_in_one_ipv6_slash_64_count_as_one_address(app, client, no_sleeping):
+    app.config.update(LOGIN_FREE_FAILURES_PER_ADDRESS=2, LOGIN_SLOWDOWN_SECONDS=30)
+    for number in (1, 2):
+        sign_in(
+            client, f"user{number}@example.com", "wrong password!", address=f"2001:db8::{number}"
+        )
+    same_64 = sign_in(client, "another@example.com", "x", address="2001:db8::ffff:1")
+    assert same_64.status_code == 429
+    assert sign_in(client, "another@example.com", "x", address="2001:db8:0:1::1").status_code == 401
+
+
+def test_signing_in_forgets_that_clients_failures(client, admin, slowing):
+    sign_in(client, admin, "wrong password!")
+    assert sign_in(client, admin, PASSWORD).status_code == 302
+    for _ in range(2):
+        assert sign_in(client, admin, "wrong password!").status_code == 401
+
+
+def test_concurrent_failures_are_counted_one_by_one(app, admin):
+    """Eight clients at one address failing at the same moment: five free failures, no more."""
+    app.config.update(LOGIN_FREE_FAILURES_PER_ACCOUNT_ADDRESS=5, LOGIN_SLOWDOWN_SECONDS=60)
+    clients = [app.test_client() for _ in range(8)]
+    tokens = [csrf_token_from(c.get("/login").get_data(as_text=True)) for c in clients]
+    start = threading.Barrier(len(clients))
+
+    def attempt(index):
+        start.wait()
+        form = {"email": admin, "password": "wrong password!", "csrf_token": tokens[index]}
+        return clients[index].post("/login", data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        answers = sorted(pool.map(attempt, range(len(clients))))
+    assert answers == [401] * 5 + [429] * 3
+
+
+def test_a_verified_second_factor_gets_past_a_slowed_address(ctx):
+    make_user(email="a@example.com", password=PASSWORD)
+    policy = ThrottlePolicy(
+        window=timedelta(minutes=15),
+        free_failures_per_account_address=5,
+        free_failures_per_address=1,
+        free_failures_per_account=10,
+        slowdown=timedelta(minutes=1),
+        max_slowdown=timedelta(minutes=15),
+        max_account_slowdown=timedelta(seconds=3),
+    )
+    with pytest.raises(signin.InvalidCredentials):
+        attempt = signin.admit("x@example.com", address="10.0.0.1", now=NOW, policy=policy)
+        signin.verify(attempt, "bad", now=NOW)
     with pytest.raises(TooManyAttempts):
-        signin.sign_in("a@example.com", PASSWORD, address="10.0.0.1", now=NOW, policy=policy)
-    later = NOW + timedelta(minutes=16)
-    assert signin.sign_in("a@example.com", PASSWORD, address="10.0.0.1", now=later, policy=policy)
+        signin.admit("a@example.com", address="10.0.0.1", now=NOW, policy=policy)
+    attempt = signin.admit(
+        "a@example.com", address="10.0.0.1", now=NOW, policy=policy, second_factor=True
+    )
+    assert signin.verify(attempt, PASSWORD, now=NOW).email == "a@example.com"
 
 
 def test_a_deactivated_account_cannot_sign_in(app, client, admin):
@@ -139,13 +249,60 @@ def test_logout_without_a_csrf_token_is_refused(client, admin):
     assert client.get("/admin/").status_code == 200
 
 
-def test_the_next_parameter_only_leads_to_this_site(client, admin):
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/login?next=//evil.example/",
-        data={"email": admin, "password": PASSWORD, "csrf_token": token},
-    )
-    assert response.headers["Location"] == "/admin/"
+# Each would leave this site, or smuggle a header or a path a browser reads as another host.
+NEXT_ATTACKS = [
+    "////evil.test",
+    "//evil.test/",
+    "///evil.test",
+    "https://evil.test/",
+    "http:evil.test",
+    "javascript:alert(1)",
+    "/\\evil.test",
+    "\\\\evil.test",
+    "/%5Cevil.test",
+    "/%2F/evil.test",
+    "%2F%2Fevil.test",
+    "/%252F%252Fevil.test",
+    "/\t/evil.test",
+    " //evil.test",
+    "/\r\nSet-Cookie: stolen=1",
+    "/%0d%0aSet-Cookie:%20stolen=1",
+    "/.//evil.test",
+    "/admin/..//evil.test",
+    "/\x00/evil.test",
+    "/%00/evil.test",
+    "https:/evil.test",
+]
+
+
+@pytest.mark.parametrize("target", NEXT_ATTACKS)
+def test_the_next_parameter_never_leads_off_this_site(client, admin, target):
+    response = sign_in(client, admin, PASSWORD, next_page=target)
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("target", ["/admin/incidents/1?tab=notes#notes", "/internal"])
+def test_the_next_parameter_leads_back_to_a_page_of_this_site(client, admin, target):
+    response = sign_in(client, admin, PASSWORD, next_page=target)
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("admin@example.com\x00", PASSWORD),
+        ("admin@example.com", PASSWORD + "\x00"),
+        ("\x00" * 100, "\x00" * 100),
+        ("a" * 5000 + "@example.com", PASSWORD),
+        ("admin@example.com", "p" * 5000),
+        ("admin@example.com", "p" * 1_000_000),
+    ],
+    ids=["nul-email", "nul-password", "nul-only", "long-email", "long-password", "huge-password"],
+)
+def test_odd_credentials_get_a_clear_400(client, admin, email, password):
+    response = sign_in(client, email, password)
+    assert response.status_code == 400
+    assert signin.BAD_CREDENTIALS in error_text(response)
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client, admin):

@@ -39,11 +39,11 @@ def test_settings_come_from_statuspage_environment_variables(monkeypatch, databa
     monkeypatch.setenv("STATUSPAGE_DATABASE_URL", database_url)
     monkeypatch.setenv("STATUSPAGE_PAGE_NAME", "Widgets Inc Status")
     monkeypatch.setenv("STATUSPAGE_TIMEZONE", "America/Chicago")
-    monkeypatch.setenv("STATUSPAGE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")
+    monkeypatch.setenv("STATUSPAGE_LOGIN_FREE_FAILURES_PER_ACCOUNT_ADDRESS", "3")
     app = create_app()
     assert app.config["PAGE_NAME"] == "Widgets Inc Status"
     assert app.config["TIMEZONE"] == "America/Chicago"
-    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 3
+    assert app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT_ADDRESS"] == 3
 
 
 def test_an_unknown_time_zone_is_refused(database_url):

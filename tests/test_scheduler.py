@@ -12,7 +12,7 @@ from statuspage.core.clock import utcnow
 from statuspage.core.config import normalise_database_url
 from statuspage.extensions import db
 from statuspage.jobs import JOBS, Job, find_job
-from statuspage.models import CadenceAlert, LoginFailure, Severity
+from statuspage.models import CadenceAlert, LoginThrottle, Severity
 from statuspage.scheduler import SCHEDULER_LOCK, Leadership, run_job
 from tests.databases import postgres_base_url
 from tests.factories import NOW, make_incident
@@ -29,12 +29,15 @@ def test_job_names_are_unique():
 
 def test_a_job_runs_in_its_own_context_and_commits(app):
     with app.app_context():
-        db.session.add(LoginFailure(key="account:a", failed_at=NOW - timedelta(days=1)))
+        day_ago = NOW - timedelta(days=1)
+        db.session.add(
+            LoginThrottle(key="account:a", last_failure_at=day_ago, slowed_until=day_ago)
+        )
         db.session.commit()
     job = next(job for job in JOBS if job.name == "purge-login-failures")
     assert run_job(app, job) == 1
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
 
 
 def test_running_a_job_twice_is_harmless(app):
@@ -45,14 +48,14 @@ def test_running_a_job_twice_is_harmless(app):
 
 def test_a_failing_job_is_rolled_back(app):
     def add_then_fail(now, config):
-        db.session.add(LoginFailure(key="account:b", failed_at=now))
+        db.session.add(LoginThrottle(key="account:b", last_failure_at=now, slowed_until=now))
         db.session.flush()
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
         run_job(app, Job("failing", add_then_fail, timedelta(minutes=1)))
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
 
 
 @pytest.mark.slow

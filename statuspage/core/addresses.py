@@ -1,6 +1,6 @@
 """Every address the app links to, as a path: the public site's pages, feeds, JSON documents and
 calendar, the links in subscription emails, the internal page, and the console pages an email
-points people at.
+points people at; and `local_path`, which tells a path on this site from anything else.
 
 It sits below the services so that everything that writes a link (emails, webhooks, feeds, the
 API, message templates, reminders) builds it here, from the page's base URL and one of these
@@ -10,7 +10,7 @@ relative to one.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 FEED_FORMATS = ("atom", "rss")
 API_DOCUMENTS = (
@@ -78,3 +78,30 @@ def console_compose_path(incident_id: int) -> str:
 def console_update_path(update_id: int) -> str:
     """An update's page in the console: its draft, review and approval."""
     return f"/admin/updates/{update_id}"
+
+
+def local_path(target: str | None) -> str | None:
+    """The target if it is a plain path on this site (as after sign-in's `next`), else None.
+
+    Browsers read a leading `//` or a backslash (also after `/./` or `/../`) as another host,
+    drop tabs and newlines, and proxies may decode percent-escapes: so the target must pass both
+    as sent and fully percent-decoded, with no control characters anywhere.
+    """
+    if not target or len(target) > 2000:
+        return None
+    decoded, previous = target, ""
+    while decoded != previous:
+        previous, decoded = decoded, unquote(decoded)
+    return target if _plain_path(target) and _plain_path(decoded) else None
+
+
+def _plain_path(target: str) -> bool:
+    if "\\" in target or any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in target):
+        return False
+    parts = urlsplit(target)
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not (parts.scheme or parts.netloc)
+        and "//" not in parts.path
+    )

@@ -18,6 +18,8 @@ from flask import Flask
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-deploy"
 MIN_SECRET_KEY_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
+# An account's own failures may slow its sign-ins by a few seconds, never lock its owner out.
+LONGEST_ACCOUNT_SLOWDOWN_SECONDS = 10
 
 DEFAULTS: dict[str, Any] = {
     # production | development | testing. Production is the default so that a forgotten setting fails
@@ -33,11 +35,17 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     # How many reverse proxies sit in front of the app (X-Forwarded-For / -Proto hops to trust).
     "TRUSTED_PROXIES": 0,
-    # Sign-in throttling: failures counted over a window, per account and per client address.
+    # Sign-in throttling (services/signin.py): failures slow down the account at that address and
+    # the address after a few free ones, waiting SLOWDOWN and doubling up to MAX_SLOWDOWN; an
+    # account's failures from everywhere only add a wait of at most MAX_ACCOUNT_SLOWDOWN. Failures
+    # are forgotten after a window without one.
     "LOGIN_WINDOW_SECONDS": 900,
-    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-    "LOGIN_SLOWDOWN_SECONDS": 0.25,
+    "LOGIN_FREE_FAILURES_PER_ACCOUNT_ADDRESS": 5,
+    "LOGIN_FREE_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_FREE_FAILURES_PER_ACCOUNT": 10,
+    "LOGIN_SLOWDOWN_SECONDS": 1,
+    "LOGIN_MAX_SLOWDOWN_SECONDS": 900,
+    "LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS": 3,
     "DATABASE_CONNECT_TIMEOUT": 3,
     # Subscriptions: confirmation links expire; each address gets few subscription emails a day,
     # and each client address few subscription requests (Flask-Limiter, per process unless
@@ -149,6 +157,12 @@ def _check(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             f"STATUSPAGE_TIMEZONE {config['TIMEZONE']!r} is not an IANA time zone"
         ) from error
+    account_slowdown = float(config["LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS"])
+    if not 0 <= account_slowdown <= LONGEST_ACCOUNT_SLOWDOWN_SECONDS:
+        raise ConfigurationError(
+            "STATUSPAGE_LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS must be between 0 and "
+            f"{LONGEST_ACCOUNT_SLOWDOWN_SECONDS}: more would let anyone keep an account's owner out."
+        )
     smtp_url = config["SMTP_URL"]
     if smtp_url and urlsplit(str(smtp_url)).scheme not in {"smtp", "smtps"}:
         raise ConfigurationError(

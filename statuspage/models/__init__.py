@@ -21,7 +21,7 @@ from statuspage.models.enums import (
     Visibility,
 )
 from statuspage.models.incidents import Incident, IncidentComponent, RosterAssignment
-from statuspage.models.people import LoginFailure, User
+from statuspage.models.people import LoginThrottle, User
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, TimelineEvent
 from statuspage.models.subscriptions import Delivery, Subscriber, subscriber_component
@@ -46,7 +46,7 @@ __all__ = [
     "IncidentComponent",
     "IncidentKind",
     "IncidentStatus",
-    "LoginFailure",
+    "LoginThrottle",
     "MessageTemplate",
     "Promise",
     "PromiseState",

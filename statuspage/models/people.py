@@ -1,4 +1,4 @@
-"""Users of the console and the record of failed sign-ins."""
+"""Users of the console, and failed sign-ins counted per key."""
 
 from __future__ import annotations
 
@@ -27,18 +27,27 @@ class User(UserMixin, db.Model):
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of every session's user id: raising it ends all the user's sessions at once.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session (and a remember-me cookie): id:generation."""
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 
 
-class LoginFailure(db.Model):
-    """One failed sign-in, counted per account and per client address to slow guessing down."""
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted under one key, and until when that key's next attempt must wait.
 
-    __tablename__ = "login_failure"
-    __table_args__ = (sa.Index("ix_login_failure_key_failed_at", "key", "failed_at"),)
+    Keys are "client:<email> <address>", "address:<address>" and "account:<email>"; the email
+    need not belong to an account. One row per key, so counting is one atomic UPDATE.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # "account:<email>" or "address:<ip>"; the email need not belong to an account.
-    key: Mapped[str] = mapped_column(sa.String(300))
-    failed_at: Mapped[datetime]
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(600), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    slowed_until: Mapped[datetime]

@@ -1,4 +1,9 @@
-"""User accounts: creating them, and hashing and checking passwords with Argon2id."""
+"""User accounts: creating them, hashing and checking passwords with Argon2id, and their sessions.
+
+A session holds the user's id and session generation (`User.get_id`); raising the generation
+ends every session and remember-me cookie of the user at once. It is raised on logout, on any
+password change, and when an admin changes the role or whether the account may sign in.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +72,23 @@ def set_password(user: User, password: str) -> None:
             f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
         )
     user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: no session made before this still loads the user."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The active user a session's "id:generation" names, if the generation is still current."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def generate_password() -> str:
@@ -113,6 +135,8 @@ def update_user(
             field="role",
         )
     before = {"name": user.name, "role": str(user.role), "is_active": user.is_active}
+    if Role(role) is not user.role or is_active != user.is_active:
+        end_sessions(user)  # also when reactivated: sessions from before stay ended
     user.name = clean_text(name, field="name", max_length=120)
     user.role = Role(role)
     user.is_active = is_active

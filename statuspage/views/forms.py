@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -21,6 +22,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    ValidationError,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
@@ -30,9 +32,19 @@ from wtforms.widgets import HiddenInput
 from statuspage.models import ComponentStatus, Role, RosterRole, Severity
 
 
+def _no_control_characters(form: FlaskForm, field: Field) -> None:
+    # Nothing typed holds them, and PostgreSQL refuses NUL in text: a clear 400, not a 500.
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in field.data or ""):
+        raise ValidationError("Control characters are not allowed here.")
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Length(max=254), _no_control_characters]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=1024), _no_control_characters]
+    )
 
 
 class ComponentChoiceField(SelectMultipleField):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template, url_for
+from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
@@ -78,4 +79,6 @@ def reset_password(user_id: int) -> str:
     user = accounts.get_user(user_id)
     password = accounts.reset_password(user, by=me(), now=utcnow())
     db.session.commit()
+    if user.id == me().id:
+        login_user(user)  # the reset ended every session of theirs but this one, renewed here
     return render_template("admin/password.html", user=user, password=password)
