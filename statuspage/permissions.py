@@ -46,6 +46,13 @@ def has_permission(user: User, permission: Permission) -> bool:
     return user.is_active and permission in ROLE_PERMISSIONS[user.role]
 
 
+def may_declare(user: User, *, anyone_may: bool) -> bool:
+    """Anyone signed in to the console may declare an incident (detect, then mobilize), unless the
+    organisation keeps it to those who manage incidents (STATUSPAGE_ANYONE_MAY_DECLARE=false)."""
+    wanted = Permission.VIEW_CONSOLE if anyone_may else Permission.MANAGE_INCIDENTS
+    return has_permission(user, wanted)
+
+
 def may_write_to(user: User, incident: Incident, audience: Audience) -> bool:
     """Commanders and admins write to every audience; a liaison only to the ones they hold duty for."""
     if has_permission(user, Permission.MANAGE_INCIDENTS):

@@ -49,8 +49,9 @@ VERSIONED = {"version": "{w.incident_version}", "loaded_at": "2000-01-01T00:00:0
 ROUTES = [
     Route("admin.dashboard", "GET", "/admin/", EVERYONE, 200),
     Route("admin.incidents", "GET", "/admin/incidents", EVERYONE, 200),
-    Route("admin.declare", "GET", "/admin/incidents/new", COMMANDERS, 200),
-    Route("admin.declare", "POST", "/admin/incidents/new", COMMANDERS, 302,
+    # Whoever notices first declares (STATUSPAGE_ANYONE_MAY_DECLARE, on by default).
+    Route("admin.declare", "GET", "/admin/incidents/new", EVERYONE, 200),
+    Route("admin.declare", "POST", "/admin/incidents/new", EVERYONE, 302,
           {"title": "Login fails", "severity": "SEV3"}),
     Route("admin.incident", "GET", "/admin/incidents/{w.incident_id}", EVERYONE, 200),
     Route("admin.edit_details", "POST", "/admin/incidents/{w.incident_id}/details", COMMANDERS,

@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     # /metrics answers only a request bearing this token (Prometheus: `authorization:
     # credentials`); without one it is off: its counters show console activity.
     "METRICS_TOKEN": None,
+    # Who may declare an incident: everyone signed in to the console (whoever notices first), or
+    # false: only commanders and admins.
+    "ANYONE_MAY_DECLARE": True,
 }
 
 

@@ -69,6 +69,19 @@ class Severity(StrEnum):
     def is_worse_than(self, other: Severity) -> bool:
         return int(self.value[3:]) < int(other.value[3:])
 
+    @property
+    def description(self) -> str:
+        """When to declare it, for whoever declares (the declare form says it)."""
+        return _SEVERITY_DESCRIPTIONS[self]
+
+
+_SEVERITY_DESCRIPTIONS = {
+    Severity.SEV1: "critical: a core service is down for most customers, or data is at risk",
+    Severity.SEV2: "major: a core service is down for some customers, or badly degraded",
+    Severity.SEV3: "minor: a feature is degraded or slow; most customers can work around it",
+    Severity.SEV4: "low: little or no customer impact, worth tracking",
+}
+
 
 class Impact(StrEnum):
     """Statuspage's public impact scale."""

@@ -92,7 +92,7 @@ def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
 
 
-SEVERITY_CHOICES = options((s.value, s.value) for s in Severity)
+SEVERITY_CHOICES = options((s.value, f"{s.value}: {s.description}") for s in Severity)
 VISIBILITY_CHOICES = options([("public", "Public"), ("internal", "Internal only")])
 ROLE_CHOICES = options((r.value, r.value.capitalize()) for r in Role)
 LIAISON_CHOICES = options(

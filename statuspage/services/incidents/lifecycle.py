@@ -25,6 +25,7 @@ from statuspage.models import (
 )
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.services.cadence import promises
+from statuspage.services.incidents import mobilize
 from statuspage.services.records import actor_name, record_event
 from statuspage.services.validation import clean_optional_text, clean_text
 
@@ -169,6 +170,7 @@ def assign_role(
         now=now,
         data={"role": str(role), "user_id": user.id},
     )
+    mobilize.tell_assignee(incident, assignment, by=by, now=now)
     return assignment
 
 

@@ -17,14 +17,15 @@ from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
 from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from statuspage.permissions import Permission, may_add_note
+from statuspage.permissions import Permission, may_add_note, may_declare
 from statuspage.services import accounts
 from statuspage.services.components import all_components
 from statuspage.services.dashboards import IncidentConsole, incident_console
 from statuspage.services.incidents import edits
 from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
 from statuspage.services.incidents.postmortem import postmortem_markdown
-from statuspage.views.access import me, permission_required
+from statuspage.views.access import me, permission_required, require
+from statuspage.views.admin.context import anyone_may_declare
 from statuspage.views.admin.formdata import (
     component_changes,
     form_status,
@@ -54,8 +55,9 @@ def incidents() -> str:
 
 
 @routes.route("/incidents/new", ["GET", "POST"])
-@permission_required(Permission.MANAGE_INCIDENTS)
+@permission_required(Permission.VIEW_CONSOLE)
 def declare() -> str | BaseResponse | tuple[str, int]:
+    require(may_declare(me(), anyone_may=anyone_may_declare()))
     form = DeclareForm()
     users = [u for u in accounts.list_users() if u.is_active]
     declared = submit_form(
