@@ -221,16 +221,19 @@ def test_with_the_database_gone_every_surface_serves_its_last_body_and_says_how_
     assert client.get("/readyz").status_code == 503
 
 
-def test_a_process_started_with_the_database_gone_answers_503_plainly(outage):
+def test_a_process_started_with_the_database_gone_answers_a_clear_503(outage):
     outage.stop()
     app = create_app(settings_for(outage.url))
     client = app.test_client()
-    for path in ["/", "/history", "/history.atom", "/api/v2/summary.json", "/maintenance.ics"]:
+    for path in ["/", "/history", "/history.atom", "/maintenance.ics"]:
         response = client.get(path)
         assert response.status_code == 503
-        assert response.mimetype == "text/plain"
+        assert response.mimetype == "text/html"
         assert "cannot reach its database" in response.get_data(as_text=True)
         assert response.headers["Retry-After"]
+    api = client.get("/api/v2/summary.json")
+    assert (api.status_code, api.mimetype) == (503, "application/problem+json")
+    assert "cannot reach its database" in api.json["detail"] and api.headers["Retry-After"]
     assert client.get("/readyz").status_code == 503
 
 
