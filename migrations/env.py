@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from statuspage.core.database import allow_statements
 from statuspage.core.dbtypes import UTCDateTime
 
 log = logging.getLogger("alembic.env")
@@ -52,6 +53,12 @@ def run_migrations_offline():
 def run_migrations_online():
     configure_args = dict(migrate_extension.configure_args)
     configure_args.setdefault("process_revision_directives", skip_empty_revisions)
+    # A migration may rewrite a big table, or wait below for another host's migration.
+    allow_statements(
+        current_app.config["MIGRATION_STATEMENT_TIMEOUT"],
+        settings=current_app.config,
+        engine=migrate_extension.db.engine,
+    )
     with migrate_extension.db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # Several web containers start at once and each runs `flask db upgrade`: one migrates,

@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage import cli
-from statuspage.core import security, telemetry
+from statuspage.core import database, security, telemetry
 from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
@@ -59,6 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    with app.app_context():
+        database.guard(db.engine, app.config)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True, compare_type=True
     )

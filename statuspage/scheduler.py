@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy.pool import NullPool
 
 from statuspage.core.clock import utcnow
+from statuspage.core.database import allow_statements
 from statuspage.extensions import db
 from statuspage.jobs import JOBS, Job, find_job
 
@@ -145,7 +146,17 @@ def run_job(app: Flask, job: Job) -> object:
 
 
 def run_job_by_name(app: Flask, name: str) -> object:
-    return run_job(app, find_job(name))
+    job = find_job(name)
+    _allow_job_statements(app)
+    return run_job(app, job)
+
+
+def _allow_job_statements(app: Flask) -> None:
+    # A job may wait for a row a console request holds, or work through a long backlog.
+    with app.app_context():
+        allow_statements(
+            app.config["SCHEDULER_STATEMENT_TIMEOUT"], settings=app.config, engine=db.engine
+        )
 
 
 def run_scheduler(app: Flask) -> None:
@@ -154,6 +165,7 @@ def run_scheduler(app: Flask) -> None:
     Only while this process leads; a standby tries to take the lead every
     SCHEDULER_LEADER_CHECK_SECONDS.
     """
+    _allow_job_statements(app)
     with app.app_context():
         leadership = Leadership(
             db.engine.url, connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT"]

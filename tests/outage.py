@@ -1,5 +1,7 @@
 """Databases a test can make unreachable: a TCP proxy on 127.0.0.1 in front of the shared
-PostgreSQL server (which is never stopped: others use it), or a SQLite file moved away.
+PostgreSQL server (which is never stopped: others use it), or a SQLite file moved away. The proxy
+can also fall silent: it keeps accepting connections and reading them, and answers nothing, as a
+hung server does.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from statuspage import create_app
@@ -20,7 +23,8 @@ from tests.helpers import settings_for
 
 
 class TcpProxy:
-    """Forwards connections on 127.0.0.1:`port` to the target until stop()."""
+    """Forwards connections on 127.0.0.1:`port` to the target until stop(); between silence()
+    and resume() it passes nothing on, either way."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -29,7 +33,17 @@ class TcpProxy:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._stopped = False
+        self._silent = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def silence(self) -> None:
+        """Accept and read as before, answer nothing: the kernel still acknowledges every byte,
+        so to the client the connection looks healthy."""
+        self._silent.set()
+
+    def resume(self) -> None:
+        """Forward again. Connections opened while silent stay silent: their clients gave up."""
+        self._silent.clear()
 
     def _accept(self) -> None:
         while True:
@@ -37,11 +51,17 @@ class TcpProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self._silent.is_set():
+                with self._lock:
+                    self._sockets.append(client)
+                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)  # the timeout was for connecting: a pooled connection idles
             with self._lock:
                 if self._stopped:
                     client.close()
@@ -52,10 +72,16 @@ class TcpProxy:
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _swallow(client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while client.recv(65536):
+                pass
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self._silent.is_set():
+                    sink.sendall(data)
         for end in (source, sink):
             with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
@@ -76,10 +102,12 @@ class TcpProxy:
 
 @dataclass
 class BreakableDatabase:
-    """A database with the schema in place, and a way to make it unreachable mid-test."""
+    """A database with the schema in place, and a way to make it unreachable mid-test; on
+    PostgreSQL, the proxy in front of it (which can also fall silent)."""
 
     url: str
     stop: Callable[[], None]
+    proxy: TcpProxy | None = None
 
 
 def breakable_database(name: str, folder: Path) -> BreakableDatabase:
@@ -105,4 +133,12 @@ def breakable_database(name: str, folder: Path) -> BreakableDatabase:
     target = make_url(url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     proxied = target.set(host="127.0.0.1", port=proxy.port)
-    return BreakableDatabase(proxied.render_as_string(hide_password=False), proxy.stop)
+    return BreakableDatabase(proxied.render_as_string(hide_password=False), proxy.stop, proxy)
+
+
+def statement_limit(connection: sa.Connection) -> float:
+    """The seconds a statement may run (PostgreSQL) or wait for a lock (SQLite) on a connection."""
+    if connection.dialect.name == "sqlite":
+        return connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() / 1000
+    setting = "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'"
+    return int(connection.exec_driver_sql(setting).scalar_one()) / 1000

@@ -59,6 +59,12 @@ def test_the_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     )
 
 
+@pytest.mark.parametrize("value", [0, -2, "soon", True])
+def test_a_database_timeout_must_be_some_seconds(database_url, value):
+    with pytest.raises(ConfigurationError, match="STATUSPAGE_DATABASE_STATEMENT_TIMEOUT"):
+        create_app(settings_for(database_url, DATABASE_STATEMENT_TIMEOUT=value))
+
+
 @pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
 def test_postgres_urls_use_psycopg_3(url):
     assert normalise_database_url(url) == "postgresql+psycopg://u@h/db"

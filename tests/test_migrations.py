@@ -16,6 +16,7 @@ from statuspage import create_app
 from statuspage.extensions import db
 from tests.databases import fresh_database_url
 from tests.helpers import settings_for
+from tests.outage import statement_limit
 
 
 @pytest.fixture
@@ -46,6 +47,13 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(empty_app):
         assert table_names() == set()
         upgrade()
         assert table_names() == set(db.metadata.tables)
+
+
+def test_migrations_may_run_statements_as_long_as_their_own_setting(empty_app):
+    empty_app.config["MIGRATION_STATEMENT_TIMEOUT"] = 1200
+    with empty_app.app_context():
+        upgrade()
+        assert statement_limit(db.session.connection()) == 1200
 
 
 def test_the_migrations_match_the_models(empty_app):

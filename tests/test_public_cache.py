@@ -11,9 +11,10 @@ from prometheus_client import REGISTRY
 
 from statuspage import create_app
 from statuspage.core.clock import utcnow
+from statuspage.core.database import DatabaseUnavailable
 from statuspage.extensions import db
 from statuspage.models import Severity
-from statuspage.publicsite import render
+from statuspage.publicsite import cache, render
 from statuspage.publicsite.render import every_surface
 from statuspage.services.public.version import bump_publication
 from tests.factories import PASSWORD, make_component, make_incident, make_published, make_user
@@ -221,17 +222,46 @@ def test_with_the_database_gone_every_surface_serves_its_last_body_and_says_how_
     assert client.get("/readyz").status_code == 503
 
 
-def test_a_process_started_with_the_database_gone_answers_503_plainly(outage):
+def test_a_process_started_with_the_database_gone_answers_a_clear_503(outage):
     outage.stop()
     app = create_app(settings_for(outage.url))
     client = app.test_client()
-    for path in ["/", "/history", "/history.atom", "/api/v2/summary.json", "/maintenance.ics"]:
+    for path in ["/", "/history", "/history.atom", "/maintenance.ics"]:
         response = client.get(path)
         assert response.status_code == 503
-        assert response.mimetype == "text/plain"
+        assert response.mimetype == "text/html"
         assert "cannot reach its database" in response.get_data(as_text=True)
         assert response.headers["Retry-After"]
+    api = client.get("/api/v2/summary.json")
+    assert (api.status_code, api.mimetype) == (503, "application/problem+json")
+    assert "cannot reach its database" in api.json["detail"] and api.headers["Retry-After"]
     assert client.get("/readyz").status_code == 503
+
+
+def test_requests_queued_behind_a_failed_version_check_do_not_each_ask_again(app, monkeypatch):
+    asked = []
+
+    def silent_database():
+        asked.append(1)
+        time.sleep(0.3)
+        raise sa.exc.OperationalError("SELECT version", {}, Exception("no answer"))
+
+    monkeypatch.setattr(cache, "_ask_database", silent_database)
+    clock = app.extensions["public_cache"].clock
+    clock.interval = 5
+    refused = []
+
+    def read():
+        with pytest.raises(DatabaseUnavailable):
+            clock.read()
+        refused.append(1)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert (len(refused), len(asked)) == (3, 1)
 
 
 def test_a_surface_not_rendered_before_the_outage_answers_503(outage):

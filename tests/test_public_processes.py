@@ -235,10 +235,10 @@ def test_gunicorn_keeps_serving_every_surface_when_the_database_stops(outage, no
 
 
 @needs_postgres
-def test_gunicorn_started_with_the_database_down_answers_503_plainly(outage):
+def test_gunicorn_started_with_the_database_down_answers_a_clear_503(outage):
     outage.stop()
     web = start_gunicorn(outage.url, workers=1)
     status, headers, body = web.get("/")
     assert status == 503 and b"cannot reach its database" in body
-    assert headers["Content-Type"].startswith("text/plain")
+    assert headers["Content-Type"].startswith("text/html") and headers["Retry-After"]
     assert web.get("/readyz")[0] == 503

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
+from statuspage.core.database import engine_options
+
 # A key anyone can read in this file: fine on a laptop, refused in production.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-deploy"
 MIN_SECRET_KEY_LENGTH = 32
@@ -46,7 +48,14 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_SLOWDOWN_SECONDS": 1,
     "LOGIN_MAX_SLOWDOWN_SECONDS": 900,
     "LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS": 3,
+    # Waiting for the database, in seconds (see statuspage/core/database.py): to connect, for a
+    # free pooled connection, and for one statement in a web request or command, in a scheduled
+    # job, and in a migration (which may rewrite a table, or wait for another host's migration).
     "DATABASE_CONNECT_TIMEOUT": 3,
+    "DATABASE_POOL_TIMEOUT": 3,
+    "DATABASE_STATEMENT_TIMEOUT": 5,
+    "SCHEDULER_STATEMENT_TIMEOUT": 60,
+    "MIGRATION_STATEMENT_TIMEOUT": 3600,
     # Subscriptions: confirmation links expire; each address gets few subscription emails a day,
     # and each client address few subscription requests (Flask-Limiter, per process unless
     # RATELIMIT_STORAGE_URI points at a shared store such as redis://).
@@ -86,6 +95,15 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+TIMEOUTS = (
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_POOL_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
+    "SCHEDULER_STATEMENT_TIMEOUT",
+    "MIGRATION_STATEMENT_TIMEOUT",
+)
+
+
 class ConfigurationError(RuntimeError):
     """The settings cannot run the app safely; the message says which one and why."""
 
@@ -107,9 +125,7 @@ def _derive(app: Flask) -> None:
     database_url = config["DATABASE_URL"] or _default_sqlite_url(app.instance_path)
     config["DATABASE_URL"] = normalise_database_url(database_url)
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
-        config["DATABASE_URL"], config["DATABASE_CONNECT_TIMEOUT"]
-    )
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["DATABASE_URL"], config)
     is_https = str(config["BASE_URL"]).startswith("https://")
     config.update(
         # from_prefixed_env parses values as JSON: a key of digits would arrive as a number.
@@ -140,15 +156,6 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options(database_url: str, connect_timeout: int) -> dict[str, Any]:
-    """Engine settings per backend: fail fast when PostgreSQL is away, let SQLite wait for locks."""
-    if database_url.startswith("postgresql"):
-        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": connect_timeout}}
-    if database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15}}
-    return {}
-
-
 def _check(config: Mapping[str, Any]) -> None:
     if config["ENV"] not in {"production", "development", "testing"}:
         raise ConfigurationError(
@@ -166,6 +173,10 @@ def _check(config: Mapping[str, Any]) -> None:
             "STATUSPAGE_LOGIN_MAX_ACCOUNT_SLOWDOWN_SECONDS must be between 0 and "
             f"{LONGEST_ACCOUNT_SLOWDOWN_SECONDS}: more would let anyone keep an account's owner out."
         )
+    for name in TIMEOUTS:
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigurationError(f"STATUSPAGE_{name} must be a number of seconds above 0")
     smtp_url = config["SMTP_URL"]
     if smtp_url and urlsplit(str(smtp_url)).scheme not in {"smtp", "smtps"}:
         raise ConfigurationError(

@@ -6,7 +6,8 @@ per request, and a publication still shows everywhere within a second. When the 
 thread renders the new body while the others keep serving the previous one (or wait for it, if
 there is none). Bodies are stored with their gzip form, a content ETag and Last-Modified, so a hit
 is a dictionary lookup. When the database cannot be reached, the last good body is served with
-headers saying how old it is; a process that never rendered the page answers 503.
+headers saying how old it is; a process that never rendered the page answers the app's 503 for a
+database that is away.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from prometheus_client import Counter
 from werkzeug.http import http_date, parse_accept_header, parse_date
 
 from statuspage.core.clock import utcnow
+from statuspage.core.database import DatabaseUnavailable
 from statuspage.core.security import SECURITY_HEADERS
 from statuspage.core.telemetry import LATENCY, REQUESTS
 from statuspage.extensions import db
@@ -44,11 +46,6 @@ MAX_ROUTES = (
     4096  # addresses the fast path knows (query strings vary; the set is emptied when full)
 )
 RENDER_WAIT_SECONDS = 30
-UNAVAILABLE = (
-    "This status page cannot reach its database right now, and this server has not kept a copy "
-    "of this page yet. It comes back by itself as soon as the database answers: please try again "
-    "in a minute.\n"
-)
 
 RENDERS = Counter(
     "statuspage_public_renders_total",
@@ -60,10 +57,6 @@ STALE_ANSWERS = Counter(
     "Public answers served from an old copy because the database was unreachable.",
     ["endpoint"],
 )
-
-
-class DatabaseUnavailable(Exception):
-    """The publication version could not be read."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +96,11 @@ class PublicationClock:
         if not self._lock.acquire(blocking=known is None):
             return known  # type: ignore[return-value]
         try:
-            if self._known is not None and time.monotonic() - self._checked_at < self.interval:
+            now = time.monotonic()
+            if self._known is not None and now - self._checked_at < self.interval:
                 return self._known
+            if self._failed_at is not None and now - self._failed_at < self.interval:
+                raise DatabaseUnavailable()  # another thread has just asked in vain
             try:
                 with self.app.app_context():
                     state = _ask_database()
@@ -263,7 +259,8 @@ def init_app(app: Flask) -> None:
 
 
 def serve(key: Hashable, render: Callable[[], Body]) -> Response:
-    """Answer the request from the cache, rendering on a miss, stale or 503 when the database is down."""
+    """Answer the request from the cache, rendering on a miss; with the database away, the last
+    good copy, or the error for the app's 503 when there is none."""
     cache: ResponseCache = current_app.extensions["public_cache"]
     endpoint = request.endpoint or "public"
     try:
@@ -275,12 +272,7 @@ def serve(key: Hashable, render: Callable[[], Body]) -> Response:
             _forget_session()
         entry = cache.lookup(key)
         if entry is None:
-            return SharedResponse(
-                UNAVAILABLE,
-                status=503,
-                mimetype="text/plain",
-                headers={"Retry-After": "30", "Cache-Control": "no-store"},
-            )
+            raise
         STALE_ANSWERS.labels(endpoint).inc()
         status, headers, body = answer(entry, request.environ, stale=True)
         return SharedResponse(body, status=status, headers=headers)

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from statuspage.core.database import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, DatabaseUnavailable
 from statuspage.core.errors import DomainError
 from statuspage.extensions import db
 
 log = logging.getLogger(__name__)
 
 
+UNAVAILABLE_TITLE = "The database is not answering"
+UNAVAILABLE_DETAIL = (
+    "This status page cannot reach its database right now. It comes back by itself as soon as "
+    "the database answers: please try again in a minute."
+)
+# A commit the database never confirmed may still have gone through.
+UNAVAILABLE_WHILE_SAVING = (
+    " If you were saving a change, check that it is there before you make it again."
+)
+
+
 def init_app(app: Flask) -> None:
+    for unavailable in (*UNAVAILABLE_ERRORS, DatabaseUnavailable):
+        app.register_error_handler(unavailable, _database_unavailable)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(StaleDataError, _stale_data)
@@ -25,14 +41,45 @@ def init_app(app: Flask) -> None:
 
 def problem(status: int, title: str, detail: str) -> tuple[object, int, dict[str, str]]:
     """Answer in the client's format: JSON for the API, a page for everyone else."""
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        return body, status, {"Content-Type": "application/problem+json"}
+    if _wants_json():
+        return _problem_document(status, title, detail)
     return (
         render_template("errors/error.html", status=status, title=title, detail=detail),
         status,
         {},
     )
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _problem_document(status: int, title: str, detail: str) -> tuple[object, int, dict[str, str]]:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return body, status, {"Content-Type": "application/problem+json"}
+
+
+def _database_unavailable(error: Exception) -> object:
+    # The connection is gone or already given up on; nothing is left to roll back if this fails.
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        db.session.rollback()
+    log.warning(
+        "database unavailable",
+        extra={"path": request.path, "error": (str(error).splitlines() or [""])[0]},
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    detail = UNAVAILABLE_DETAIL
+    if request.method not in ("GET", "HEAD"):
+        detail += UNAVAILABLE_WHILE_SAVING
+    if _wants_json():
+        body, status, problem_headers = _problem_document(503, UNAVAILABLE_TITLE, detail)
+        return body, status, problem_headers | headers
+    # Straight from the Jinja environment: render_template's context processors would ask the
+    # database who is signed in.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        status=503, title=UNAVAILABLE_TITLE, detail=detail
+    )
+    return page, 503, headers
 
 
 def _domain_error(error: DomainError) -> object:
