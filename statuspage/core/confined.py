@@ -9,7 +9,8 @@ the web worker or the scheduler that asks for it. Limits, each enforced outside 
   a computation stuck in C (a huge power) is killed by SIGXCPU even if its parent is gone;
 - wall clock: the parent waits at most until the call's deadline (`Limits.seconds` by default); a
   child that has not answered by then is killed (SIGKILL) and replaced, as is one that died or that
-  retires after growing past half its memory limit, so the next call finds a clean child.
+  retires after growing past half its memory limit, so the next call finds a clean child (the
+  replacement is started at once; the time a fresh child takes to load is not counted).
 
 Each child is a fresh interpreter (`python -I confined.py HANDLER.py ...`) that loads one handler
 file by path and answers one JSON line per JSON line read. Pools that pickle a function by
@@ -40,6 +41,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+STARTUP_SECONDS = 10  # for a fresh interpreter to load the handler (not counted in a call's time)
 
 
 class Overrun(Exception):
@@ -150,16 +153,24 @@ class _Child:
             start_new_session=True,
         )
         self._pending = b""
+        self._started = False
 
     def is_alive(self) -> bool:
         return self.process.poll() is None
 
     def ask(self, line: bytes, deadline: float, limits: Limits) -> dict[str, Any]:
         try:
+            if not self._started:
+                # Loading an interpreter is not the request's work: its wait does not count.
+                waited_from = time.monotonic()
+                self._read_line(waited_from + STARTUP_SECONDS, "it did not start", limits)
+                self._started = True
+                deadline += time.monotonic() - waited_from
             assert self.process.stdin is not None
             self.process.stdin.write(line)
             self.process.stdin.flush()
-            return json.loads(self._read_line(deadline, limits))
+            late = f"it took longer than {limits.seconds:g} s"
+            return json.loads(self._read_line(deadline, late, limits))
         except (BrokenPipeError, ConnectionResetError):
             raise Overrun(self._death(limits)) from None
 
@@ -171,13 +182,13 @@ class _Child:
             if pipe is not None:
                 pipe.close()
 
-    def _read_line(self, deadline: float, limits: Limits) -> bytes:
+    def _read_line(self, deadline: float, late: str, limits: Limits) -> bytes:
         assert self.process.stdout is not None
         descriptor = self.process.stdout.fileno()
         while b"\n" not in self._pending:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise Overrun(f"it took longer than {limits.seconds:g} s")
+                raise Overrun(late)
             ready, _, _ = select.select([descriptor], [], [], remaining)
             if ready:
                 chunk = os.read(descriptor, 1 << 16)
@@ -202,7 +213,10 @@ def _serve(handler: str, memory_bytes: int, cpu_seconds: int) -> None:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # SIGXCPU would dump core first: killed at once instead.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+    _answer({"ready": True})
     for line in sys.stdin.buffer:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         allowed = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_seconds
@@ -216,10 +230,14 @@ def _serve(handler: str, memory_bytes: int, cpu_seconds: int) -> None:
             answer = {"out_of_memory": True}
         # A child that grew past half its limit leaves room for a fresh one.
         answer["retire"] = "out_of_memory" in answer or _peak_memory() > memory_bytes // 2
-        sys.stdout.write(json.dumps(answer) + "\n")
-        sys.stdout.flush()
+        _answer(answer)
         if answer["retire"]:
             return
+
+
+def _answer(answer: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
 
 
 def _peak_memory() -> int:

@@ -2,33 +2,24 @@
 
 context: the documented variables as plain data; rendering: sending a source and its context to
 the sandbox's processes and reading the text or the refusal back; sandbox: the hardened Jinja that
-runs in those processes (it imports nothing of the app). The limits are in their docstrings.
+runs in those processes (it imports nothing of the app). Each module's docstring gives its limits.
 """
 
-from statuspage.services.templating.context import (
-    VARIABLES,
-    TemplateVariable,
-    message_context,
-    sample_context,
-)
+from statuspage.services.templating.context import VARIABLES, message_context
 from statuspage.services.templating.rendering import (
     RenderedMessage,
-    RenderStopped,
     check_late_notice,
     check_template,
     render_deadline,
     render_late_notice,
     render_late_notices,
     render_message,
-    render_text,
     template_for,
 )
 
 __all__ = [
     "VARIABLES",
-    "RenderStopped",
     "RenderedMessage",
-    "TemplateVariable",
     "check_late_notice",
     "check_template",
     "message_context",
@@ -36,7 +27,5 @@ __all__ = [
     "render_late_notice",
     "render_late_notices",
     "render_message",
-    "render_text",
-    "sample_context",
     "template_for",
 ]

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 RENDER_SECONDS = 1.5  # a web worker waits no longer for one message (every part of it)
 RENDER_CPU_SECONDS = 1
 RENDER_MEMORY_BYTES = 200 * 2**20
+SANDBOX_FILE = Path(__file__).with_name("sandbox.py")
 SANDBOX = ConfinedPool(
-    Path(__file__).with_name("sandbox.py"),
+    SANDBOX_FILE,
     size=2,
     limits=Limits(
         seconds=RENDER_SECONDS, cpu_seconds=RENDER_CPU_SECONDS, memory_bytes=RENDER_MEMORY_BYTES
@@ -57,7 +58,7 @@ class RenderedMessage:
 
 def render_deadline() -> float:
     """The time.monotonic() by which renders sharing it must be done (one message, one request)."""
-    return time.monotonic() + RENDER_SECONDS
+    return time.monotonic() + SANDBOX.limits.seconds
 
 
 def template_for(audience: Audience, status: IncidentStatus) -> MessageTemplate | None:

@@ -95,7 +95,7 @@ class _BoundedCodeGenerator(CodeGenerator):
             join = "markup_join"
         else:
             join = "str_join"
-        self.write(f"environment.concat({join}, (")
+        self.write(f"environment.measured_concat({join}, (")
         for argument in node.nodes:
             self.visit(argument, frame)
             self.write(", ")
@@ -144,7 +144,7 @@ class MessageSandbox(SandboxedEnvironment):
             raise TemplateStopped(f"the result of '{operator}' would be too large") from error
         return _checked(result, f"the result of '{operator}'")
 
-    def concat(self, join: Callable[[Any], str], parts: tuple[Any, ...]) -> str:
+    def measured_concat(self, join: Callable[[Any], str], parts: tuple[Any, ...]) -> str:
         """`a ~ b`: refused before joining when the text would be too long."""
         sizes: dict[int, int] = {}
         if sum(_size(part, sizes) for part in parts) > MAX_SIZE:
@@ -247,7 +247,7 @@ def _join(value: Any, separator: str = "", attribute: str | None = None) -> str:
 def _replace(value: Any, old: str, new: str, count: int | None = None) -> str:
     text = str(value)
     hits = len(text) + 1 if old == "" else text.count(old)
-    if len(text) + hits * len(new) > MAX_SIZE:
+    if len(text) + hits * (len(new) - len(old)) > MAX_SIZE:
         raise TemplateStopped("a replacement would be too long")
     return text.replace(old, new, -1 if count is None else count)
 
