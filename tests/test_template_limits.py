@@ -7,6 +7,7 @@ processor time or its memory is killed and replaced, and the next render works.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def test_the_attacks_are_many():
 
 
 @pytest.fixture
-def confined(monkeypatch):
+def confined():
     """Pools with small limits, closed after the test."""
     pools = []
 
@@ -177,11 +178,18 @@ def test_a_process_that_grew_large_answers_then_leaves_its_place_to_a_fresh_one(
     assert is_gone(grown)
 
 
-def test_a_process_forked_from_the_owner_starts_its_own_children(confined, monkeypatch):
+def test_a_forked_process_starts_children_of_its_own_and_leaves_the_parents_alone(confined):
     pool = confined(HOGS)
     parents = pool.call({"do": "nothing"})["pid"]
-    monkeypatch.setattr("os.getpid", lambda: -2)  # as if this were a forked web worker
-    assert pool.call({"do": "nothing"})["pid"] != parents
+    forked = os.fork()  # as gunicorn forks its workers
+    if forked == 0:
+        try:
+            os._exit(0 if pool.call({"do": "nothing"})["pid"] != parents else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(forked, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.call({"do": "nothing"})["pid"] == parents
 
 
 @pytest.fixture

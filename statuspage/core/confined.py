@@ -79,21 +79,22 @@ class ConfinedPool:
         (a time.monotonic() value; by default `Limits.seconds` from now)."""
         if deadline is None:
             deadline = time.monotonic() + self.limits.seconds
+        line = json.dumps(request).encode() + b"\n"
         self._adopt()
         try:
             child = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
         except queue.Empty:
-            raise Overrun("every sandbox process was busy") from None
+            raise Overrun("every worker process was busy") from None
         if time.monotonic() >= deadline:
             self._idle.put(child)
             raise Overrun("no time was left for it")
         try:
             if child is None or not child.is_alive():
                 child = _Child(self._command)
-            answer = child.ask(json.dumps(request).encode() + b"\n", deadline, self.limits)
+            answer = child.ask(line, deadline, self.limits)
             if answer["retire"]:
                 child.stop()
-                child = None
+                child = _Child(self._command)
         except BaseException:
             if child is not None:
                 child.stop()
@@ -133,9 +134,14 @@ class ConfinedPool:
         self._owner = -1
 
     def _adopt(self) -> None:
-        # After a fork the children (and the queue's lock) belong to the parent: start afresh.
+        # After a fork the children (and the queue's lock) belong to the parent: start afresh,
+        # and close this process's copies of their pipes so they still end with the parent.
         if self._owner == os.getpid():
             return
+        inherited = self._idle.queue if self._owner != -1 else []
+        for child in inherited:
+            if child is not None:
+                child.forget()
         self._idle = queue.LifoQueue()
         for _ in range(self._size):
             self._idle.put(None)
@@ -178,6 +184,9 @@ class _Child:
         if self.is_alive():
             self.process.kill()
         self.process.wait()
+        self.forget()
+
+    def forget(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
                 pipe.close()
@@ -185,12 +194,14 @@ class _Child:
     def _read_line(self, deadline: float, late: str, limits: Limits) -> bytes:
         assert self.process.stdout is not None
         descriptor = self.process.stdout.fileno()
+        # poll, not select: a web worker's descriptors may number past select's 1024.
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN)
         while b"\n" not in self._pending:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Overrun(late)
-            ready, _, _ = select.select([descriptor], [], [], remaining)
-            if ready:
+            if poller.poll(math.ceil(remaining * 1000)):
                 chunk = os.read(descriptor, 1 << 16)
                 if not chunk:
                     raise Overrun(self._death(limits))
