@@ -63,7 +63,7 @@ ATTACKS = {
     "a list of lists as a string": (_NESTED + "{{ d|string }}", "a filter's value is too long"),
     "a list of lists joined": (_NESTED + "{{ d|join }}", "a filter's value is too long"),
     "a list of lists after ~": (_NESTED + "{{ 'x' ~ d }}", "a '~' would make a text"),
-    "a long join": ("{{ (range(40000)|list)|join('ab') }}", "a filter's result would be too long"),
+    "a long join": ("{{ (range(40000)|list)|join('ab') }}", "a join would be too long"),
     "chained replacements": (
         "{{ ('x' * 40000)|replace('x', 'yy')|replace('y', 'zz') }}",
         "a replacement would be too long",

@@ -162,7 +162,7 @@ def _size(value: Any, seen: dict[int, int] | None = None, depth: int = 0) -> int
     if isinstance(value, str):
         return len(value)
     if not isinstance(value, list | tuple | dict | set | frozenset):
-        return 1
+        return 0  # a number (at most 19 digits) is one item of its list, counted there
     seen = {} if seen is None else seen
     key = id(value)
     if key not in seen:
