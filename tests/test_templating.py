@@ -1,5 +1,6 @@
 """Built-in message templates render for every audience and status over plain data."""
 
+import os
 import sys
 import time
 
@@ -12,7 +13,13 @@ from statuspage.extensions import db
 from statuspage.models import IncidentStatus, MessageTemplate
 from statuspage.models.enums import MAINTENANCE_STATUSES
 from statuspage.services.defaults import CUSTOMER_TEXT
-from statuspage.services.templating import check_template, message_context, render_message
+from statuspage.services.templating import (
+    check_template,
+    message_context,
+    render_message,
+    rendering,
+    sandbox,
+)
 from tests.factories import NOW, audience, make_component, make_incident
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -150,13 +157,22 @@ def test_a_template_that_renders_empty_is_refused():
         )
 
 
-def test_rendering_leaves_no_tracer_behind():
+def test_the_sandbox_leaves_no_tracer_behind():
     before = sys.gettrace()
-    with pytest.raises(ValidationError):
-        check_template(
-            "T",
-            "{% for a in range(100000) %}{% for b in range(99) %}{% endfor %}{% endfor %}",
-            status=IncidentStatus.IDENTIFIED,
-            site=SITE,
+    with pytest.raises(sandbox.Refusal, match="steps"):
+        sandbox.render(
+            "{% for a in range(100000) %}{% for b in range(99) %}{% endfor %}{% endfor %}", {}
         )
     assert sys.gettrace() is before
+
+
+def test_templates_render_in_a_process_of_their_own(monkeypatch):
+    def in_this_process(*args, **kwargs):
+        raise AssertionError("rendered in the caller's process")
+
+    monkeypatch.setattr(sandbox, "render", in_this_process)
+    message = check_template(
+        "{{ incident.title }}", "Body", status=IncidentStatus.IDENTIFIED, site=SITE
+    )
+    assert message.title == "Elevated error rates on the API"
+    assert rendering.SANDBOX.pids() and os.getpid() not in rendering.SANDBOX.pids()

@@ -66,6 +66,10 @@ class Promise(db.Model):
     escalated_at: Mapped[datetime | None]
     # When the obligation ended without an update (the incident was resolved).
     ended_at: Mapped[datetime | None]
+    # What the audience reads in place of "Next update by" from the overdue mark on: its late
+    # notice, rendered once by the tick that marked it (None before; surfaces then show the
+    # built-in notice), so no request renders what an admin wrote.
+    late_notice: Mapped[str | None] = mapped_column(sa.Text)
     # When to remind the liaison and when to escalate, fixed from the policy when the promise is
     # made (None: no policy, so only the overdue mark). Stored so the tick compares plain columns.
     remind_at: Mapped[datetime | None]

@@ -66,7 +66,7 @@ def index(links: Links, *, now: datetime) -> Body:
     """The status page."""
     page = public.status_page(now=now, zone=site().zone)
     shown = [*page.open_incidents, *page.active_maintenance, *page.upcoming_maintenance]
-    late = public.late_notices(shown, site=site(), now=now)
+    late = public.late_notices(shown, now=now)
     return _page("public/index.html", links, page.expires_at, page=page, late_notices=late)
 
 
@@ -84,7 +84,7 @@ def incident(incident_id: int, links: Links, *, now: datetime) -> Body:
 def incident_body(page: IncidentPage, links: Links, *, now: datetime) -> Body:
     # Re-rendered when the promised next update falls due, to say it is late.
     expires_at = public.next_edge([page.incident], now=now)
-    late = public.late_notices([page.incident], site=site(), now=now)
+    late = public.late_notices([page.incident], now=now)
     return _page("public/incident.html", links, expires_at, page=page, late_notices=late)
 
 

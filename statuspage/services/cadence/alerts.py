@@ -49,6 +49,7 @@ from statuspage.services.cadence.notices import (
 )
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_system_events
+from statuspage.services.templating import render_late_notices
 
 _TIMELINE_KINDS = {
     CadenceAlertKind.REMINDER: TimelineKind.REMINDER_SENT,
@@ -73,25 +74,23 @@ def send_cadence_alerts(*, now: datetime, site: Site) -> TickResult:
     """Raise every reminder, overdue mark and escalation that has fallen due and was not raised yet.
 
     Reminders go out between `remind_at` and the due time (a reminder after the due time would
-    only repeat the overdue mark); the overdue mark at the due time; the escalation after the
-    grace. Only promises still open count, so a kept, missed or cancelled promise raises nothing.
+    only repeat the overdue mark); the overdue mark at the due time, with the late notice the
+    audience reads from then on; the escalation after the grace. Only promises still open count, so a kept, missed or cancelled promise raises nothing.
     """
-    alerts = _raised(
-        [
-            *_insert_promise_alerts(
-                CadenceAlertKind.REMINDER,
-                Promise.remind_at <= now,
-                sa.not_(is_overdue(Promise.due_at, now)),
-                now=now,
-            ),
-            *_insert_promise_alerts(
-                CadenceAlertKind.OVERDUE, is_overdue(Promise.due_at, now), now=now
-            ),
-            *_insert_promise_alerts(
-                CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now
-            ),
-        ]
+    reminders = _insert_promise_alerts(
+        CadenceAlertKind.REMINDER,
+        Promise.remind_at <= now,
+        sa.not_(is_overdue(Promise.due_at, now)),
+        now=now,
     )
+    overdue = _insert_promise_alerts(
+        CadenceAlertKind.OVERDUE, is_overdue(Promise.due_at, now), now=now
+    )
+    _keep_late_notices([row.promise_id for row in overdue], site=site)
+    escalations = _insert_promise_alerts(
+        CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now
+    )
+    alerts = _raised([*reminders, *overdue, *escalations])
     _announce(alerts, now=now, site=site)
     # Public surfaces are cached by publication version: the "next update by" they show must
     # turn into the late notice now, not at the next publication.
@@ -187,6 +186,19 @@ def _insert_promise_alerts(
             .values({raised_at: now})
         )
     return inserted
+
+
+def _keep_late_notices(promise_ids: list[int], *, site: Site) -> None:
+    """Render the late notice of each promise just marked overdue, once, and keep it on the
+    promise: surfaces read the kept text and never render what an admin wrote."""
+    if not promise_ids:
+        return
+    promises = db.session.scalars(
+        sa.select(Promise).where(Promise.id.in_(promise_ids)).order_by(Promise.id)
+    ).all()
+    notices = render_late_notices(promises, site=site)
+    for promise in promises:
+        promise.late_notice = notices[promise.id]
 
 
 def _raised(rows: Sequence[sa.Row]) -> list[RaisedAlert]:

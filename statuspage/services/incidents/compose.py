@@ -42,7 +42,12 @@ from statuspage.services.configuration import list_audiences
 from statuspage.services.incidents import publishing
 from statuspage.services.incidents.edits import check_incident_version
 from statuspage.services.records import actor_name, record_audit, record_event
-from statuspage.services.templating import message_context, render_message, template_for
+from statuspage.services.templating import (
+    message_context,
+    render_deadline,
+    render_message,
+    template_for,
+)
 from statuspage.services.validation import clean_text
 
 
@@ -134,6 +139,8 @@ def prepare_drafts(
     components = {link.component: link.status for link in incident.components}
     components.update(component_changes)
     drafts = []
+    # One wait for every audience's template: a request is never held longer than one render.
+    deadline = render_deadline()
     for audience in list_audiences():
         due = (
             None if status.is_closed else promises.default_next_update(incident, audience, now=now)
@@ -161,7 +168,7 @@ def prepare_drafts(
                 next_update_at=due,
             )
             try:
-                rendered = render_message(template, context)
+                rendered = render_message(template, context, deadline=deadline)
                 draft.title, draft.body = rendered.title, rendered.body
             except ValidationError as error:
                 draft.error = str(error)

@@ -39,6 +39,7 @@ from statuspage.services.records import record_audit
 from statuspage.services.templating import (
     RenderedMessage,
     message_context,
+    render_deadline,
     render_message,
     template_for,
 )
@@ -83,10 +84,11 @@ def plan_maintenance(
         components=components,
     )
     status = IncidentStatus.SCHEDULED
+    deadline = render_deadline()  # one wait for every audience's template
     for audience, text in messages.items():
         context = message_context(maintenance, audience=audience, site=site, status=status, now=now)
         template = template_for(audience, status)
-        rendered = render_message(template, context) if template else None
+        rendered = render_message(template, context, deadline=deadline) if template else None
         draft = publishing.add_draft(
             maintenance,
             audience,

@@ -77,7 +77,7 @@ def history_feed(
     """
     component = public.public_component(component_id) if component_id else None
     incidents = public.recently_updated(public.component_catalogue(), component_id=component_id)
-    late = public.late_notices(incidents, site=site, now=now)
+    late = public.late_notices(incidents, now=now)
     entries = [
         Entry(
             id=tag_uri(site.url, f"Incident/{incident.id}"),

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from statuspage.core.errors import NotFound
-from statuspage.core.site import Site
 from statuspage.core.times import is_overdue
 from statuspage.extensions import db
 from statuspage.models import (
@@ -32,6 +31,7 @@ from statuspage.models import (
     Update,
     UpdateState,
 )
+from statuspage.models.audiences import DEFAULT_LATE_NOTICE
 from statuspage.services.public.catalogue import component_catalogue
 from statuspage.services.public.memo import per_transaction
 from statuspage.services.public.types import (
@@ -43,7 +43,6 @@ from statuspage.services.public.types import (
     PublicIncident,
     PublicUpdate,
 )
-from statuspage.services.templating import render_late_notice
 
 OPEN_INCIDENT_STATUSES = (
     IncidentStatus.INVESTIGATING,
@@ -123,32 +122,27 @@ def _load_related(ids: list[int], audience_ids: list[int]) -> _Loaded:
     return loaded
 
 
-def late_notices(
-    incidents: Sequence[PublicIncident], *, site: Site, now: datetime
-) -> dict[int, str]:
+def late_notices(incidents: Sequence[PublicIncident], *, now: datetime) -> dict[int, str]:
     """What the public reads instead of "Next update by" for each incident whose promise passed.
 
-    The wording is the promising audience's late notice (cadence enforcement); one query, and
-    only when something is late.
+    The wording is the promising audience's late notice, as the cadence tick rendered and kept it
+    when the promise fell due (nothing an admin wrote is rendered on a public request); until
+    that tick has run, the built-in notice. One query, and only when something is late.
     """
     late = [incident.id for incident in incidents if incident.is_overdue(now)]
     if not late:
         return {}
     notices: dict[int, str] = {}
-    for promise in db.session.scalars(
-        sa.select(Promise)
+    for incident_id, notice in db.session.execute(
+        sa.select(Promise.incident_id, Promise.late_notice)
         .where(
             Promise.incident_id.in_(late),
             Promise.audience_id.in_(_public_audience_ids()),
             Promise.state == PromiseState.OPEN,
         )
-        .order_by(Promise.due_at)
+        .order_by(Promise.due_at, Promise.id)
     ):
-        if promise.incident_id not in notices:
-            incident = db.session.get(Incident, promise.incident_id)
-            notices[promise.incident_id] = render_late_notice(
-                promise.audience, incident, site=site, due_at=promise.due_at
-            )
+        notices.setdefault(incident_id, notice or DEFAULT_LATE_NOTICE)
     return notices
 
 

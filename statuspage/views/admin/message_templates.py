@@ -76,8 +76,8 @@ def _save(template: MessageTemplate, title: str, body: str) -> Response:
 
 @routes.post("/templates/preview")
 @permission_required(Permission.MANAGE_CONFIGURATION)
-def preview_template() -> dict[str, str]:
-    """The live preview: the sources rendered against the sample incident, or the refusal."""
+def preview_template() -> dict[str, str] | tuple[dict[str, str], int]:
+    """The live preview: the sources rendered against the sample incident, or the refusal (422)."""
     try:
         status = IncidentStatus(request.form.get("status", ""))
         message = check_template(
@@ -87,7 +87,7 @@ def preview_template() -> dict[str, str]:
             site=current_site(),
         )
     except ValueError:
-        return {"error": "Unknown status."}
+        return {"error": "Unknown status."}, 422
     except ValidationError as refusal:
-        return {"error": str(refusal)}
+        return {"error": str(refusal)}, 422
     return {"title": message.title, "html": str(markdown_to_html(message.body))}
