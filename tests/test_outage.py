@@ -178,6 +178,15 @@ def test_with_the_database_refusing_the_console_answers_json_clients_a_503_probl
     assert_503_problem(console.client.get("/admin/", headers={"Accept": "application/json"}))
 
 
+@pytest.mark.parametrize("path", ["/admin/no-such-page", "/nowhere"])
+def test_with_the_database_refusing_a_signed_in_persons_not_found_is_still_a_clear_404(
+    refused, path
+):
+    console = refused.visits["console"]
+    answer = console.client.get(path)
+    assert answer.status_code == 404 and "Not Found" in answer.get_data(as_text=True)
+
+
 def test_with_the_database_refusing_an_api_document_never_served_is_a_503_problem(refused):
     assert_503_problem(refused.app.test_client().get("/api/v2/incidents.json"))
 

@@ -43,10 +43,22 @@ def problem(status: int, title: str, detail: str) -> tuple[object, int, dict[str
     """Answer in the client's format: JSON for the API, a page for everyone else."""
     if _wants_json():
         return _problem_document(status, title, detail)
-    return (
-        render_template("errors/error.html", status=status, title=title, detail=detail),
-        status,
-        {},
+    try:
+        page = render_template("errors/error.html", status=status, title=title, detail=detail)
+    except UNAVAILABLE_ERRORS:
+        # Finding who is signed in (for the header) needs the database, which is away: the page
+        # without it still says what went wrong.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
+        page = _page_without_database(status, title, detail)
+    return page, status, {}
+
+
+def _page_without_database(status: int, title: str, detail: str) -> str:
+    # Straight from the Jinja environment: render_template's context processors would ask the
+    # database who is signed in.
+    return current_app.jinja_env.get_template("errors/unavailable.html").render(
+        status=status, title=title, detail=detail
     )
 
 
@@ -74,12 +86,7 @@ def _database_unavailable(error: Exception) -> object:
     if _wants_json():
         body, status, problem_headers = _problem_document(503, UNAVAILABLE_TITLE, detail)
         return body, status, problem_headers | headers
-    # Straight from the Jinja environment: render_template's context processors would ask the
-    # database who is signed in.
-    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
-        status=503, title=UNAVAILABLE_TITLE, detail=detail
-    )
-    return page, 503, headers
+    return _page_without_database(503, UNAVAILABLE_TITLE, detail), 503, headers
 
 
 def _domain_error(error: DomainError) -> object:
