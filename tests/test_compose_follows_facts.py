@@ -95,7 +95,7 @@ def test_sending_a_message_without_the_facts_asks_first(app, client, writing):
     }
     answer = client.post(f"/admin/incidents/{writing}/compose", data=fields)
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 422 and "are not in the message to" in page
+    assert answer.status_code == 422 and "is not in the message to" in page
     assert "Customers" in page.split('id="lacking-facts"')[1].split("</div>")[0]
     assert published_bodies(app) == {}
     fields.pop("action")
@@ -113,3 +113,36 @@ def test_the_messages_follow_the_facts_while_they_are_typed(app, client, writing
     drafts = answer.get_json()["drafts"]
     assert len(drafts) > 1 and all(FACTS in draft["body"] for draft in drafts)
     assert all(FACTS in draft["html"] for draft in drafts)
+
+
+DETAILS = "Provider: Elastic Cloud; their ticket 4411."
+
+
+def test_internal_details_reach_staff_audiences_only(app, client, writing):
+    fields = compose_form(client, writing) | {
+        "facts": FACTS,
+        "internal_details": DETAILS,
+        "action": "publish",
+    }
+    assert client.post(f"/admin/incidents/{writing}/compose", data=fields).status_code == 302
+    bodies = published_bodies(app)
+    assert DETAILS not in bodies["customers"] and FACTS in bodies["customers"]
+    staff = {slug: body for slug, body in bodies.items() if slug != "customers"}
+    assert staff and all(DETAILS in body for body in staff.values()), staff
+
+
+def test_staff_titles_carry_the_working_title(app, client, writing):
+    with app.app_context():
+        from statuspage.models import Incident
+
+        db.session.get(Incident, writing).public_title = "Search is slow"
+        db.session.commit()
+    fields = compose_form(client, writing) | {"facts": FACTS, "action": "publish"}
+    assert client.post(f"/admin/incidents/{writing}/compose", data=fields).status_code == 302
+    with app.app_context():
+        titles = {
+            u.audience.slug: u.title
+            for u in db.session.scalars(sa.select(Update).where(Update.state == "published"))
+        }
+    assert titles["customers"] == "Search is slow"
+    assert "Search down" in titles["executives"] and "Search is slow" not in titles["executives"]

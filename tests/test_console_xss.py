@@ -99,7 +99,7 @@ def poisoned(app):
         drafts = compose.prepare_drafts(
             incident,
             status=IncidentStatus.IDENTIFIED,
-            facts=EVIL,
+            facts=compose.Facts(EVIL, EVIL),
             component_changes={},
             user=admin,
             site=SITE,

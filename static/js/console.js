@@ -76,7 +76,8 @@
     var follow = debounce(function () {
       var fields = {};
       new FormData(composeForm).forEach(function (value, name) {
-        if (name === "facts" || name === "status" || name.indexOf("component-") === 0) {
+        if (name === "facts" || name === "internal_details" || name === "status" ||
+            name.indexOf("component-") === 0) {
           fields[name] = value;
         }
       });
@@ -95,6 +96,7 @@
       });
     }, 300);
     composeForm.elements.facts.addEventListener("input", follow);
+    composeForm.elements.internal_details.addEventListener("input", follow);
     composeForm.querySelectorAll("input[name=status], select[name^='component-']")
       .forEach(function (input) { input.addEventListener("change", follow); });
   }

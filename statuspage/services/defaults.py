@@ -101,6 +101,7 @@ _AFFECTED = (
 _INTERNAL_HEAD = (
     "**{{ incident.severity }} · {{ incident.status_label }}** since {{ incident.started_at }}"
 )
+_DETAILS = "{% if internal_details %}\n\n**Internal:** {{ internal_details }}{% endif %}"
 
 
 def template_text(audience_slug: str, status: IncidentStatus) -> tuple[str, str]:
@@ -114,20 +115,21 @@ def template_text(audience_slug: str, status: IncidentStatus) -> tuple[str, str]
         )
     if audience_slug == "executives":
         return (
-            "[{{ incident.severity }} · {{ incident.status_label }}] {{ incident.title }}",
+            "[{{ incident.severity }} · {{ incident.status_label }}] {{ incident.working_title }}",
             _INTERNAL_HEAD
             + _AFFECTED
-            + "{% if facts %}\n\n**Where we are:** {{ facts }}{% endif %}",
+            + "{% if facts %}\n\n**Where we are:** {{ facts }}{% endif %}"
+            + _DETAILS,
         )
     if audience_slug == "support":
         return (
             "[{{ incident.status_label }}] {{ incident.title }}: what to tell customers",
-            _INTERNAL_HEAD + _AFFECTED + _FACTS + "\n\nPoint customers to {{ incident.url }} "
-            "and tag tickets with the incident number.",
+            _INTERNAL_HEAD + _AFFECTED + _FACTS + _DETAILS + "\n\nPoint customers to "
+            "{{ incident.url }} and tag tickets with the incident number.",
         )
     return (
-        "[{{ incident.severity }} · {{ incident.status_label }}] {{ incident.title }}",
-        _INTERNAL_HEAD + _AFFECTED + _FACTS,
+        "[{{ incident.severity }} · {{ incident.status_label }}] {{ incident.working_title }}",
+        _INTERNAL_HEAD + _AFFECTED + _FACTS + _DETAILS,
     )
 
 

@@ -99,12 +99,31 @@ def fingerprint(title: str, body: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
 
 
-def lacking_facts(drafts: Sequence[AudienceDraft], facts: str) -> list[AudienceDraft]:
-    """The chosen drafts whose text does not carry the facts (the writer is asked before sending)."""
-    wanted = " ".join(facts.split())
-    if not wanted:
-        return []
-    return [d for d in drafts if d.selected and wanted not in " ".join(d.body.split())]
+@dataclass(frozen=True)
+class Facts:
+    """What the writer typed once: the facts for everyone, and details for staff audiences only."""
+
+    public: str = ""
+    internal: str = ""
+
+    def owed_to(self, audience: Audience) -> list[str]:
+        """The texts a message to the audience should carry (public audiences: the facts only)."""
+        texts = [self.public] if audience.is_public else [self.public, self.internal]
+        return [text.strip() for text in texts if text.strip()]
+
+
+def lacking_facts(drafts: Sequence[AudienceDraft], facts: Facts) -> list[AudienceDraft]:
+    """The chosen drafts whose text does not carry what the writer typed for their audience (the
+    writer is asked before sending)."""
+
+    def carries(draft: AudienceDraft, text: str) -> bool:
+        return " ".join(text.split()) in " ".join(draft.body.split())
+
+    return [
+        d
+        for d in drafts
+        if d.selected and not all(carries(d, text) for text in facts.owed_to(d.audience))
+    ]
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,7 @@ def prepare_drafts(
     incident: Incident,
     *,
     status: IncidentStatus,
-    facts: str,
+    facts: Facts,
     component_changes: Mapping[Component, ComponentStatus],
     user: User,
     site: Site,
@@ -149,7 +168,7 @@ def prepare_drafts(
         draft = AudienceDraft(
             audience=audience,
             title=incident.public_name,
-            body=facts.strip(),
+            body="\n\n".join(facts.owed_to(audience)),
             next_update_due_at=due,
             needs_review=publishing.audience_requires_review(audience, incident),
             may_write=may_write_to(user, incident, audience),
@@ -163,7 +182,8 @@ def prepare_drafts(
                 site=site,
                 now=now,
                 status=status,
-                facts=facts,
+                facts=facts.public,
+                internal_details=facts.internal,
                 components=components,
                 next_update_at=due,
             )

@@ -49,7 +49,17 @@ VARIABLES = (
     TemplateVariable(
         "components", "Affected components: each has name, status, status_label", "[…]"
     ),
+    TemplateVariable(
+        "incident.working_title",
+        "Staff audiences: the working title (public audiences: the public title)",
+        "Search index corrupt after deploy",
+    ),
     TemplateVariable("facts", "What the liaison wrote once for every audience", "A deploy …"),
+    TemplateVariable(
+        "internal_details",
+        "Staff audiences only: what the liaison wrote for staff (empty for public audiences)",
+        "Provider: Elastic; ticket 4411",
+    ),
     TemplateVariable("next_update_at", "The promised time of the next update", "14:30 UTC"),
 )
 
@@ -61,11 +71,15 @@ def message_context(
     site: Site,
     status: IncidentStatus | None = None,
     facts: str = "",
+    internal_details: str = "",
     components: Mapping[Component, ComponentStatus] | None = None,
     next_update_at: datetime | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The documented variables a template for `audience` may use, as plain data.
+
+    A public audience's template gets the facts only; staff audiences' also the internal details
+    and the working title.
 
     `status` is the status the message announces, and `components` the statuses it announces
     (by default the incident's affected components as they are); either may not be in force yet.
@@ -80,7 +94,7 @@ def message_context(
     )
     if audience.is_public:
         affected = {c: state for c, state in affected.items() if c.is_public}
-    return _incident_context(
+    context = _incident_context(
         incident,
         site,
         status=status or incident.status,
@@ -90,6 +104,10 @@ def message_context(
         next_update_at=next_update_at,
         now=now,
     )
+    if not audience.is_public:
+        context["incident"]["working_title"] = incident.title
+        context["internal_details"] = internal_details.strip()
+    return context
 
 
 def late_notice_context(
@@ -190,6 +208,7 @@ def _context(
         "page": {"name": site.name, "url": site.url},
         "incident": {
             "title": title,
+            "working_title": title,
             "url": site.url + incident_path(incident_id),
             "status": str(status),
             "status_label": status.label,
@@ -204,6 +223,7 @@ def _context(
             for name, state in components
         ],
         "facts": facts.strip(),
+        "internal_details": "",
         "next_update_at": next_update_at,
     }
 

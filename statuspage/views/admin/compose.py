@@ -50,7 +50,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
     drafts = composing.prepare_drafts(
         incident,
         status=status,
-        facts=form.get("facts", ""),
+        facts=_facts(form),
         component_changes=changes,
         user=me(),
         site=current_site(),
@@ -65,7 +65,7 @@ def compose(incident_id: int) -> str | Response | tuple[str, int]:
     confirmed = form.get("without_facts")
     action = ACTIONS.get(confirmed or form.get("action", ""))
     if action is not None and not refusal.errors and not confirmed:
-        refusal.lacking = composing.lacking_facts(drafts, form.get("facts", ""))
+        refusal.lacking = composing.lacking_facts(drafts, _facts(form))
         refusal.action = action
     if action is not None and not refusal.errors and not refusal.lacking:
         refused = _submit(writing, action, now=now)
@@ -178,6 +178,7 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         statuses=MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES,
         status=writing.status,
         facts=form.get("facts", ""),
+        internal_details=form.get("internal_details", ""),
         components=all_components(),
         standing=impacts.standing(),
         changes=writing.changes,
@@ -192,6 +193,10 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         loaded_at=form.get("loaded_at") if stale else now.isoformat(),
         now=now,
     ), refusal.status_code
+
+
+def _facts(form: MultiDict[str, str]) -> composing.Facts:
+    return composing.Facts(form.get("facts", ""), form.get("internal_details", ""))
 
 
 def _status(value: str | None, *, default: IncidentStatus) -> IncidentStatus:
@@ -317,7 +322,7 @@ def follow_facts(incident_id: int) -> dict[str, list[dict[str, str]]]:
     drafts = composing.prepare_drafts(
         incident,
         status=_status(form.get("status"), default=incident.status),
-        facts=form.get("facts", ""),
+        facts=_facts(form),
         component_changes=component_changes(form),
         user=me(),
         site=current_site(),
