@@ -29,6 +29,7 @@ from statuspage.views.admin.formdata import (
     component_changes,
     parse_int,
     parse_loaded_at,
+    read_text,
 )
 from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import DraftForm
@@ -44,21 +45,23 @@ ACTIONS = {
 @permission_required(Permission.WRITE_UPDATES)
 def compose(incident_id: int) -> str | Response | tuple[str, int]:
     incident = get_incident(incident_id)
-    now, form = utcnow(), request.form
+    now, form, refusal = utcnow(), request.form, Refusal()
+    facts = read_text(
+        form, "facts", limit=publishing.BODY_LENGTH, label="The facts", errors=refusal.errors
+    )
     status = _status(form.get("status"), default=incident.status)
     changes = component_changes(form)
     drafts = composing.prepare_drafts(
         incident,
         status=status,
-        facts=form.get("facts", ""),
+        facts=facts,
         component_changes=changes,
         user=me(),
         site=current_site(),
         now=now,
     )
     require(any(d.may_write for d in drafts))
-    writing = Writing(incident, status, changes, drafts)
-    refusal = Refusal()
+    writing = Writing(incident, status, changes, drafts, facts)
     if request.method == "POST" and form.get("action") != "draft":
         refusal.errors += _take_texts(drafts, form)
     action = ACTIONS.get(form.get("action", ""))
@@ -79,6 +82,7 @@ class Writing:
     status: IncidentStatus
     changes: dict[Component, ComponentStatus]
     drafts: list[composing.AudienceDraft]
+    facts: str
 
 
 @dataclass
@@ -95,25 +99,39 @@ class Refusal:
 
 
 def _take_texts(drafts: list[composing.AudienceDraft], form: MultiDict[str, str]) -> list[str]:
-    """Put what the person typed for each audience on its draft; return the promises that are not
-    a date and time.
+    """Put what the person typed for each audience on its draft; return what is wrong with it
+    (texts too long, which are cut, and promises that are not a date and time).
 
     The person's own texts win over the template's once they have the form. Audiences the person
     may not write to stay chosen if they chose them: the service refuses them (403).
     """
-    errors = []
+    errors: list[str] = []
     for draft in drafts:
-        prefix = f"audience-{draft.audience.id}-"
+        prefix, name = f"audience-{draft.audience.id}-", draft.audience.name
         draft.selected = form.get(prefix + "send") == "on"
-        draft.title = form.get(prefix + "title", draft.title)
-        draft.body = form.get(prefix + "body", draft.body)
+        draft.title = read_text(
+            form,
+            prefix + "title",
+            limit=publishing.TITLE_LENGTH,
+            label=f"{name}: the title",
+            errors=errors,
+            default=draft.title,
+        )
+        draft.body = read_text(
+            form,
+            prefix + "body",
+            limit=publishing.BODY_LENGTH,
+            label=f"{name}: the message",
+            errors=errors,
+            default=draft.body,
+        )
         draft.template_id = parse_int(form.get(prefix + "template")) or draft.template_id
         try:
             draft.next_update_due_at = parse_local_input(
                 form.get(prefix + "promise"), current_site().zone, field="promise"
             )
         except ValidationError as error:
-            errors.append(f"{draft.audience.name}: {error}")
+            errors.append(f"{name}: {error}")
     return errors
 
 
@@ -157,7 +175,7 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         incident=incident,
         statuses=MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES,
         status=writing.status,
-        facts=form.get("facts", ""),
+        facts=writing.facts,
         components=all_components(),
         standing=impacts.standing(),
         changes=writing.changes,
