@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from statuspage import create_app
 from statuspage.core.clock import utcnow
@@ -244,7 +244,7 @@ def test_malformed_path_values_never_answer_a_server_error(client, fuzz, rule):
     findings = Findings(client)
     for token in _as(client, fuzz, rule):
         for argument in rule.arguments:
-            is_id = type(rule._converters[argument]).__name__ == "RecordId"
+            is_id = isinstance(rule._converters[argument], IntegerConverter)
             for number, value in enumerate(MALFORMED_IDS if is_id else MALFORMED_SEGMENTS):
                 url = _path(rule, {**fuzz.valid_arguments(rule), argument: value})
                 methods = sorted(rule.methods or ()) if number == 0 else _methods(rule)
