@@ -1,5 +1,6 @@
 """Every route and method of the app, with malformed path values, query strings and forms: bad
-input gets a 4xx, never a 500 (nor a 503, which says the database is down: here it is not).
+input gets a 4xx, never a 500 (nor a 503, which says the database is down: here it is not), and
+no answer grows without bound with what was sent.
 
 The routes come from the app's own URL map, so a new route is fuzzed the day it is added. Valid
 values for the path come from one console world; the forms posted are those the console's pages
@@ -188,8 +189,13 @@ def fuzz(app: Flask, module_world: ModuleWorld[Fuzz]) -> Fuzz:
     return module_world.made
 
 
+# No answer echoes what it was sent without bound (the largest page, an update for every audience
+# with each text at its longest, is under half of this).
+LARGEST_ANSWER = 4 * 2**20
+
+
 class Findings:
-    """Requests answered with a server error, said in one assertion at the end."""
+    """Requests answered with a server error (or without bound), said in one assertion at the end."""
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
@@ -204,6 +210,8 @@ class Findings:
             return 500
         if response.status_code >= 500:
             self.errors.append(f"{shown} -> {response.status_code}")
+        elif len(response.get_data()) > LARGEST_ANSWER:
+            self.errors.append(f"{shown} -> {len(response.get_data()):,} bytes")
         return response.status_code
 
     def check(self) -> None:
