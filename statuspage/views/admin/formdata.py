@@ -57,8 +57,8 @@ def read_text(
     if len(text) <= limit:
         return text
     errors.append(
-        f"{label} had {len(text):,} characters, more than the {limit:,} it may have, so it was "
-        "cut there. Check its end before you send it."
+        f"{label} had {len(text):,} characters, more than the {limit:,} it may have: only the "
+        f"first {limit:,} are kept. Check its end."
     )
     return text[:limit]
 
