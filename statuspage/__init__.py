@@ -25,6 +25,7 @@ from statuspage.views import (
     errors,
     filters,
     health,
+    inputs,
     internal,
     public,
     subscriptions,
@@ -58,6 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    # Before the CSRF check and the routes: see views.inputs.
+    inputs.init_app(app)
     db.init_app(app)
     with app.app_context():
         database.guard(db.engine, app.config)

@@ -46,6 +46,9 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# What a database that cannot be reached raises (refused, timed out, dropped, or no pool slot); any
+# other database error (a value out of range, a duplicate key) is about the request, not an outage.
+DATABASE_UNREACHABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -15,7 +15,7 @@ class PageForm:
     action: str  # a path on the site, without the query string
     method: str  # GET or POST
     fields: list[tuple[str, str]] = field(default_factory=list)
-    buttons: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[tuple[str, str] | None] = field(default_factory=list)  # None: unnamed
 
     def names(self) -> list[str]:
         return list(dict.fromkeys(name for name, _ in self.fields))
@@ -26,7 +26,7 @@ class _Page(HTMLParser):
         super().__init__()
         self.url = url
         self.forms: list[PageForm] = []
-        self.query_names: set[str] = set()
+        self.query_names: dict[str, set[str]] = {}  # path -> names its links give it
         self._form: PageForm | None = None
         self._textarea: tuple[str, list[str]] | None = None
         self._select: tuple[str, list[str], list[str]] | None = None  # name, first, selected
@@ -34,11 +34,15 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         given = {name: value or "" for name, value in attrs}
         if tag == "a" and "?" in given.get("href", ""):
-            self.query_names |= {name for name, _ in parse_qsl(urlsplit(given["href"]).query)}
+            link = urlsplit(urljoin(self.url, given["href"]))
+            names = self.query_names.setdefault(link.path, set())
+            names |= {name for name, _ in parse_qsl(link.query, keep_blank_values=True)}
         elif tag == "form":
             action = urlsplit(urljoin(self.url, given.get("action") or self.url)).path
             self._form = PageForm(action, given.get("method", "get").upper())
             self.forms.append(self._form)
+        elif self._form is not None and _is_submit(tag, given) and "name" not in given:
+            self._form.buttons.append(None)
         elif self._form is not None and "name" in given:
             self._field(tag, given)
         elif self._select is not None and tag == "option":
@@ -54,7 +58,7 @@ class _Page(HTMLParser):
             self._textarea = (name, [])
         elif tag == "select":
             self._select = (name, [], [])
-        elif tag == "button" or (tag == "input" and given.get("type") == "submit"):
+        elif _is_submit(tag, given):
             self._form.buttons.append((name, given.get("value", "")))
         elif tag == "input":
             kind = given.get("type", "text")
@@ -78,8 +82,14 @@ class _Page(HTMLParser):
             self._select = None
 
 
-def read_page(url: str, html: str) -> tuple[list[PageForm], set[str]]:
-    """The page's forms, and the names of the query parameters its links carry."""
+def _is_submit(tag: str, given: dict[str, str]) -> bool:
+    if tag == "button":
+        return given.get("type", "submit") == "submit"
+    return tag == "input" and given.get("type") == "submit"
+
+
+def read_page(url: str, html: str) -> tuple[list[PageForm], dict[str, set[str]]]:
+    """The page's forms, and the names of the query parameters its links carry, by path."""
     page = _Page(url)
     page.feed(html)
     page.close()

@@ -278,7 +278,9 @@ NEXT_ATTACKS = [
 @pytest.mark.parametrize("target", NEXT_ATTACKS)
 def test_the_next_parameter_never_leads_off_this_site(client, admin, target):
     response = sign_in(client, admin, PASSWORD, next_page=target)
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+    # Control characters are refused before sign-in (400); anything else signs in to the console.
+    answer = (response.status_code, response.headers.get("Location"))
+    assert answer in {(302, "/admin/"), (400, None)}
 
 
 @pytest.mark.parametrize("target", ["/admin/incidents/1?tab=notes#notes", "/internal"])
@@ -287,22 +289,24 @@ def test_the_next_parameter_leads_back_to_a_page_of_this_site(client, admin, tar
     assert response.headers["Location"] == target
 
 
+NUL_REFUSED = "holds a control character"
+
+
 @pytest.mark.parametrize(
-    "email, password",
+    "email, password, message",
     [
-        ("admin@example.com\x00", PASSWORD),
-        ("admin@example.com", PASSWORD + "\x00"),
-        ("\x00" * 100, "\x00" * 100),
-        ("a" * 5000 + "@example.com", PASSWORD),
-        ("admin@example.com", "p" * 5000),
-        ("admin@example.com", "p" * 1_000_000),
+        ("admin@example.com\x00", PASSWORD, NUL_REFUSED),
+        ("admin@example.com", PASSWORD + "\x00", NUL_REFUSED),
+        ("\x00" * 100, "\x00" * 100, NUL_REFUSED),
+        ("a" * 5000 + "@example.com", PASSWORD, signin.BAD_CREDENTIALS),
+        ("admin@example.com", "p" * 5000, signin.BAD_CREDENTIALS),
+        ("admin@example.com", "p" * 1_000_000, signin.BAD_CREDENTIALS),
     ],
     ids=["nul-email", "nul-password", "nul-only", "long-email", "long-password", "huge-password"],
 )
-def test_odd_credentials_get_a_clear_400(client, admin, email, password):
+def test_odd_credentials_get_a_clear_400(client, admin, email, password, message):
     response = sign_in(client, email, password)
-    assert response.status_code == 400
-    assert signin.BAD_CREDENTIALS in error_text(response)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client, admin):

@@ -43,6 +43,7 @@
       var key = input.getAttribute("data-preview-input");
       input.addEventListener("input", debounce(function () {
         post(url, { text: input.value }).then(function (answer) {
+          if (answer.html === undefined) { return; }  // refused: the form's own check says why
           document.querySelectorAll("[data-preview-for='" + key + "'] [data-preview-body]")
             .forEach(function (el) { el.innerHTML = answer.html; });
         });
@@ -111,9 +112,11 @@
         body: templateForm.elements.body.value,
         status: templateForm.elements.status.value
       }).then(function (answer) {
-        error.hidden = !answer.error;
-        error.textContent = answer.error || "";
-        if (!answer.error) {
+        // A refusal: the preview's own, or a problem document (a request the app takes from no one).
+        var refusal = answer.error || answer.detail;
+        error.hidden = !refusal;
+        error.textContent = refusal || "";
+        if (!refusal) {
           document.getElementById("template-preview-title").textContent = answer.title;
           document.getElementById("template-preview-body").innerHTML = answer.html;
         }

@@ -56,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_STATEMENT_TIMEOUT": 5,
     "SCHEDULER_STATEMENT_TIMEOUT": 60,
     "MIGRATION_STATEMENT_TIMEOUT": 3600,
+    # Request sizes: a whole request body (413 beyond it), one multipart field held in memory, and
+    # the fields of one form. The largest form, an update written for every audience at once, is
+    # a few hundred kilobytes at most.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1000,
     # Subscriptions: confirmation links expire; each address gets few subscription emails a day,
     # and each client address few subscription requests (Flask-Limiter, per process unless
     # RATELIMIT_STORAGE_URI points at a shared store such as redis://).

@@ -1,4 +1,5 @@
-"""Column types shared by every model: aware-UTC datetimes and enums stored as their values."""
+"""Column types shared by every model: aware-UTC datetimes, enums stored as their values, and the
+range of an integer column."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+
+# The largest value an id (an Integer column) holds on every backend: PostgreSQL's INTEGER has 32
+# bits. A number beyond it, from a URL or a form, names no row and is never sent to the database.
+LARGEST_INTEGER = 2**31 - 1
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

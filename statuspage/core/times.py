@@ -145,11 +145,28 @@ def from_local(moment: datetime | None, zone: str) -> datetime | None:
     return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+# The years a date or time typed into a form may fall in: far wider than anything a status page
+# plans or looks back on, and narrow enough that no sum on them leaves the calendar.
+INPUT_YEARS = range(2000, 2100)
+
+
+def check_input_year(day: date, *, field: str) -> None:
+    """Refuse a typed date outside INPUT_YEARS, naming the field."""
+    if day.year not in INPUT_YEARS:
+        raise ValidationError(
+            f"{field.capitalize()} must fall between the years {INPUT_YEARS.start} and "
+            f"{INPUT_YEARS.stop - 1}.",
+            field=field,
+        )
+
+
 def parse_local_input(value: str | None, zone: str, *, field: str) -> datetime | None:
     """A datetime-local input's value (the zone's wall clock) as aware UTC; blank gives None."""
     if not value or not value.strip():
         return None
     try:
-        return from_local(datetime.fromisoformat(value.strip()), zone)
+        typed = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise ValidationError(f"{value!r} is not a date and time.", field=field) from error
+    check_input_year(typed, field=field)
+    return from_local(typed, zone)

@@ -33,7 +33,7 @@ from statuspage.core.clock import utcnow
 from statuspage.core.database import DatabaseUnavailable
 from statuspage.core.security import SECURITY_HEADERS
 from statuspage.core.telemetry import LATENCY, REQUESTS
-from statuspage.extensions import db
+from statuspage.extensions import DATABASE_UNREACHABLE, db
 from statuspage.publicsite.render import Body
 from statuspage.services.public.version import PublicationState, current_publication
 
@@ -266,8 +266,10 @@ def serve(key: Hashable, render: Callable[[], Body]) -> Response:
     try:
         state = cache.clock.read()
         entry = cache.get(key, state, render, endpoint)
-    except (DatabaseUnavailable, sa.exc.SQLAlchemyError) as error:
-        if isinstance(error, sa.exc.SQLAlchemyError):
+    except (DatabaseUnavailable, *DATABASE_UNREACHABLE) as error:
+        # Only an outage: a database error about the request (an id out of range) is no reason
+        # to serve an old body or say the database is away (views.errors answers it).
+        if not isinstance(error, DatabaseUnavailable):
             log.warning("public render failed", extra={"error": _first_line(error)})
             _forget_session()
         entry = cache.lookup(key)

@@ -1,4 +1,4 @@
-"""Checks shared by services for text that people type."""
+"""Checks shared by services for text that people type (and by the check on every request)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ import re
 from statuspage.core.errors import ValidationError
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether the text holds characters nobody types: control characters other than a tab, and
+    line breaks unless it is the text of a text area."""
+    return bool(_CONTROL_CHARACTERS.search(text)) or (
+        not multiline and ("\n" in text or "\r" in text)
+    )
 
 
 def clean_text(value: str | None, *, field: str, max_length: int, multiline: bool = False) -> str:
@@ -20,7 +28,7 @@ def clean_text(value: str | None, *, field: str, max_length: int, multiline: boo
             f"{field.capitalize()} is too long ({len(text)} characters, at most {max_length}).",
             field=field,
         )
-    if _CONTROL_CHARACTERS.search(text) or (not multiline and ("\n" in text or "\r" in text)):
+    if has_control_characters(text, multiline=multiline):
         raise ValidationError(
             f"{field.capitalize()} contains characters that are not allowed.", field=field
         )

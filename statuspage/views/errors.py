@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from statuspage.core.database import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, DatabaseUnavailable
 from statuspage.core.errors import DomainError
@@ -35,6 +35,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(StaleDataError, _stale_data)
+    app.register_error_handler(sa.exc.DataError, _unstorable_value)
+    app.register_error_handler(sa.exc.IntegrityError, _clashing_value)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -114,6 +117,41 @@ def _stale_data(error: StaleDataError) -> object:
         409,
         "Someone else saved at the same moment",
         "Nothing of yours was saved. Reload the page to see their change, then make yours again.",
+    )
+
+
+def _unstorable_value(error: sa.exc.DataError) -> object:
+    # Input the checks before the database let through (a number or a date out of its range):
+    # about the request, so a 4xx, and never mistaken for an outage.
+    db.session.rollback()
+    log.warning("value refused by the database", extra={"path": request.path})
+    return problem(
+        400,
+        "A value cannot be stored",
+        "Something in the request is out of the range this site can store (a number or a date "
+        "too large, or text it cannot hold). Nothing was saved.",
+    )
+
+
+def _clashing_value(error: sa.exc.IntegrityError) -> object:
+    db.session.rollback()
+    log.warning("change refused by a database constraint", extra={"path": request.path})
+    return problem(
+        409,
+        "That clashes with what is already saved",
+        "Something in the request duplicates or contradicts what is already saved (perhaps "
+        "someone else saved it meanwhile). Nothing was saved: reload the page and try again.",
+    )
+
+
+def _too_large(error: RequestEntityTooLarge) -> object:
+    config = current_app.config
+    whole, field = config["MAX_CONTENT_LENGTH"] / 2**20, config["MAX_FORM_MEMORY_SIZE"] / 1000
+    return problem(
+        413,
+        "The request is too large",
+        f"This site takes at most {whole:g} MB in one request ({field:g} kB in one field). "
+        "Shorten what you wrote, or split it, and send it again.",
     )
 
 

@@ -1,4 +1,5 @@
-"""Flask-WTF forms: every form carries a CSRF token."""
+"""Flask-WTF forms: every form carries a CSRF token, every id and number a range, every date a
+year the app works with; each text a length, here or in the service that words the message."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
-    Field,
     FieldList,
     Form,
     FormField,
@@ -22,33 +22,49 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    ValidationError,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
+from statuspage.core.dbtypes import LARGEST_INTEGER
+from statuspage.core.errors import ValidationError
+from statuspage.core.times import check_input_year
 from statuspage.models import ComponentStatus, Role, RosterRole, Severity
 
 
-def _no_control_characters(form: FlaskForm, field: Field) -> None:
-    # Nothing typed holds them, and PostgreSQL refuses NUL in text: a clear 400, not a 500.
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in field.data or ""):
-        raise ValidationError("Control characters are not allowed here.")
+def record_id(value: object) -> int:
+    """Coerce a chosen id (0 standing for none); a number no row can have is not a choice."""
+    number = int(value)  # type: ignore[call-overload]
+    if not 0 <= number <= LARGEST_INTEGER:
+        raise ValueError(f"{number} is not an id")
+    return number
+
+
+class InInputYears:
+    """A typed date or time falls in the years the app works with (core.times.INPUT_YEARS)."""
+
+    def __call__(self, form: Form, field: DateField | DateTimeLocalField) -> None:
+        if field.data is None:
+            return
+        try:
+            check_input_year(field.data, field=str(field.label.text))
+        except ValidationError as error:
+            raise StopValidation(str(error)) from error
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        "Email", validators=[DataRequired(), Length(max=254), _no_control_characters]
-    )
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=1024), _no_control_characters]
-    )
+    # Control characters never get this far (views.inputs answers 400 before any view).
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
 class ComponentChoiceField(SelectMultipleField):
     """Components as checkboxes; the view fills the choices, the service checks them."""
+
+    def __init__(self, label: str, **kwargs: object) -> None:
+        super().__init__(label, coerce=record_id, **kwargs)  # type: ignore[arg-type]
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -61,11 +77,11 @@ class ComponentChoiceField(SelectMultipleField):
 class SubscribeForm(FlaskForm):
     # Lengths and formats are checked by the subscriptions service, which words the messages.
     email = EmailField("Email address")
-    components = ComponentChoiceField("Only these components (none chosen: all)", coerce=int)
+    components = ComponentChoiceField("Only these components (none chosen: all)")
 
 
 class PreferencesForm(FlaskForm):
-    components = ComponentChoiceField("Only these components (none chosen: all)", coerce=int)
+    components = ComponentChoiceField("Only these components (none chosen: all)")
 
 
 class ConfirmForm(FlaskForm):
@@ -78,10 +94,11 @@ class SubscriberForm(FlaskForm):
         choices=[SelectChoice("email", "Email address"), SelectChoice("webhook", "Webhook URL")],
         default="email",
     )
-    audience = SelectField("Audience", coerce=int)
+    audience = SelectField("Audience", coerce=record_id)
+    # Lengths and formats are checked by the subscriptions service, which words the messages.
     address = StringField("Email address or URL")
     name = StringField("Name (optional)")
-    components = ComponentChoiceField("Only these components (none chosen: all)", coerce=int)
+    components = ComponentChoiceField("Only these components (none chosen: all)")
 
 
 # Console forms. Choices that come from the database are filled in by the view.
@@ -132,7 +149,7 @@ class StatusForm(VersionedForm):
 
 class RosterForm(VersionedForm):
     role = SelectField("Duty", choices=options((r.value, r.label) for r in RosterRole))
-    user_id = SelectField("Person", choices=[], coerce=int)
+    user_id = SelectField("Person", choices=[], coerce=record_id)
 
 
 class NoteForm(FlaskForm):
@@ -152,7 +169,7 @@ class TemplateForm(FlaskForm):
 class ComponentForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     description = TextAreaField("Description", validators=[Length(max=2000)])
-    group_id = SelectField("Group", choices=[], coerce=int)
+    group_id = SelectField("Group", choices=[], coerce=record_id)
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
     status_by_hand = SelectField(
         "Status",
@@ -194,21 +211,25 @@ class UserForm(FlaskForm):
 class MaintenanceForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     scheduled_for = DateTimeLocalField(
-        "Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        "Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired(), InInputYears()]
     )
     scheduled_until = DateTimeLocalField(
-        "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired(), InInputYears()]
     )
+
+
+# A sanity bound on a cadence time; the cadence service words the real limits of each one.
+MINUTES = NumberRange(min=0, max=366 * 24 * 60, message="A number of minutes, at most a year.")
 
 
 class PolicyRowForm(Form):
     """One severity's cadence for an audience, in minutes (a plain Form: the page's form has CSRF)."""
 
     is_owed = BooleanField("Owed updates")
-    update_interval = IntegerField("Update every", validators=[Optional()])
-    first_update_within = IntegerField("First update within", validators=[Optional()])
-    remind_before = IntegerField("Remind before", validators=[Optional()])
-    escalate_after = IntegerField("Escalate after", validators=[Optional()])
+    update_interval = IntegerField("Update every", validators=[Optional(), MINUTES])
+    first_update_within = IntegerField("First update within", validators=[Optional(), MINUTES])
+    remind_before = IntegerField("Remind before", validators=[Optional(), MINUTES])
+    escalate_after = IntegerField("Escalate after", validators=[Optional(), MINUTES])
     requires_review = BooleanField("Second person reviews")
 
 
@@ -229,5 +250,5 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To (included)", validators=[Optional()])
+    start = DateField("From", validators=[Optional(), InInputYears()])
+    end = DateField("To (included)", validators=[Optional(), InInputYears()])

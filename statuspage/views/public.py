@@ -73,6 +73,6 @@ def _whole_number(name: str, *, default: int | None) -> int | None:
     value = request.args.get(name)
     if value is None or value == "":
         return default
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise ValidationError(f"{name} must be a whole number.", field=name)
     return int(value)

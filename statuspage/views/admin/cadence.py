@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
 from statuspage.core.site import current_site
-from statuspage.core.times import in_zone, start_of_day
+from statuspage.core.times import INPUT_YEARS, in_zone, start_of_day
 from statuspage.extensions import db
 from statuspage.models import CadencePolicy, Severity
 from statuspage.permissions import Permission
@@ -170,7 +170,10 @@ def _report(form: PeriodForm) -> PeriodFigures:
     The form's dates are set to the period used, so the page shows what it counted.
     """
     if not form.validate():
-        raise ValidationError("Dates are written like 2026-03-04.")
+        raise ValidationError(
+            f"Dates are written like 2026-03-04. They fall in the years {INPUT_YEARS.start} to "
+            f"{INPUT_YEARS.stop - 1}."
+        )
     zone = current_site().zone
     now = utcnow()
     last = form.end.data or in_zone(now, zone).date()

@@ -29,6 +29,7 @@ from statuspage.views.admin.formdata import (
     component_changes,
     parse_int,
     parse_loaded_at,
+    read_text,
 )
 from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import DraftForm
@@ -44,28 +45,28 @@ ACTIONS = {
 @permission_required(Permission.WRITE_UPDATES)
 def compose(incident_id: int) -> str | Response | tuple[str, int]:
     incident = get_incident(incident_id)
-    now, form = utcnow(), request.form
+    now, form, refusal = utcnow(), request.form, Refusal()
+    facts = _facts(form, refusal.errors)
     status = _status(form.get("status"), default=incident.status)
     changes = component_changes(form)
     drafts = composing.prepare_drafts(
         incident,
         status=status,
-        facts=_facts(form),
+        facts=facts,
         component_changes=changes,
         user=me(),
         site=current_site(),
         now=now,
     )
     require(any(d.may_write for d in drafts))
-    writing = Writing(incident, status, changes, drafts)
-    refusal = Refusal()
+    writing = Writing(incident, status, changes, drafts, facts)
     if request.method == "POST" and form.get("action") != "draft":
         refusal.errors += _take_texts(drafts, form)
     # "Send anyway" after the warning that some texts lack the facts names the action itself.
     confirmed = form.get("without_facts")
     action = ACTIONS.get(confirmed or form.get("action", ""))
     if action is not None and not refusal.errors and not confirmed:
-        refusal.lacking = composing.lacking_facts(drafts, _facts(form))
+        refusal.lacking = composing.lacking_facts(drafts, facts)
         refusal.action = action
     if action is not None and not refusal.errors and not refusal.lacking:
         refused = _submit(writing, action, now=now)
@@ -84,6 +85,7 @@ class Writing:
     status: IncidentStatus
     changes: dict[Component, ComponentStatus]
     drafts: list[composing.AudienceDraft]
+    facts: composing.Facts
 
 
 @dataclass
@@ -107,34 +109,48 @@ class Refusal:
 
 
 def _take_texts(drafts: list[composing.AudienceDraft], form: MultiDict[str, str]) -> list[str]:
-    """Put what the person typed for each audience on its draft; return the promises that are not
-    a date and time.
+    """Put what the person typed for each audience on its draft; return what is wrong with it
+    (texts too long, which are cut, and promises that are not a date and time).
 
     A text that comes back as the form showed it keeps following the facts, status and components
     (the draft holds its template's text for them, as they are now); one typed by hand, now or
     before, stays as typed. Audiences the person may not write to stay chosen if they chose them:
     the service refuses them (403).
     """
-    errors = []
+    errors: list[str] = []
     for draft in drafts:
-        prefix = f"audience-{draft.audience.id}-"
+        prefix, name = f"audience-{draft.audience.id}-", draft.audience.name
         draft.selected = form.get(prefix + "send") == "on"
         if prefix + "title" in form or prefix + "body" in form:
-            title = form.get(prefix + "title", draft.title)
-            body = form.get(prefix + "body", draft.body)
-            draft.edited = form.get(prefix + "edited") == "1" or composing.fingerprint(
-                title, body
-            ) != form.get(prefix + "shown")
-            if draft.edited:
-                draft.title, draft.body = title, body
+            _take_typed_text(draft, form, prefix, errors)
         draft.template_id = parse_int(form.get(prefix + "template")) or draft.template_id
         try:
             draft.next_update_due_at = parse_local_input(
                 form.get(prefix + "promise"), current_site().zone, field="promise"
             )
         except ValidationError as error:
-            errors.append(f"{draft.audience.name}: {error}")
+            errors.append(f"{name}: {error}")
     return errors
+
+
+def _take_typed_text(
+    draft: composing.AudienceDraft, form: MultiDict[str, str], prefix: str, errors: list[str]
+) -> None:
+    """The typed title and message, if they were edited (now or before) and so stay as typed."""
+    name = draft.audience.name
+    title, body = (
+        read_text(form, prefix + part, limit=limit, label=f"{name}: {label}", errors=errors,
+                  default=default)
+        for part, limit, label, default in (
+            ("title", publishing.TITLE_LENGTH, "the title", draft.title),
+            ("body", publishing.BODY_LENGTH, "the message", draft.body),
+        )
+    )  # fmt: skip
+    draft.edited = form.get(prefix + "edited") == "1" or composing.fingerprint(
+        title, body
+    ) != form.get(prefix + "shown")
+    if draft.edited:
+        draft.title, draft.body = title, body
 
 
 def _submit(writing: Writing, action: composing.Action, *, now: datetime) -> Refusal | None:
@@ -177,8 +193,8 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         incident=incident,
         statuses=MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES,
         status=writing.status,
-        facts=form.get("facts", ""),
-        internal_details=form.get("internal_details", ""),
+        facts=writing.facts.public,
+        internal_details=writing.facts.internal,
         components=all_components(),
         standing=impacts.standing(),
         changes=writing.changes,
@@ -195,8 +211,14 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
     ), refusal.status_code
 
 
-def _facts(form: MultiDict[str, str]) -> composing.Facts:
-    return composing.Facts(form.get("facts", ""), form.get("internal_details", ""))
+def _facts(form: MultiDict[str, str], errors: list[str]) -> composing.Facts:
+    """What was written once, each part cut to what a message may hold (saying so in errors)."""
+    return composing.Facts(
+        *(
+            read_text(form, name, limit=publishing.BODY_LENGTH, label=label, errors=errors)
+            for name, label in (("facts", "The facts"), ("internal_details", "The details"))
+        )
+    )
 
 
 def _status(value: str | None, *, default: IncidentStatus) -> IncidentStatus:
@@ -322,7 +344,7 @@ def follow_facts(incident_id: int) -> dict[str, list[dict[str, str]]]:
     drafts = composing.prepare_drafts(
         incident,
         status=_status(form.get("status"), default=incident.status),
-        facts=_facts(form),
+        facts=_facts(form, []),
         component_changes=component_changes(form),
         user=me(),
         site=current_site(),

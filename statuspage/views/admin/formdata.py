@@ -1,8 +1,10 @@
-"""Reading what console forms send (when the form was built, ids, component status choices),
-and `submit_form`, the path of a valid form through its service to a redirect."""
+"""Reading what console forms send (when the form was built, ids, texts within their limits,
+component status choices), and `submit_form`, the path of a valid form through its service to a
+redirect."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -12,7 +14,9 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
+from statuspage.core.dbtypes import LARGEST_INTEGER
 from statuspage.core.errors import ValidationError
+from statuspage.core.times import INPUT_YEARS
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatus
 from statuspage.services.components import all_components
@@ -24,11 +28,39 @@ def parse_loaded_at(value: str | None) -> datetime:
         moment = datetime.fromisoformat(value or "")
     except ValueError:
         return utcnow()
+    if moment.year not in INPUT_YEARS:
+        return utcnow()
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().lstrip("-").isdigit() else None
+    """A whole number as forms send ids and versions; None if it is none, or none a row holds."""
+    text = (value or "").strip()
+    if not re.fullmatch(r"-?[0-9]{1,10}", text) or abs(int(text)) > LARGEST_INTEGER:
+        return None
+    return int(text)
+
+
+def read_text(
+    form: Mapping[str, str],
+    name: str,
+    *,
+    limit: int,
+    label: str,
+    errors: list[str],
+    default: str = "",
+) -> str:
+    """The field's text, cut to `limit` characters with a message in `errors` when it was longer:
+    nothing that long could be saved, and a form shown again (with its previews, and templates
+    filled from it) stays as small as what can be saved."""
+    text = form.get(name, default)
+    if len(text) <= limit:
+        return text
+    errors.append(
+        f"{label} had {len(text):,} characters, more than the {limit:,} it may have: only the "
+        f"first {limit:,} are kept. Check its end."
+    )
+    return text[:limit]
 
 
 def component_changes(

@@ -246,28 +246,33 @@ def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, 
 @routes.get("/incidents/<int:incident_id>/timeline")
 @permission_required(Permission.VIEW_CONSOLE)
 def timeline(incident_id: int) -> str:
-    incident = get_incident(incident_id)
+    return _timeline_page(get_incident(incident_id), NoteForm(formdata=None))
+
+
+def _timeline_page(incident: Incident, note_form: NoteForm) -> str:
     return render_template(
         "admin/timeline.html",
         incident=incident,
         events=edits.timeline(incident),
-        note_form=NoteForm(formdata=None),
+        note_form=note_form,
         may_note=may_add_note(me(), incident),
     )
 
 
 @routes.post("/incidents/<int:incident_id>/notes")
 @permission_required(Permission.VIEW_CONSOLE)
-def add_note(incident_id: int) -> BaseResponse:
+def add_note(incident_id: int) -> BaseResponse | tuple[str, int]:
     incident = get_incident(incident_id)
     form = NoteForm()
     try:
         edits.add_note(incident, form.text.data or "", by=me(), now=utcnow())
     except ValidationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Note added to the timeline.", "success")
+        # Shown again with the text as typed, so a note too long to keep is not lost.
+        db.session.rollback()
+        form.text.errors = [str(error)]
+        return _timeline_page(incident, form), 422
+    db.session.commit()
+    flash("Note added to the timeline.", "success")
     return redirect(url_for("admin.timeline", incident_id=incident_id) + "#latest")
 
 

@@ -15,8 +15,10 @@ from statuspage.extensions import db
 from statuspage.models import IncidentStatus, MessageTemplate
 from statuspage.permissions import Permission
 from statuspage.services import configuration
+from statuspage.services.incidents.publishing import BODY_LENGTH, TITLE_LENGTH
 from statuspage.services.templating import VARIABLES, check_template
 from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import read_text
 from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import TemplateForm
 
@@ -78,16 +80,19 @@ def _save(template: MessageTemplate, title: str, body: str) -> Response:
 @permission_required(Permission.MANAGE_CONFIGURATION)
 def preview_template() -> dict[str, str] | tuple[dict[str, str], int]:
     """The live preview: the sources rendered against the sample incident, or the refusal (422)."""
+    errors: list[str] = []
+    title, body = (
+        read_text(request.form, name, limit=limit, label=f"The {name}", errors=errors)
+        for name, limit in (("title", TITLE_LENGTH), ("body", BODY_LENGTH))
+    )
     try:
         status = IncidentStatus(request.form.get("status", ""))
-        message = check_template(
-            request.form.get("title", ""),
-            request.form.get("body", ""),
-            status=status,
-            site=current_site(),
-        )
+        if not errors:
+            message = check_template(title, body, status=status, site=current_site())
     except ValueError:
-        return {"error": "Unknown status."}, 422
+        errors.append("Unknown status.")
     except ValidationError as refusal:
-        return {"error": str(refusal)}, 422
+        errors.append(str(refusal))
+    if errors:
+        return {"error": " ".join(errors)}, 422
     return {"title": message.title, "html": str(markdown_to_html(message.body))}

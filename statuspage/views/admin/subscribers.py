@@ -16,6 +16,7 @@ from statuspage.services.outbox import status as delivery_status
 from statuspage.services.outbox.webhooks import parse_networks
 from statuspage.views.access import permission_required
 from statuspage.views.admin.downloads import csv_download, spreadsheet_cell
+from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
 from statuspage.views.forms import SubscriberForm, options
 
@@ -28,7 +29,7 @@ PAGE_SIZE = 100
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def subscribers() -> str:
     where = _filter()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(parse_int(request.args.get("page")) or 1, 1)
     rows, total = subscriptions.find_subscribers(
         where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -188,7 +189,7 @@ def _filter() -> subscriptions.SubscriberFilter:
     kind = request.args.get("kind", "")
     return subscriptions.SubscriberFilter(
         query=request.args.get("q", "").strip()[:200],
-        audience_id=request.args.get("audience", None, type=int),
+        audience_id=parse_int(request.args.get("audience")),
         kind=SubscriberKind(kind) if kind in {k.value for k in SubscriberKind} else None,
     )
 
