@@ -64,7 +64,7 @@ ROUTES = [
           {"role": "scribe", "user_id": "{w.viewer_id}", **VERSIONED}),
     Route("admin.unassign", "POST",
           "/admin/incidents/{w.incident_id}/roster/{w.assignment_id}/remove", COMMANDERS, 302,
-          VERSIONED),
+          {"confirmed": "yes", **VERSIONED}),
     Route("admin.compose", "GET", "/admin/incidents/{w.incident_id}/compose", WRITERS, 200),
     Route("admin.compose", "POST", "/admin/incidents/{w.incident_id}/compose", WRITERS, 302,
           {"status": "identified", "action": "save", "audience-{w.customers_id}-send": "on",

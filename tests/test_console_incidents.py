@@ -127,7 +127,8 @@ def test_resolve_and_reopen_land_on_the_timeline(app, client, team):
     path = "/admin/incidents/1"
     assert (
         client.post(
-            f"{path}/status", data={**incident_form(client, 1), "status": "resolved"}
+            f"{path}/status",
+            data={**incident_form(client, 1), "status": "resolved", "confirmed": "yes"},
         ).status_code
         == 302
     )

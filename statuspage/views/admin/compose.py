@@ -25,6 +25,7 @@ from statuspage.services.incidents import compose as composing
 from statuspage.services.incidents import edits, impacts, publishing, reviews
 from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.views.access import me, permission_required, require
+from statuspage.views.admin.confirm import ask_first
 from statuspage.views.admin.formdata import (
     component_changes,
     parse_int,
@@ -254,6 +255,8 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
         return _draft_page(update, form)
     require(may_write_to(me(), update.incident, update.audience))
     action = _draft_action(request.form.get("action", "save"))
+    if action is composing.Action.DISCARD and (asking := _ask_before_discarding(update)):
+        return asking
     try:
         result = composing.act_on_draft(
             update,
@@ -282,6 +285,15 @@ def draft(update_id: int) -> str | Response | tuple[str, int]:
     if result is None or result.is_published or action is not composing.Action.SAVE:
         return redirect(url_for("admin.incident", incident_id=update.incident_id))
     return redirect(url_for("admin.draft", update_id=update_id))
+
+
+def _ask_before_discarding(update: Update) -> tuple[str, int] | None:
+    return ask_first(
+        f"Discard the {update.audience.name} draft?",
+        f"Its text ({len(update.body):,} characters) is gone for good; nobody was sent it.",
+        verb="Yes, discard it",
+        cancel=url_for("admin.draft", update_id=update.id),
+    )
 
 
 def _draft_action(value: str) -> composing.Action:

@@ -16,7 +16,7 @@ from statuspage.core.errors import ValidationError
 from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
-from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
+from statuspage.models.enums import CLOSED_STATUSES, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_add_note, may_declare
 from statuspage.services import accounts
 from statuspage.services.components import all_components
@@ -25,6 +25,7 @@ from statuspage.services.incidents import edits
 from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
 from statuspage.services.incidents.postmortem import postmortem_markdown
 from statuspage.views.access import me, permission_required, require
+from statuspage.views.admin.confirm import ask_first
 from statuspage.views.admin.context import anyone_may_declare
 from statuspage.views.admin.formdata import (
     component_changes,
@@ -132,9 +133,12 @@ def _incident_forms(page: IncidentConsole, *, loaded_at: str) -> dict[str, Flask
     versioned = {"formdata": None, "version": incident.version, "loaded_at": loaded_at}
     statuses = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
     status_form = StatusForm(**versioned)
+    # The current status comes first and is chosen: the form never moves an incident by default.
     status_form.status.choices = options(
-        (s.value, s.label) for s in statuses if s is not incident.status
+        (s.value, f"{s.label} (now)" if s is incident.status else s.label)
+        for s in sorted(statuses, key=lambda s: s is not incident.status)
     )
+    status_form.status.data = incident.status.value
     roster_form = RosterForm(**versioned)
     roster_form.user_id.choices = options([(u.id, f"{u.name} ({u.role})") for u in page.people])
     return {
@@ -195,6 +199,16 @@ def _severity(value: str | None) -> Severity | None:
 @permission_required(Permission.MANAGE_INCIDENTS)
 def set_status(incident_id: int) -> BaseResponse | tuple[str, int]:
     value = request.form.get("status", "")
+    if value in CLOSED_STATUSES and (
+        asking := ask_first(
+            f"{IncidentStatus(value).label} now?",
+            "Its promises of next updates end and it leaves the open incidents. No audience is "
+            "told by this: write them an update to say it.",
+            verb=f"Yes, mark it {IncidentStatus(value).label.lower()}",
+            cancel=url_for("admin.incident", incident_id=incident_id),
+        )
+    ):
+        return asking
 
     def change(incident: Incident, **kwargs: Any) -> str:
         try:
@@ -236,6 +250,21 @@ def assign(incident_id: int) -> BaseResponse | tuple[str, int]:
 @routes.post("/incidents/<int:incident_id>/roster/<int:assignment_id>/remove")
 @permission_required(Permission.MANAGE_INCIDENTS)
 def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, int]:
+    incident = get_incident(incident_id)
+    removed = next((a for a in incident.roster if a.id == assignment_id), None)
+    if removed is not None and (
+        asking := ask_first(
+            f"Remove {removed.user.name} as {removed.role.label.lower()}?",
+            "The incident will have no commander until you name another: nobody is escalated "
+            "to when a promised update is missed."
+            if removed.role is RosterRole.COMMANDER
+            else f"{removed.user.name} is no longer told of this incident's duties.",
+            verb="Yes, remove",
+            cancel=url_for("admin.incident", incident_id=incident_id),
+        )
+    ):
+        return asking
+
     def change(incident: Incident, **kwargs: Any) -> str:
         edits.unassign(incident, assignment_id, **kwargs)
         return "Removed from the roster."
