@@ -62,3 +62,27 @@ def test_promises_nobody_held_the_duty_for_are_reported_under_nobody():
     assert by_liaison["Priya"] == 1
     assert by_liaison[None] >= 1
     assert list(by_liaison)[-1] is None
+
+
+def test_a_miss_stays_with_the_liaison_who_held_the_duty_when_it_fell_due():
+    priya = make_user(Role.LIAISON, name="Priya")
+    tom = make_user(Role.LIAISON, name="Tom")
+    incident = make_incident(  # customers' first update due at NOW + 30 min
+        severity=Severity.SEV2, roster=[(RosterRole.CUSTOMER_LIAISON, priya)]
+    )
+    handover = NOW + timedelta(minutes=45)  # after Priya's first update was already late
+    incidents.assign_role(incident, tom, RosterRole.CUSTOMER_LIAISON, by=None, now=handover)
+    make_published(incident, "customers", by=tom, now=NOW + timedelta(minutes=50))
+    make_published(incident, "customers", by=tom, now=NOW + timedelta(minutes=100))  # kept
+    report = period_figures(start=NOW, end=NOW + timedelta(hours=3), now=NOW + timedelta(hours=3))
+    by_liaison = {(u.name if u else None): (f.made, f.kept, f.missed) for u, f in report.by_liaison}
+    assert by_liaison["Priya"] == (1, 0, 1)
+    assert by_liaison["Tom"][1] == 1 and by_liaison["Tom"][2] == 0
+
+
+def test_a_promise_overdue_and_still_waiting_counts_against_the_kept_share():
+    incident = make_incident(severity=Severity.SEV2)
+    make_published(incident, "customers", now=NOW + timedelta(minutes=20))  # kept; next in 60
+    row = figures_of(incident, "customers", now=NOW + timedelta(minutes=20 + 60 + 56))
+    assert (row.figures.kept, row.figures.overdue) == (1, 1)
+    assert row.figures.kept_share == 0.5

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from statuspage.extensions import db
 from statuspage.models import (
@@ -24,7 +24,9 @@ from statuspage.models import (
     Incident,
     Promise,
     PromiseState,
-    RosterAssignment,
+    RosterRole,
+    TimelineEvent,
+    TimelineKind,
     Update,
     UpdateState,
     User,
@@ -48,9 +50,10 @@ class Figures:
 
     @property
     def kept_share(self) -> float | None:
-        """Kept promises as a share of the settled ones (kept or missed); None if none settled."""
-        settled = self.kept + self.missed
-        return self.kept / settled if settled else None
+        """Kept promises as a share of those whose time came (kept, missed, or overdue and still
+        waiting); None if none has come."""
+        due = self.kept + self.missed + self.overdue
+        return self.kept / due if due else None
 
     @classmethod
     def of(cls, promises: Sequence[Promise], *, now: datetime) -> Figures:
@@ -127,23 +130,24 @@ def incident_figures(incident: Incident, *, now: datetime) -> list[AudienceFigur
 def period_figures(*, start: datetime, end: datetime, now: datetime) -> PeriodFigures:
     """Figures of every promise due in [start, end), per audience and per liaison on duty.
 
-    A promise counts for each person who holds its audience's liaison duty on the incident now.
+    A promise counts for whoever held its audience's liaison duty when its time came (when it was
+    kept, when it fell due unmet, or when the incident ended first), not for whoever holds it now:
+    a handover does not move earlier misses onto the new liaison.
     """
     promises = db.session.scalars(
         sa.select(Promise)
         .where(Promise.due_at >= start, Promise.due_at < end)
-        .options(
-            joinedload(Promise.audience),
-            selectinload(Promise.incident)
-            .selectinload(Incident.roster)
-            .joinedload(RosterAssignment.user),
-        )
+        .options(joinedload(Promise.audience))
         .order_by(Promise.id)
     ).all()
+    rosters = RosterHistory.of({p.incident_id for p in promises})
     by_audience = _group(promises, key=lambda p: p.audience)
     by_liaison: dict[User | None, list[Promise]] = defaultdict(list)
     for promise in promises:
-        for liaison in _liaisons(promise) or [None]:
+        holders = rosters.holders(
+            promise.incident_id, promise.audience.liaison_role, at=_time_came(promise, now=now)
+        )
+        for liaison in holders or [None]:
             by_liaison[liaison].append(promise)
     return PeriodFigures(
         start=start,
@@ -162,9 +166,50 @@ def period_figures(*, start: datetime, end: datetime, now: datetime) -> PeriodFi
     )
 
 
-def _liaisons(promise: Promise) -> list[User]:
-    role = promise.audience.liaison_role
-    return [a.user for a in promise.incident.roster if a.role is role]
+@dataclass(frozen=True)
+class RosterHistory:
+    """Who held which duty when, per incident, replayed from the timeline's roster changes."""
+
+    changes: dict[int, list[TimelineEvent]]
+    people: dict[int, User]
+
+    @classmethod
+    def of(cls, incident_ids: Iterable[int]) -> RosterHistory:
+        events = db.session.scalars(
+            sa.select(TimelineEvent)
+            .where(
+                TimelineEvent.incident_id.in_(list(incident_ids)),
+                TimelineEvent.kind.in_([TimelineKind.ROLE_ASSIGNED, TimelineKind.ROLE_REMOVED]),
+            )
+            .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
+        ).all()
+        ids = {int((event.data or {}).get("user_id") or 0) for event in events}
+        people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+        return cls(_group(events, key=lambda e: e.incident_id), people)
+
+    def holders(self, incident_id: int, role: RosterRole, *, at: datetime) -> list[User]:
+        held: dict[int, None] = {}
+        for event in self.changes.get(incident_id, []):
+            data = event.data or {}
+            if event.occurred_at > at:
+                break
+            if data.get("role") != str(role):
+                continue
+            user_id = int(data.get("user_id") or 0)
+            if event.kind is TimelineKind.ROLE_ASSIGNED:
+                held[user_id] = None
+            else:
+                held.pop(user_id, None)
+        return [self.people[user_id] for user_id in held if user_id in self.people]
+
+
+def _time_came(promise: Promise, *, now: datetime) -> datetime:
+    """When the promise was kept, fell due unmet, or ended: whoever held the duty then owns it."""
+    if promise.state is PromiseState.KEPT and promise.met_at is not None:
+        return promise.met_at
+    if promise.state is PromiseState.CANCELLED and promise.ended_at is not None:
+        return promise.ended_at
+    return min(promise.due_at, now)
 
 
 def _is_late(promise: Promise, *, now: datetime) -> bool:
