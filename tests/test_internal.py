@@ -114,3 +114,53 @@ def test_internal_entries_link_to_their_incident_in_the_console(client, staff, f
     links = {entry.link for entry in feedparser.parse(response.data).entries}
     assert links == {f"http://localhost/admin/incidents/{staff['incident']}"}
     assert check_feed(response.data) == []
+
+
+@pytest.fixture
+def briefed(app):
+    """A SEV1 on the public API with Cora commanding, customers told once; a SEV3 resolved
+    yesterday."""
+    from datetime import timedelta
+
+    from statuspage.models import ComponentStatus, IncidentStatus, RosterRole
+    from statuspage.services.incidents import lifecycle
+
+    with app.app_context():
+        reader = make_user(Role.VIEWER, name="Vic")
+        cora = make_user(Role.COMMANDER, name="Cora")
+        api = make_component("Public API")
+        incident = make_incident(
+            severity=Severity.SEV1,
+            title="API down",
+            affected={api: ComponentStatus.MAJOR_OUTAGE},
+            roster=[(RosterRole.COMMANDER, cora)],
+        )
+        make_published(incident, "customers", body="We are on it.")
+        old = make_incident(
+            severity=Severity.SEV3, title="Slow exports", now=NOW - timedelta(days=1, hours=2)
+        )
+        lifecycle.change_status(old, IncidentStatus.RESOLVED, by=None, now=NOW - timedelta(days=1))
+        db.session.commit()
+        return reader.id
+
+
+def test_each_open_incident_has_a_four_line_briefing(client, briefed):
+    act_as(client, briefed)
+    html = client.get("/internal").get_data(as_text=True)
+    briefing = html[html.index('<dl class="briefing">') : html.index("</dl>")]
+    assert "SEV1 (critical impact) for" in briefing
+    assert "Public API (major outage); customers told “Investigating” at" in briefing
+    assert " by " in briefing and "due in" in briefing and "Commander Cora" in briefing
+
+
+def test_incidents_resolved_in_the_last_week_are_listed(client, briefed):
+    act_as(client, briefed)
+    html = client.get("/internal").get_data(as_text=True)
+    resolved = html[html.index('id="resolved-heading"') :]
+    assert "Slow exports" in resolved and "after 2 h" in resolved
+
+
+def test_the_internal_page_reloads_itself_and_says_as_of_when(client, briefed):
+    act_as(client, briefed)
+    html = client.get("/internal").text
+    assert 'data-auto-refresh="60"' in html and "As of " in html and "Pause reloading" in html

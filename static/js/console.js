@@ -102,6 +102,25 @@
       .forEach(function (input) { input.addEventListener("change", follow); });
   }
 
+  // Pages left open on a screen (the internal page) reload themselves; a button pauses it.
+  var refreshing = document.querySelector("[data-auto-refresh]");
+  if (refreshing) {
+    var seconds = parseInt(refreshing.getAttribute("data-auto-refresh"), 10);
+    var toggle = refreshing.querySelector("[data-auto-refresh-toggle]");
+    var timer = setInterval(function () { location.reload(); }, seconds * 1000);
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      if (timer) {
+        clearInterval(timer);
+        timer = null;
+        toggle.textContent = "Resume reloading";
+      } else {
+        timer = setInterval(function () { location.reload(); }, seconds * 1000);
+        toggle.textContent = "Pause reloading";
+      }
+    });
+  }
+
   // Template editor: render against the sample incident while typing.
   var templateForm = document.querySelector("form[data-template-preview]");
   if (templateForm) {

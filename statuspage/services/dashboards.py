@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from statuspage.core.addresses import index_path
 from statuspage.core.feeds import Entry, Feed, UpdateBlock, tag_uri, updates_html
 from statuspage.core.markdown import markdown_to_html
-from statuspage.core.site import Site
+from statuspage.core.site import Site, current_site
+from statuspage.core.times import describe_duration, format_time
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -29,6 +30,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
+from statuspage.models.enums import CLOSED_STATUSES
 from statuspage.permissions import Permission, has_permission, may_add_note
 from statuspage.services.accounts import list_users
 from statuspage.services.cadence.figures import AudienceFigures, incident_figures
@@ -42,6 +44,7 @@ from statuspage.services.incidents.publishing import drafts_waiting, published_u
 from statuspage.services.public.version import NEVER
 
 FEED_LENGTH = 50
+RECENT_DAYS = 7  # the internal page lists incidents resolved this recently
 LATEST_EVENTS = 8  # the incident page's glimpse of the timeline
 
 
@@ -69,6 +72,17 @@ class Dashboard:
     duties: list[Duty]
 
 
+@dataclass(frozen=True)
+class Briefing:
+    """An open incident in four lines for executives: its impact, the customers affected and what
+    they were told, the next update owed, and who leads."""
+
+    impact: str
+    customers: str
+    next_update: Promise | None
+    leads: str
+
+
 @dataclass
 class InternalView:
     listings: list[GroupListing]
@@ -76,6 +90,8 @@ class InternalView:
     audiences: list[Audience]
     incidents: list[IncidentSummary]
     maintenance: list[IncidentSummary]
+    briefings: dict[int, Briefing]  # incident id -> its briefing
+    recently_resolved: list[Incident]
 
 
 @dataclass(frozen=True)
@@ -132,15 +148,60 @@ def dashboard(user: User) -> Dashboard:
     )
 
 
-def internal_view() -> InternalView:
-    """Everything public plus internal components, every audience's updates, roster, promises."""
+def internal_view(*, now: datetime) -> InternalView:
+    """Everything public plus internal components, every audience's updates, roster, promises;
+    a briefing per open incident, and the incidents resolved in the last RECENT_DAYS days."""
     summaries = _open_summaries()
+    audiences = list_audiences()
     return InternalView(
         listings=list_components(include_internal=True),
         standing=standing(),
-        audiences=list_audiences(),
+        audiences=audiences,
         incidents=[s for s in summaries if not s.incident.is_maintenance],
         maintenance=[s for s in summaries if s.incident.is_maintenance],
+        briefings={s.incident.id: briefing(s, audiences, now=now) for s in summaries},
+        recently_resolved=list(
+            db.session.scalars(
+                sa.select(Incident)
+                .where(
+                    Incident.kind == IncidentKind.INCIDENT,
+                    Incident.resolved_at >= now - timedelta(days=RECENT_DAYS),
+                    Incident.status.in_(CLOSED_STATUSES),
+                )
+                .order_by(Incident.resolved_at.desc())
+            )
+        ),
+    )
+
+
+def briefing(summary: IncidentSummary, audiences: list[Audience], *, now: datetime) -> Briefing:
+    """The four lines an executive reads first about an open incident."""
+    incident = summary.incident
+    lasted = describe_duration(now - incident.started_at)
+    if incident.is_maintenance:
+        impact = f"Maintenance, {incident.status.label.lower()}"
+    else:
+        impact = f"{incident.severity} ({incident.impact.label.lower()}) for {lasted}"
+    public = [link for link in incident.components if link.component.is_public]
+    hit = ", ".join(f"{link.component.name} ({link.status.label.lower()})" for link in public)
+    told = [summary.latest[a.id] for a in audiences if a.is_public and a.id in summary.latest]
+    if told:
+        last = max(told, key=lambda update: update.published_at or NEVER)
+        said = (
+            f"told “{last.status.label}” at {format_time(last.published_at, current_site().zone)}"
+        )
+    else:
+        said = "not told yet"
+    leads = [
+        f"{role.label} {user.name}"
+        for role in (RosterRole.COMMANDER, RosterRole.DEPUTY)
+        for user in incident.holders(role)
+    ]
+    return Briefing(
+        impact=impact,
+        customers=f"{hit or 'No public component affected'}; customers {said}",
+        next_update=summary.promises[0] if summary.promises else None,
+        leads=", ".join(leads) or "Nobody is commander",
     )
 
 

@@ -20,7 +20,8 @@ bp = Blueprint("internal", __name__, url_prefix="/internal")
 @bp.get("")
 @permission_required(Permission.VIEW_CONSOLE)
 def index() -> str:
-    return render_template("internal/index.html", view=internal_view(), now=utcnow())
+    now = utcnow()
+    return render_template("internal/index.html", view=internal_view(now=now), now=now)
 
 
 @bp.get("/feeds/<token>/updates.<any(atom, rss):fmt>")
