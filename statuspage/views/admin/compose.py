@@ -203,6 +203,8 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         errors=refusal.errors,
         late_promise=refusal.late_promise,
         lacking=refusal.lacking,
+        # Asked for the previews ("Refresh previews"): they open; otherwise they stay folded.
+        refreshed=form.get("action") == "preview",
         requested=refusal.action,
         stale=stale,
         # After a conflict the form keeps what it was built from, so saving again still says so.
