@@ -46,6 +46,9 @@ class Component(db.Model):
     # until it is cleared. Otherwise the status is derived from the incidents' and maintenance
     # windows' own impacts (services.components.effective_statuses); no other copy is kept.
     manual_status: Mapped[ComponentStatus | None]
+    # The availability promised in contracts, in percent of each month (e.g. 99.9): what the
+    # SLA exposure counts downtime against (services.incidents.exposure). None: no target.
+    availability_target: Mapped[float | None] = mapped_column(sa.Float)
     showcase: Mapped[bool] = mapped_column(default=True)
     only_show_if_degraded: Mapped[bool] = mapped_column(default=False)
     start_date: Mapped[date | None]

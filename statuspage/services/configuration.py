@@ -47,9 +47,17 @@ def save_component(
     by: User,
     now: datetime,
     manual_status: ComponentStatus | None = None,
+    availability_target: float | None = None,
 ) -> Component:
     """Create a component (component=None) or change one, with a status set by hand (None: its
-    status follows its incidents and maintenance); a status set by hand is public at once."""
+    status follows its incidents and maintenance); a status set by hand is public at once. The
+    availability target (percent of each month) is what SLA exposure is counted against."""
+    if availability_target is not None and not 50 <= availability_target < 100:
+        raise ValidationError(
+            "The availability target is a percentage of the month from 50 to below 100 "
+            "(e.g. 99.9).",
+            field="availability_target",
+        )
     if component is None:
         component = components.create_component(
             name, group=group, description=description, visibility=visibility, now=now
@@ -66,6 +74,9 @@ def save_component(
         )
         action = "component.edit"
     details: dict[str, str | None] = {"name": component.name}
+    if availability_target != component.availability_target:
+        details["availability_target"] = str(availability_target)
+        component.availability_target = availability_target
     if manual_status is not component.manual_status:
         details["manual_status"] = str(manual_status) if manual_status else None
         change = components.set_component_status(component, manual_status, now=now)

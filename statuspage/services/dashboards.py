@@ -38,6 +38,7 @@ from statuspage.services.cadence.promises import open_promises
 from statuspage.services.components import GroupListing, all_components, list_components
 from statuspage.services.configuration import list_audiences
 from statuspage.services.incidents.edits import timeline
+from statuspage.services.incidents.exposure import exposure
 from statuspage.services.incidents.impacts import Standing, standing
 from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.services.incidents.publishing import drafts_waiting, published_updates
@@ -81,6 +82,7 @@ class Briefing:
     customers: str
     next_update: Promise | None
     leads: str
+    sla: list[str]  # the affected components' exposure against their availability targets
 
 
 @dataclass
@@ -202,6 +204,12 @@ def briefing(summary: IncidentSummary, audiences: list[Audience], *, now: dateti
         customers=f"{hit or 'No public component affected'}; customers {said}",
         next_update=summary.promises[0] if summary.promises else None,
         leads=", ".join(leads) or "Nobody is commander",
+        sla=[
+            item.describe()
+            for item in exposure(
+                [link.component for link in incident.components], now=now, zone=current_site().zone
+            )
+        ],
     )
 
 

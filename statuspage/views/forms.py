@@ -12,6 +12,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     FieldList,
+    FloatField,
     Form,
     FormField,
     HiddenField,
@@ -178,6 +179,9 @@ class ComponentForm(FlaskForm):
             + [(s.value, f"{s.label}, set by hand") for s in ComponentStatus]
         ),
         default="",  # automatic
+    )
+    availability_target = FloatField(
+        "Availability target (% of each month)", validators=[Optional()]
     )
 
 

@@ -24,6 +24,7 @@ from statuspage.models import (
     IncidentStatus,
     Severity,
 )
+from statuspage.services.incidents.exposure import exposure
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,12 @@ VARIABLES = (
         "internal_details",
         "Staff audiences only: what the liaison wrote for staff (empty for public audiences)",
         "Provider: Elastic; ticket 4411",
+    ),
+    TemplateVariable(
+        "sla",
+        "Staff audiences only: per affected component with an availability target: component, "
+        "target, used_minutes, budget_minutes, text",
+        "[…]",
     ),
     TemplateVariable("next_update_at", "The promised time of the next update", "14:30 UTC"),
 )
@@ -107,6 +114,16 @@ def message_context(
     if not audience.is_public:
         context["incident"]["working_title"] = incident.title
         context["internal_details"] = internal_details.strip()
+        context["sla"] = [
+            {
+                "component": item.component.name,
+                "target": item.target,
+                "used_minutes": round(item.used.total_seconds() / 60),
+                "budget_minutes": round(item.budget.total_seconds() / 60),
+                "text": item.describe(),
+            }
+            for item in exposure(list(affected), now=now or incident.updated_at, zone=site.zone)
+        ]
     return context
 
 
@@ -224,6 +241,7 @@ def _context(
         ],
         "facts": facts.strip(),
         "internal_details": "",
+        "sla": [],
         "next_update_at": next_update_at,
     }
 

@@ -55,6 +55,7 @@ def edit_component(component_id: int | None = None) -> str | Response | tuple[st
             manual_status=ComponentStatus(form.status_by_hand.data)
             if form.status_by_hand.data
             else None,
+            availability_target=form.availability_target.data,
             by=me(),
             now=utcnow(),
         ),
