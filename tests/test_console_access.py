@@ -80,6 +80,8 @@ ROUTES = [
     # The world's draft is not in review: those let through are told so (409), the rest 403.
     Route("admin.request_changes", "POST", "/admin/updates/{w.update_id}/changes", COMMANDERS,
           409, {"comment": "Say which regions."}),
+    Route("admin.set_milestone", "POST", "/admin/incidents/{w.incident_id}/milestones",
+          COMMANDERS, 302, {"kind": "started", "at": _future(-24 * 365), **VERSIONED}),
     Route("admin.timeline", "GET", "/admin/incidents/{w.incident_id}/timeline", EVERYONE, 200),
     # Notes: commanders and admins, and the roster's commander, deputy and scribe.
     Route("admin.add_note", "POST", "/admin/incidents/{w.incident_id}/notes", COMMANDERS, 302,

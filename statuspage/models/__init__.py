@@ -11,6 +11,8 @@ from statuspage.models.enums import (
     Impact,
     IncidentKind,
     IncidentStatus,
+    MilestoneKind,
+    NoteType,
     PromiseState,
     Role,
     RosterRole,
@@ -20,7 +22,12 @@ from statuspage.models.enums import (
     UpdateState,
     Visibility,
 )
-from statuspage.models.incidents import Incident, IncidentComponent, RosterAssignment
+from statuspage.models.incidents import (
+    Incident,
+    IncidentComponent,
+    IncidentMilestone,
+    RosterAssignment,
+)
 from statuspage.models.people import LoginThrottle, User
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, TimelineEvent
@@ -45,9 +52,12 @@ __all__ = [
     "Incident",
     "IncidentComponent",
     "IncidentKind",
+    "IncidentMilestone",
     "IncidentStatus",
     "LoginThrottle",
     "MessageTemplate",
+    "MilestoneKind",
+    "NoteType",
     "Promise",
     "PromiseState",
     "Publication",

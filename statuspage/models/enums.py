@@ -229,8 +229,35 @@ class TimelineKind(StrEnum):
     ESCALATED = "escalated"
     NUDGED = "nudged"
     NOTE = "note"
+    MILESTONE_SET = "milestone_set"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+
+
+class MilestoneKind(StrEnum):
+    """The incident-response steps, in the order they happen."""
+
+    STARTED = "started"
+    DETECTED = "detected"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class NoteType(StrEnum):
+    """What a scribe's note records (kept in its timeline event's data)."""
+
+    OBSERVATION = "observation"
+    DECISION = "decision"
+    ACTION_ITEM = "action_item"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class SubscriberKind(StrEnum):

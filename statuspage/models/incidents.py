@@ -16,6 +16,7 @@ from statuspage.models.enums import (
     Impact,
     IncidentKind,
     IncidentStatus,
+    MilestoneKind,
     RosterRole,
     Severity,
 )
@@ -162,3 +163,20 @@ class RosterAssignment(db.Model):
 
     incident: Mapped[Incident] = relationship(back_populates="roster")
     user: Mapped[User] = relationship()
+
+
+class IncidentMilestone(db.Model):
+    """A milestone of an incident set (or backdated) by hand; unset ones take their defaults
+    from the incident (services.incidents.milestones)."""
+
+    __tablename__ = "incident_milestone"
+
+    incident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[MilestoneKind] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    set_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    set_at: Mapped[datetime]

@@ -20,6 +20,7 @@ from statuspage.models import (
     ComponentStatus,
     Incident,
     IncidentStatus,
+    NoteType,
     RosterRole,
     Severity,
     TimelineEvent,
@@ -247,8 +248,17 @@ def unassign(
     )
 
 
-def add_note(incident: Incident, text: str, *, by: User, now: datetime) -> TimelineEvent:
-    """The scribe's note on the timeline (notes only add, so they need no version).
+def add_note(
+    incident: Incident,
+    text: str,
+    *,
+    note_type: NoteType = NoteType.OBSERVATION,
+    at: datetime | None = None,
+    by: User,
+    now: datetime,
+) -> TimelineEvent:
+    """The scribe's note on the timeline (notes only add, so they need no version), of a type,
+    and at `at` when it is written down after the fact.
 
     Only those who keep the incident's record may add one (permissions.may_add_note).
     """
@@ -258,9 +268,14 @@ def add_note(incident: Incident, text: str, *, by: User, now: datetime) -> Timel
             "or scribe."
         )
     text = clean_text(text, field="note", max_length=NOTE_LENGTH, multiline=True)
-    event = record_event(incident, TimelineKind.NOTE, text, actor=by, now=now)
+    if at is not None and at > now:
+        raise ValidationError("A note cannot be dated in the future.", field="when")
+    data: dict[str, str] = {"note_type": str(note_type)}
+    if at is not None:
+        data["written_at"] = now.isoformat()
+    event = record_event(incident, TimelineKind.NOTE, text, actor=by, now=at or now, data=data)
     db.session.flush()
-    record_audit(by, "incident.note", "incident", incident.id, now=now)
+    record_audit(by, "incident.note", "incident", incident.id, now=now, details=data)
     return event
 
 

@@ -14,16 +14,26 @@ from werkzeug.wrappers import Response as BaseResponse
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
 from statuspage.core.site import current_site
+from statuspage.core.times import parse_local_input
 from statuspage.extensions import db
-from statuspage.models import Incident, IncidentStatus, RosterRole, Severity, User
+from statuspage.models import (
+    Incident,
+    IncidentStatus,
+    MilestoneKind,
+    NoteType,
+    RosterRole,
+    Severity,
+    User,
+)
 from statuspage.models.enums import CLOSED_STATUSES, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_add_note, may_declare
 from statuspage.services import accounts
 from statuspage.services.components import all_components
 from statuspage.services.dashboards import IncidentConsole, incident_console
-from statuspage.services.incidents import edits
+from statuspage.services.incidents import edits, milestones
 from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
 from statuspage.services.incidents.postmortem import postmortem_markdown
+from statuspage.services.incidents.rows import row_of, timeline_rows
 from statuspage.views.access import me, permission_required, require
 from statuspage.views.admin.confirm import ask_first
 from statuspage.views.admin.context import anyone_may_declare
@@ -121,6 +131,7 @@ def _incident_page(
         "admin/incident.html",
         **vars(page),
         **_incident_forms(page, loaded_at=now.isoformat()),
+        milestones=milestones.milestones_of(page.incident),
         stale=stale,
         error=error,
         now=now,
@@ -272,6 +283,21 @@ def unassign(incident_id: int, assignment_id: int) -> BaseResponse | tuple[str, 
     return _versioned_change(incident_id, change)
 
 
+@routes.post("/incidents/<int:incident_id>/milestones")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def set_milestone(incident_id: int) -> BaseResponse | tuple[str, int]:
+    def change(incident: Incident, **kwargs: Any) -> str:
+        try:
+            kind = MilestoneKind(request.form.get("kind", ""))
+        except ValueError as error:
+            raise ValidationError("Pick a milestone.", field="kind") from error
+        at = parse_local_input(request.form.get("at"), current_site().zone, field="at")
+        milestones.set_milestone(incident, kind, at, **kwargs)
+        return f"{kind.label} set."
+
+    return _versioned_change(incident_id, change)
+
+
 @routes.get("/incidents/<int:incident_id>/timeline")
 @permission_required(Permission.VIEW_CONSOLE)
 def timeline(incident_id: int) -> str:
@@ -279,11 +305,15 @@ def timeline(incident_id: int) -> str:
 
 
 def _timeline_page(incident: Incident, note_form: NoteForm) -> str:
+    every_row = request.args.get("all") == "1"
+    events = edits.timeline(incident)
     return render_template(
         "admin/timeline.html",
         incident=incident,
-        events=edits.timeline(incident),
+        rows=timeline_rows(events) if not every_row else [row_of(e) for e in events],
+        every_row=every_row,
         note_form=note_form,
+        note_types=list(NoteType),
         may_note=may_add_note(me(), incident),
     )
 
@@ -294,7 +324,14 @@ def add_note(incident_id: int) -> BaseResponse | tuple[str, int]:
     incident = get_incident(incident_id)
     form = NoteForm()
     try:
-        edits.add_note(incident, form.text.data or "", by=me(), now=utcnow())
+        edits.add_note(
+            incident,
+            form.text.data or "",
+            note_type=_note_type(request.form.get("note_type")),
+            at=parse_local_input(request.form.get("at"), current_site().zone, field="when"),
+            by=me(),
+            now=utcnow(),
+        )
     except ValidationError as error:
         # Shown again with the text as typed, so a note too long to keep is not lost.
         db.session.rollback()
@@ -303,6 +340,13 @@ def add_note(incident_id: int) -> BaseResponse | tuple[str, int]:
     db.session.commit()
     flash("Note added to the timeline.", "success")
     return redirect(url_for("admin.timeline", incident_id=incident_id) + "#latest")
+
+
+def _note_type(value: str | None) -> NoteType:
+    try:
+        return NoteType(value) if value else NoteType.OBSERVATION
+    except ValueError as error:
+        raise ValidationError(f"{value!r} is not a kind of note.", field="note_type") from error
 
 
 @routes.get("/incidents/<int:incident_id>/postmortem.md")
