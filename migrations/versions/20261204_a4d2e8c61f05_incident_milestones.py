@@ -1,7 +1,7 @@
 """Incident milestones: the incident-response steps a commander sets or backdates by hand.
 
 Revision ID: a4d2e8c61f05
-Revises: 3c8f1d2a9e47
+Revises: 5e2d8a4c7b19
 Create Date: 2026-12-04 16:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a4d2e8c61f05"
-down_revision = "3c8f1d2a9e47"
+down_revision = "5e2d8a4c7b19"
 branch_labels = None
 depends_on = None
 
