@@ -274,6 +274,13 @@ def find_subscribers(
     return list(rows), total
 
 
+_RECEIVING = (
+    Subscriber.confirmed_at.is_not(None),
+    Subscriber.is_active.is_(True),
+    Subscriber.unsubscribed_at.is_(None),
+)
+
+
 @dataclass(frozen=True)
 class Counts:
     """Receiving subscribers per audience (email and webhook) and per chosen component."""
@@ -285,16 +292,11 @@ class Counts:
 
 def count_subscribers() -> Counts:
     """How many receiving subscribers each audience and each component has."""
-    receiving = (
-        Subscriber.confirmed_at.is_not(None),
-        Subscriber.is_active.is_(True),
-        Subscriber.unsubscribed_at.is_(None),
-    )
     by_audience = {
         (audience_id, kind): count
         for audience_id, kind, count in db.session.execute(
             sa.select(Subscriber.audience_id, Subscriber.kind, sa.func.count(Subscriber.id))
-            .where(*receiving)
+            .where(*_RECEIVING)
             .group_by(Subscriber.audience_id, Subscriber.kind)
         )
     }
@@ -303,7 +305,7 @@ def count_subscribers() -> Counts:
         db.session.execute(
             sa.select(subscriber_component.c.component_id, sa.func.count())
             .join(Subscriber, Subscriber.id == subscriber_component.c.subscriber_id)
-            .where(*receiving)
+            .where(*_RECEIVING)
             .group_by(subscriber_component.c.component_id)
         ).all()
     )
@@ -311,7 +313,7 @@ def count_subscribers() -> Counts:
         subscriber_component.c.subscriber_id == Subscriber.id
     )
     everything = db.session.scalar(
-        sa.select(sa.func.count(Subscriber.id)).where(*receiving, ~chose_any.exists())
+        sa.select(sa.func.count(Subscriber.id)).where(*_RECEIVING, ~chose_any.exists())
     )
     components = db.session.scalars(
         sa.select(Component).where(Component.id.in_(by_component)).order_by(Component.name)
@@ -328,6 +330,44 @@ def count_subscribers() -> Counts:
         per_component=[(component, by_component[component.id]) for component in components],
         everything=everything or 0,
     )
+
+
+@dataclass
+class Recipients:
+    """Who receives an audience's updates now, by channel; `*_some` of them chose components and
+    receive only updates about those."""
+
+    emails: int = 0
+    webhooks: int = 0
+    emails_some: int = 0
+    webhooks_some: int = 0
+
+    @property
+    def nobody(self) -> bool:
+        return self.emails + self.webhooks == 0
+
+
+def recipients_by_audience() -> dict[int, Recipients]:
+    """Receiving subscribers of each audience by channel, in one query (audiences without any
+    are absent: ask with `.get(audience_id, Recipients())`)."""
+    chose = (
+        sa.exists()
+        .where(subscriber_component.c.subscriber_id == Subscriber.id)
+        .label("chose_components")
+    )
+    rows = db.session.execute(
+        sa.select(Subscriber.audience_id, Subscriber.kind, chose, sa.func.count(Subscriber.id))
+        .where(*_RECEIVING)
+        .group_by(Subscriber.audience_id, Subscriber.kind, chose)
+    )
+    counts: dict[int, Recipients] = {}
+    for audience_id, kind, some, count in rows:
+        recipients = counts.setdefault(audience_id, Recipients())
+        channel = "emails" if kind is SubscriberKind.EMAIL else "webhooks"
+        setattr(recipients, channel, getattr(recipients, channel) + count)
+        if some:
+            setattr(recipients, channel + "_some", count)
+    return counts
 
 
 def subscriber_state(subscriber: Subscriber) -> str:
