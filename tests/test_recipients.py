@@ -7,11 +7,23 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from statuspage.extensions import db
-from statuspage.models import Role, Severity, SubscriberKind
+from statuspage.models import AuditEntry, Role, Severity, Subscriber, SubscriberKind
+from statuspage.services.defaults import ensure_defaults
 from tests.console import act_as
-from tests.factories import audience, make_component, make_incident, make_subscriber, make_user
+from tests.factories import (
+    NOW,
+    audience,
+    make_component,
+    make_incident,
+    make_published,
+    make_subscriber,
+    make_user,
+)
+from tests.helpers import csrf_token_from
+from tests.outbox import deliver
 
 NOBODY_INTERNAL = "Nobody receives this by email or webhook: it shows on the internal page only."
 NOBODY_PUBLIC = "Nobody receives this by email or webhook: it shows on the public page only."
@@ -60,3 +72,75 @@ def test_compose_warns_when_an_audience_has_nobody_to_receive_it(app, client, wr
     for slug in ("staff", "executives", "support", "sales", "legal"):
         assert recipients_line(app, page, slug) == NOBODY_INTERNAL
     assert recipients_line(app, page, "customers") == NOBODY_PUBLIC
+
+
+@pytest.fixture
+def member(app, client):
+    """A viewer, signed in, who has an account address and no subscriptions."""
+    with app.app_context():
+        ensure_defaults(now=NOW)
+        user = make_user(Role.VIEWER, email="vera@example.com")
+        db.session.commit()
+        user_id = user.id
+    act_as(client, user_id)
+    return user_id
+
+
+def save_own_subscriptions(app, client, *slugs: str):
+    token = csrf_token_from(client.get("/admin/profile").get_data(as_text=True))
+    with app.app_context():
+        ids = [str(audience(slug).id) for slug in slugs]
+    return client.post("/admin/profile/subscriptions", data={"csrf_token": token, "audience": ids})
+
+
+def own_subscribers(app, user_id):
+    with app.app_context():
+        return {
+            subscriber.audience.slug: subscriber.receives
+            for subscriber in db.session.scalars(
+                sa.select(Subscriber).where(Subscriber.owner_user_id == user_id)
+            )
+        }
+
+
+def test_the_profile_offers_each_internal_audience_by_email(app, client, member):
+    page = client.get("/admin/profile").get_data(as_text=True)
+    for name in ("All staff", "Executives", "Support", "Sales", "Legal"):
+        assert f"Email me updates to {name}" in page
+    assert "Email me updates to Customers" not in page
+
+
+def test_staff_subscribe_themselves_and_receive_the_audience_s_updates(
+    app, client, member, mail_sink
+):
+    assert save_own_subscriptions(app, client, "executives").status_code == 302
+    assert own_subscribers(app, member) == {"executives": True}
+    with app.app_context():
+        [entry] = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "subscriber.subscribed_self")
+        ).all()
+        assert entry.actor_id == member
+        make_published(make_incident(severity=Severity.SEV3), "executives")
+        db.session.commit()
+    app.config["SMTP_URL"] = mail_sink.url
+    deliver(app)
+    assert len(mail_sink.to("vera@example.com")) == 1
+    page = client.get("/admin/profile").get_data(as_text=True)
+    assert re.search(r'value="\d+" checked> Email me updates to Executives', page)
+
+
+def test_staff_unsubscribe_themselves_from_their_profile(app, client, member, mail_sink):
+    save_own_subscriptions(app, client, "executives", "legal")
+    assert save_own_subscriptions(app, client, "legal").status_code == 302
+    assert own_subscribers(app, member) == {"executives": False, "legal": True}
+    with app.app_context():
+        make_published(make_incident(severity=Severity.SEV3), "executives")
+        db.session.commit()
+    app.config["SMTP_URL"] = mail_sink.url
+    deliver(app)
+    assert mail_sink.to("vera@example.com") == []
+
+
+def test_staff_cannot_subscribe_themselves_to_the_public_audience_here(app, client, member):
+    assert save_own_subscriptions(app, client, "customers").status_code == 422
+    assert own_subscribers(app, member) == {}

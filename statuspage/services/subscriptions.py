@@ -138,6 +138,73 @@ def unsubscribe(subscriber: Subscriber, *, now: datetime) -> Subscriber:
     return subscriber
 
 
+def own_subscriptions(user: User) -> list[tuple[Audience, bool]]:
+    """The internal audiences, each with whether the person subscribed their own address to it
+    from their profile (and has not unsubscribed since)."""
+    mine = {
+        subscriber.audience_id
+        for subscriber in db.session.scalars(
+            sa.select(Subscriber).where(
+                Subscriber.owner_user_id == user.id, Subscriber.unsubscribed_at.is_(None)
+            )
+        )
+    }
+    return [(audience, audience.id in mine) for audience in _internal_audiences()]
+
+
+def set_own_subscriptions(user: User, audience_ids: Iterable[int], *, now: datetime) -> None:
+    """Subscribe the person's own address to exactly these internal audiences, audited. It is
+    their verified account address, so it receives at once; they may unsubscribe it themselves."""
+    wanted, audiences = set(audience_ids), _internal_audiences()
+    if wanted - {audience.id for audience in audiences}:
+        raise ValidationError("Choose audiences from the list.", field="audiences")
+    for audience, subscribed in own_subscriptions(user):
+        if (audience.id in wanted) == subscribed:
+            continue
+        if subscribed:
+            subscriber = _find_own(user, audience)
+            unsubscribe(subscriber, now=now)
+        else:
+            subscriber = _subscribe_own_address(user, audience, now=now)
+        action = "subscribed_self" if audience.id in wanted else "unsubscribed_self"
+        record_audit(user, f"subscriber.{action}", "subscriber", subscriber.id, now=now,
+                     details={"audience": audience.slug})  # fmt: skip
+
+
+def _subscribe_own_address(user: User, audience: Audience, *, now: datetime) -> Subscriber:
+    subscriber = _find_own(user, audience)
+    if subscriber is None:
+        if _find(audience, SubscriberKind.EMAIL, user.email) is not None:
+            raise ValidationError(
+                f"An admin added {user.email} to {audience.name}: it receives its updates already.",
+                field="audiences",
+            )
+        subscriber = _new_subscriber(audience, SubscriberKind.EMAIL, user.email, now=now)
+        subscriber.owner_user_id, subscriber.name = user.id, user.name
+    subscriber.confirmed_at = subscriber.confirmed_at or now
+    subscriber.unsubscribed_at = None
+    db.session.flush()
+    return subscriber
+
+
+def _find_own(user: User, audience: Audience) -> Subscriber | None:
+    return db.session.scalar(
+        sa.select(Subscriber).where(
+            Subscriber.owner_user_id == user.id, Subscriber.audience_id == audience.id
+        )
+    )
+
+
+def _internal_audiences() -> list[Audience]:
+    return list(
+        db.session.scalars(
+            sa.select(Audience)
+            .where(Audience.is_public.is_(False))
+            .order_by(Audience.position, Audience.id)
+        )
+    )
+
+
 def add_subscriber(
     *,
     kind: SubscriberKind,
