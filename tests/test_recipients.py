@@ -23,6 +23,7 @@ from tests.factories import (
     make_user,
 )
 from tests.helpers import csrf_token_from
+from tests.mail import text_part
 from tests.outbox import deliver
 
 NOBODY_INTERNAL = "Nobody receives this by email or webhook: it shows on the internal page only."
@@ -144,3 +145,66 @@ def test_staff_unsubscribe_themselves_from_their_profile(app, client, member, ma
 def test_staff_cannot_subscribe_themselves_to_the_public_audience_here(app, client, member):
     assert save_own_subscriptions(app, client, "customers").status_code == 422
     assert own_subscribers(app, member) == {}
+
+
+def update_mail_to(app, sink, address: str, slug: str):
+    with app.app_context():
+        make_published(make_incident(severity=Severity.SEV3), slug)
+        db.session.commit()
+    app.config["SMTP_URL"] = sink.url
+    deliver(app)
+    return sink.to(address)[-1]
+
+
+def unsubscribe_path(message) -> str:
+    [path] = re.findall(
+        r"http://status\.test(/subscriptions/unsubscribe/[\w.\-]+)", text_part(message)
+    )
+    return path
+
+
+def test_one_reader_s_unsubscribe_click_does_not_switch_off_a_list_an_admin_added(
+    app, client, mail_sink
+):
+    with app.app_context():
+        make_subscriber("exec-list@example.com", "executives")
+        db.session.commit()
+    message = update_mail_to(app, mail_sink, "exec-list@example.com", "executives")
+    assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+    path = unsubscribe_path(message)
+    page = client.get(path).get_data(as_text=True)
+    assert "A list managed by the admins" in page and "<form" not in page
+    clicked = client.post(
+        path,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert clicked.status_code == 403
+    assert "A list managed by the admins" in clicked.get_data(as_text=True)
+    with app.app_context():
+        [subscriber] = db.session.scalars(sa.select(Subscriber)).all()
+        assert subscriber.receives
+
+
+def test_a_list_an_admin_added_keeps_its_components_whoever_has_its_link(app, client, mail_sink):
+    with app.app_context():
+        make_component("Search")
+        make_subscriber("exec-list@example.com", "executives")
+        db.session.commit()
+    message = update_mail_to(app, mail_sink, "exec-list@example.com", "executives")
+    manage = unsubscribe_path(message).replace("/unsubscribe/", "/manage/")
+    page = client.get(manage).get_data(as_text=True)
+    assert "a list managed by the admins" in page and "<form" not in page
+
+
+def test_staff_who_subscribed_themselves_unsubscribe_with_one_click(app, client, member, mail_sink):
+    save_own_subscriptions(app, client, "executives")
+    message = update_mail_to(app, mail_sink, "vera@example.com", "executives")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    clicked = client.post(
+        message["List-Unsubscribe"].strip("<>").removeprefix("http://status.test"),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert clicked.status_code == 200
+    assert own_subscribers(app, member) == {"executives": False}

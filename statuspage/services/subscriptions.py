@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from statuspage.core.errors import InvalidLink, NotFound, ValidationError
+from statuspage.core.errors import InvalidLink, NotFound, PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -123,14 +123,26 @@ def subscriber_for_link(subscriber_id: int, key: str) -> Subscriber:
     return subscriber
 
 
+class ManagedByAdmins(PermissionDenied):
+    """The links in its emails do not change an internal address an admin added (often a list
+    that many read): only the admins do, in the console."""
+
+    def __init__(self, subscriber: Subscriber) -> None:
+        super().__init__(f"{subscriber.address} is a list managed by the admins: ask them.")
+
+
 def set_components(subscriber: Subscriber, component_ids: Iterable[int]) -> Subscriber:
     """Choose which components the subscriber hears about (none chosen: all of them)."""
+    if subscriber.managed_by_admins:
+        raise ManagedByAdmins(subscriber)
     subscriber.components = _pick_components(subscriber.audience, component_ids)
     return subscriber
 
 
 def unsubscribe(subscriber: Subscriber, *, now: datetime) -> Subscriber:
     """Stop every message to the subscriber, including those already waiting in the outbox."""
+    if subscriber.managed_by_admins:
+        raise ManagedByAdmins(subscriber)
     if subscriber.unsubscribed_at is None:
         subscriber.unsubscribed_at = now
     subscriber.confirm_nonce = None
