@@ -144,6 +144,8 @@ ROUTES = [
     Route("admin.audit", "GET", "/admin/audit", COMMANDERS, 200),
     Route("admin.profile", "GET", "/admin/profile", EVERYONE, 200),
     Route("admin.rotate_feed_token", "POST", "/admin/profile/feed-token", EVERYONE, 302),
+    Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
+          {"audience": "{w.audience_id}"}),
     Route("admin.subscribers", "GET", "/admin/subscribers", ADMINS, 200),
     Route("admin.export_subscribers", "GET", "/admin/subscribers.csv", ADMINS, 200),
     Route("admin.new_subscriber", "GET", "/admin/subscribers/new", ADMINS, 200),

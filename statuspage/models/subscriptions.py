@@ -52,6 +52,11 @@ class Subscriber(db.Model):
     unsubscribed_at: Mapped[datetime | None]
     failing_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The member of staff who subscribed their own address from their profile; None for a
+    # public subscriber or an address an admin added (see managed_by_admins).
+    owner_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
 
     audience: Mapped[Audience] = relationship()
     # Empty means every component.
@@ -61,6 +66,12 @@ class Subscriber(db.Model):
     def receives(self) -> bool:
         """Whether messages go to it now: confirmed, active and not unsubscribed."""
         return self.confirmed_at is not None and self.is_active and self.unsubscribed_at is None
+
+    @property
+    def managed_by_admins(self) -> bool:
+        """An internal audience's address an admin added (often a list): one reader's click in
+        one email must not switch it off for everyone on it, so only the console does."""
+        return not self.audience.is_public and self.owner_user_id is None
 
 
 class Delivery(db.Model):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from statuspage.core.errors import InvalidLink, NotFound, ValidationError
+from statuspage.core.errors import InvalidLink, NotFound, PermissionDenied, ValidationError
 from statuspage.extensions import db
 from statuspage.models import (
     Audience,
@@ -123,19 +123,98 @@ def subscriber_for_link(subscriber_id: int, key: str) -> Subscriber:
     return subscriber
 
 
+class ManagedByAdmins(PermissionDenied):
+    """The links in its emails do not change an internal address an admin added (often a list
+    that many read): only the admins do, in the console."""
+
+    def __init__(self, subscriber: Subscriber) -> None:
+        super().__init__(f"{subscriber.address} is a list managed by the admins: ask them.")
+
+
 def set_components(subscriber: Subscriber, component_ids: Iterable[int]) -> Subscriber:
     """Choose which components the subscriber hears about (none chosen: all of them)."""
+    if subscriber.managed_by_admins:
+        raise ManagedByAdmins(subscriber)
     subscriber.components = _pick_components(subscriber.audience, component_ids)
     return subscriber
 
 
 def unsubscribe(subscriber: Subscriber, *, now: datetime) -> Subscriber:
     """Stop every message to the subscriber, including those already waiting in the outbox."""
+    if subscriber.managed_by_admins:
+        raise ManagedByAdmins(subscriber)
     if subscriber.unsubscribed_at is None:
         subscriber.unsubscribed_at = now
     subscriber.confirm_nonce = None
     enqueue.cancel_pending(subscriber, now=now)
     return subscriber
+
+
+def own_subscriptions(user: User) -> list[tuple[Audience, bool]]:
+    """The internal audiences, each with whether the person subscribed their own address to it
+    from their profile (and has not unsubscribed since)."""
+    mine = {
+        subscriber.audience_id
+        for subscriber in db.session.scalars(
+            sa.select(Subscriber).where(
+                Subscriber.owner_user_id == user.id, Subscriber.unsubscribed_at.is_(None)
+            )
+        )
+    }
+    return [(audience, audience.id in mine) for audience in _internal_audiences()]
+
+
+def set_own_subscriptions(user: User, audience_ids: Iterable[int], *, now: datetime) -> None:
+    """Subscribe the person's own address to exactly these internal audiences, audited. It is
+    their verified account address, so it receives at once; they may unsubscribe it themselves."""
+    wanted, audiences = set(audience_ids), _internal_audiences()
+    if wanted - {audience.id for audience in audiences}:
+        raise ValidationError("Choose audiences from the list.", field="audiences")
+    for audience, subscribed in own_subscriptions(user):
+        if (audience.id in wanted) == subscribed:
+            continue
+        if subscribed:
+            subscriber = _find_own(user, audience)
+            unsubscribe(subscriber, now=now)
+        else:
+            subscriber = _subscribe_own_address(user, audience, now=now)
+        action = "subscribed_self" if audience.id in wanted else "unsubscribed_self"
+        record_audit(user, f"subscriber.{action}", "subscriber", subscriber.id, now=now,
+                     details={"audience": audience.slug})  # fmt: skip
+
+
+def _subscribe_own_address(user: User, audience: Audience, *, now: datetime) -> Subscriber:
+    subscriber = _find_own(user, audience)
+    if subscriber is None:
+        if _find(audience, SubscriberKind.EMAIL, user.email) is not None:
+            raise ValidationError(
+                f"An admin added {user.email} to {audience.name}: it receives its updates already.",
+                field="audiences",
+            )
+        subscriber = _new_subscriber(audience, SubscriberKind.EMAIL, user.email, now=now)
+        subscriber.owner_user_id, subscriber.name = user.id, user.name
+    subscriber.confirmed_at = subscriber.confirmed_at or now
+    subscriber.unsubscribed_at = None
+    db.session.flush()
+    return subscriber
+
+
+def _find_own(user: User, audience: Audience) -> Subscriber | None:
+    return db.session.scalar(
+        sa.select(Subscriber).where(
+            Subscriber.owner_user_id == user.id, Subscriber.audience_id == audience.id
+        )
+    )
+
+
+def _internal_audiences() -> list[Audience]:
+    return list(
+        db.session.scalars(
+            sa.select(Audience)
+            .where(Audience.is_public.is_(False))
+            .order_by(Audience.position, Audience.id)
+        )
+    )
 
 
 def add_subscriber(
@@ -274,6 +353,13 @@ def find_subscribers(
     return list(rows), total
 
 
+_RECEIVING = (
+    Subscriber.confirmed_at.is_not(None),
+    Subscriber.is_active.is_(True),
+    Subscriber.unsubscribed_at.is_(None),
+)
+
+
 @dataclass(frozen=True)
 class Counts:
     """Receiving subscribers per audience (email and webhook) and per chosen component."""
@@ -285,16 +371,11 @@ class Counts:
 
 def count_subscribers() -> Counts:
     """How many receiving subscribers each audience and each component has."""
-    receiving = (
-        Subscriber.confirmed_at.is_not(None),
-        Subscriber.is_active.is_(True),
-        Subscriber.unsubscribed_at.is_(None),
-    )
     by_audience = {
         (audience_id, kind): count
         for audience_id, kind, count in db.session.execute(
             sa.select(Subscriber.audience_id, Subscriber.kind, sa.func.count(Subscriber.id))
-            .where(*receiving)
+            .where(*_RECEIVING)
             .group_by(Subscriber.audience_id, Subscriber.kind)
         )
     }
@@ -303,7 +384,7 @@ def count_subscribers() -> Counts:
         db.session.execute(
             sa.select(subscriber_component.c.component_id, sa.func.count())
             .join(Subscriber, Subscriber.id == subscriber_component.c.subscriber_id)
-            .where(*receiving)
+            .where(*_RECEIVING)
             .group_by(subscriber_component.c.component_id)
         ).all()
     )
@@ -311,7 +392,7 @@ def count_subscribers() -> Counts:
         subscriber_component.c.subscriber_id == Subscriber.id
     )
     everything = db.session.scalar(
-        sa.select(sa.func.count(Subscriber.id)).where(*receiving, ~chose_any.exists())
+        sa.select(sa.func.count(Subscriber.id)).where(*_RECEIVING, ~chose_any.exists())
     )
     components = db.session.scalars(
         sa.select(Component).where(Component.id.in_(by_component)).order_by(Component.name)
@@ -328,6 +409,44 @@ def count_subscribers() -> Counts:
         per_component=[(component, by_component[component.id]) for component in components],
         everything=everything or 0,
     )
+
+
+@dataclass
+class Recipients:
+    """Who receives an audience's updates now, by channel; `*_some` of them chose components and
+    receive only updates about those."""
+
+    emails: int = 0
+    webhooks: int = 0
+    emails_some: int = 0
+    webhooks_some: int = 0
+
+    @property
+    def nobody(self) -> bool:
+        return self.emails + self.webhooks == 0
+
+
+def recipients_by_audience() -> dict[int, Recipients]:
+    """Receiving subscribers of each audience by channel, in one query (audiences without any
+    are absent: ask with `.get(audience_id, Recipients())`)."""
+    chose = (
+        sa.exists()
+        .where(subscriber_component.c.subscriber_id == Subscriber.id)
+        .label("chose_components")
+    )
+    rows = db.session.execute(
+        sa.select(Subscriber.audience_id, Subscriber.kind, chose, sa.func.count(Subscriber.id))
+        .where(*_RECEIVING)
+        .group_by(Subscriber.audience_id, Subscriber.kind, chose)
+    )
+    counts: dict[int, Recipients] = {}
+    for audience_id, kind, some, count in rows:
+        recipients = counts.setdefault(audience_id, Recipients())
+        channel = "emails" if kind is SubscriberKind.EMAIL else "webhooks"
+        setattr(recipients, channel, getattr(recipients, channel) + count)
+        if some:
+            setattr(recipients, channel + "_some", count)
+    return counts
 
 
 def subscriber_state(subscriber: Subscriber) -> str:

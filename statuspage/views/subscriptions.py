@@ -112,9 +112,13 @@ def unsubscribe_page(token: str) -> str:
 # RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" with no session and no
 # CSRF token; the signed token in the URL is what authorises it.
 @csrf.exempt
-def unsubscribe(token: str) -> str:
+def unsubscribe(token: str) -> Page:
     subscriber = subscriptions.subscriber_for_link(*_tokens().read_manage(token))
-    subscriptions.unsubscribe(subscriber, now=utcnow())
+    try:
+        subscriptions.unsubscribe(subscriber, now=utcnow())
+    except subscriptions.ManagedByAdmins:
+        # The page explains whom to ask instead.
+        return render_template("subscriptions/unsubscribe.html", subscriber=subscriber), 403
     db.session.commit()
     return render_template("subscriptions/unsubscribe.html", subscriber=subscriber, done=True)
 

@@ -143,7 +143,7 @@ def update_email(
         text=text,
         html=html,
         message_id=_message_id(delivery),
-        headers=_list_headers(links),
+        headers=_list_headers(subscriber, links),
     )
 
 
@@ -169,7 +169,7 @@ def subscription_email(
         )
     else:
         name, subject = "manage_subscription", f"Your subscription to {site.name}"
-        headers = _list_headers(links)
+        headers = _list_headers(subscriber, links)
     text, html = render(name, context)
     return Email(
         recipient=subscriber.address,
@@ -347,7 +347,9 @@ def _meta(
     }
 
 
-def _list_headers(links: Links) -> dict[str, str]:
+def _list_headers(subscriber: Subscriber, links: Links) -> dict[str, str]:
+    if subscriber.managed_by_admins:
+        return {}  # nobody on the list may switch it off for the others (the link explains)
     # RFC 8058: a POST to this URL with ONE_CLICK as its body unsubscribes without a page.
     return {"List-Unsubscribe": f"<{links.unsubscribe}>", "List-Unsubscribe-Post": ONE_CLICK}
 

@@ -24,6 +24,7 @@ from statuspage.services.components import all_components
 from statuspage.services.incidents import compose as composing
 from statuspage.services.incidents import edits, impacts, publishing, reviews
 from statuspage.services.incidents.lifecycle import get_incident
+from statuspage.services.subscriptions import Recipients, recipients_by_audience
 from statuspage.views.access import me, permission_required, require
 from statuspage.views.admin.confirm import ask_first
 from statuspage.views.admin.formdata import (
@@ -200,6 +201,8 @@ def _compose_page(writing: Writing, refusal: Refusal, *, now: datetime) -> tuple
         standing=impacts.standing(),
         changes=writing.changes,
         drafts=writing.drafts,
+        recipients=recipients_by_audience(),
+        nobody=Recipients(),
         errors=refusal.errors,
         late_promise=refusal.late_promise,
         lacking=refusal.lacking,

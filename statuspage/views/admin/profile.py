@@ -1,15 +1,17 @@
-"""The signed-in person's page: their duties and their secret internal feed links."""
+"""The signed-in person's page: their duties, their secret internal feed links, and the internal
+audiences they have updates emailed to."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.permissions import Permission
-from statuspage.services import accounts
+from statuspage.services import accounts, subscriptions
 from statuspage.views.access import me, permission_required
+from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
 
 routes = Routes()
@@ -18,7 +20,10 @@ routes = Routes()
 @routes.get("/profile")
 @permission_required(Permission.VIEW_CONSOLE)
 def profile() -> str:
-    return render_template("admin/profile.html", user=me())
+    user = me()
+    return render_template(
+        "admin/profile.html", user=user, subscribed=subscriptions.own_subscriptions(user)
+    )
 
 
 @routes.post("/profile/feed-token")
@@ -28,3 +33,14 @@ def rotate_feed_token() -> Response:
     db.session.commit()
     flash("New feed links made; the old ones stopped working.", "success")
     return redirect(url_for("admin.profile") + "#feeds")
+
+
+@routes.post("/profile/subscriptions")
+@permission_required(Permission.VIEW_CONSOLE)
+def own_subscriptions() -> Response:
+    # A value that is no id matches no audience: the service refuses it (422).
+    chosen = [parse_int(value) or 0 for value in request.form.getlist("audience")]
+    subscriptions.set_own_subscriptions(me(), chosen, now=utcnow())
+    db.session.commit()
+    flash("Your email updates are saved.", "success")
+    return redirect(url_for("admin.profile") + "#subscriptions")
