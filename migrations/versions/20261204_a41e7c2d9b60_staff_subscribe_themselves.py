@@ -4,7 +4,7 @@ Subscribers of internal audiences without an owner were added by admins: their u
 no longer switch them off.
 
 Revision ID: a41e7c2d9b60
-Revises: 3c8f1d2a9e47
+Revises: a4d2e8c61f05
 Create Date: 2026-12-04 16:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a41e7c2d9b60'
-down_revision = '3c8f1d2a9e47'
+down_revision = 'a4d2e8c61f05'
 branch_labels = None
 depends_on = None
 
