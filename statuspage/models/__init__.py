@@ -20,7 +20,7 @@ from statuspage.models.enums import (
     UpdateState,
     Visibility,
 )
-from statuspage.models.incidents import Incident, IncidentComponent, RosterAssignment
+from statuspage.models.incidents import Incident, IncidentComponent, Postmortem, RosterAssignment
 from statuspage.models.people import LoginThrottle, User
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, TimelineEvent
@@ -48,6 +48,7 @@ __all__ = [
     "IncidentStatus",
     "LoginThrottle",
     "MessageTemplate",
+    "Postmortem",
     "Promise",
     "PromiseState",
     "Publication",

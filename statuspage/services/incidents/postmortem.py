@@ -50,6 +50,26 @@ def postmortem_markdown(incident: Incident, *, site: Site, now: datetime) -> str
     return "\n".join(lines).rstrip() + "\n"
 
 
+def public_draft(incident: Incident, *, site: Site, now: datetime) -> str:
+    """A draft fit to publish once written: from public data only (the public name, public
+    components, updates to public audiences), with the sections to write left as prompts."""
+    updates = [u for u in reversed(published_updates(incident)) if u.audience.is_public]
+    record = Record(incident, [], updates, [], site, now)
+    lines: list[str] = []
+    for section in (*PUBLIC_SECTIONS, _public_timeline):
+        lines += [*section(record), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _public_timeline(record: Record) -> list[str]:
+    lines = ["## Timeline", ""]
+    for update in record.updates:
+        lines.append(
+            f"- {record.when(update.published_at)} · {update.status.label}: {_inline(update.body)}"
+        )
+    return lines if record.updates else [*lines, "No public update was published."]
+
+
 def _summary(record: Record) -> list[str]:
     incident = record.incident
     duration = (
@@ -226,14 +246,19 @@ CURATED_KINDS = frozenset(
     }
 )
 
-SECTIONS: tuple[Callable[[Record], list[str]], ...] = (
-    _summary,
+PUBLIC_SECTIONS: tuple[Callable[[Record], list[str]], ...] = (
+    _to_write("Summary", "What happened, in a few sentences."),
     _impact,
     _response_times,
     _to_write("Root cause", "Why it happened."),
     _to_write("Contributing factors", "What made it worse or slower to fix."),
     _to_write("What went well", "What to keep doing."),
     _action_items,
+)
+
+SECTIONS: tuple[Callable[[Record], list[str]], ...] = (
+    _summary,
+    *PUBLIC_SECTIONS[1:],
     _roster,
     _timeline,
     _updates,
