@@ -20,6 +20,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     # Promise a later next update than the audience's cadence policy asks (sooner is anyone's).
     PROMISE_BEYOND_POLICY = "promise_beyond_policy"
+    PUBLISH_POSTMORTEMS = "publish_postmortems"  # an admin's call: it speaks for the company
 
 
 _VIEWER = {Permission.VIEW_CONSOLE}

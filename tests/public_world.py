@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from statuspage.extensions import db
 from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, Visibility
-from statuspage.services.incidents import publishing
+from statuspage.services.incidents import publishing, writeup
 from tests.factories import (
     make_component,
     make_draft,
@@ -50,6 +50,21 @@ class World:
     public_components: list[int]
 
 
+# Published on the resolved incident: headings, a list and a table, for the validity checks.
+POSTMORTEM = """## Summary
+
+A slow query made dashboard pages load slowly.
+
+## Action items
+
+| Action | Owner |
+| --- | --- |
+| Add an index | Platform team |
+
+- Alert on page load time
+"""
+
+
 def build_world(*, now: datetime) -> World:
     """Create and commit the page; times are relative to `now`."""
     platform = make_group("Platform")
@@ -77,6 +92,10 @@ def build_world(*, now: datetime) -> World:
         now=now - timedelta(days=2, hours=-1),
         component_changes={dashboard: S.OPERATIONAL},
     )
+    admin = make_user(Role.ADMIN)
+    later = now - timedelta(days=1)
+    writeup.save_postmortem(resolved, POSTMORTEM, by=admin, now=later)
+    writeup.publish_postmortem(resolved, by=admin, now=later)
 
     incident = make_incident(
         title="Elevated API errors",

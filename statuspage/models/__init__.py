@@ -26,6 +26,7 @@ from statuspage.models.incidents import (
     Incident,
     IncidentComponent,
     IncidentMilestone,
+    Postmortem,
     RosterAssignment,
 )
 from statuspage.models.people import LoginThrottle, User
@@ -58,6 +59,7 @@ __all__ = [
     "MessageTemplate",
     "MilestoneKind",
     "NoteType",
+    "Postmortem",
     "Promise",
     "PromiseState",
     "Publication",

@@ -71,6 +71,9 @@ class Incident(db.Model):
         back_populates="incident", cascade="all, delete-orphan"
     )
     declared_by: Mapped[User | None] = relationship()
+    postmortem: Mapped[Postmortem | None] = relationship(
+        back_populates="incident", cascade="all, delete-orphan"
+    )
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
@@ -180,3 +183,30 @@ class IncidentMilestone(db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     set_at: Mapped[datetime]
+
+
+class Postmortem(db.Model):
+    """The incident's postmortem as the team wrote it: Markdown, public once an admin publishes it.
+
+    Its own row, not incident columns, so that editing it never collides with the incident's
+    optimistic version (a responder's status change and a postmortem edit are independent).
+    """
+
+    __tablename__ = "postmortem"
+
+    incident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    incident: Mapped[Incident] = relationship(back_populates="postmortem")
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])

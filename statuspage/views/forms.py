@@ -157,6 +157,10 @@ class NoteForm(FlaskForm):
     text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
 
 
+class PostmortemForm(FlaskForm):
+    body = TextAreaField("Postmortem (Markdown)", validators=[DataRequired(), Length(max=50_000)])
+
+
 class DraftForm(VersionedForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Message (Markdown)", validators=[DataRequired(), Length(max=20000)])

@@ -50,12 +50,14 @@ from statuspage.models import (
 from statuspage.services import accounts, subscriptions
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.incidents import writeup
 from statuspage.services.outbox.webhooks import parse_networks
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url
 from tests.factories import NOW as FACTORIES_NOW
 from tests.factories import make_incident, make_published
 from tests.helpers import TEST_SECRET_KEY, csrf_token_from, settings_for
+from tests.public_world import POSTMORTEM
 from tests.validators import (
     MODES,
     axe_violations,
@@ -189,6 +191,10 @@ CONSOLE = [
     posted("timeline with a note dated in the future", INCIDENT + "/timeline",
            {"text": "Later", "note_type": "decision", "at": "2099-01-01T00:00"}, 422,
            to=INCIDENT + "/notes"),
+    console("postmortem", INCIDENT + "/postmortem"),
+    posted("postmortem without a text", INCIDENT + "/postmortem", {"body": ""}, 422),
+    posted("postmortem of an open incident", INCIDENT + "/postmortem",
+           {}, 422, to=INCIDENT + "/postmortem/publish"),
     console("maintenance", "/admin/maintenance"),
     console("schedule maintenance", "/admin/maintenance/new"),
     posted("schedule maintenance without a time", "/admin/maintenance/new", {"title": "Upgrade"},
@@ -316,6 +322,9 @@ def build_world(app: Flask) -> World:
         make_published(old, body="Sign-in took up to a minute.", now=old.started_at)
         make_published(old, status=IncidentStatus.RESOLVED, now=old.started_at + timedelta(hours=1))
         accounts.set_password(_one(User, User.email == LIAISON_EMAIL), PASSWORD)
+        resolved = _one(Incident, Incident.title == "Delayed webhook deliveries")
+        writeup.save_postmortem(resolved, POSTMORTEM, by=admin, now=NOW)
+        writeup.publish_postmortem(resolved, by=admin, now=NOW)
         _alert(admin, site)
         tokens = SubscriptionTokens(TEST_SECRET_KEY)
         open_incident = _one(Incident, Incident.title == OPEN_INCIDENT)

@@ -3,4 +3,4 @@ console's versioned edits and the scribe's notes), `publishing` (an update from 
 review to published), `telling` (what an update tells, and the public learning it), `impacts`
 (each component's status, derived from the incidents' own impacts), `compose` (one message per
 audience, written once), `maintenance` (planning windows and moving them on time), `postmortem`
-(the Markdown draft)."""
+(the Markdown drafts), `writeup` (the postmortem as written, saved and published)."""

@@ -1,5 +1,6 @@
-"""The postmortem draft: one Markdown document with the summary, roster, timeline, every update and
-the cadence figures (promises made, kept and missed per audience, lateness, first update).
+"""The postmortem draft: one Markdown document with the sections teams use (summary, impact window,
+time to detect / acknowledge / mitigate / resolve, root cause, contributing factors, what went well,
+action items), the curated timeline, the roster, every update and the cadence figures.
 
 Each section is a function from the incident's record to Markdown lines; the document is the
 sections in order.
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from statuspage.core.site import Site
 from statuspage.core.times import describe_duration, format_datetime
-from statuspage.models import Incident, TimelineEvent, Update
+from statuspage.models import Incident, TimelineEvent, TimelineKind, Update
 from statuspage.services.cadence.figures import AudienceFigures, incident_figures
 from statuspage.services.incidents.edits import timeline
 from statuspage.services.incidents.publishing import published_updates
@@ -49,6 +50,26 @@ def postmortem_markdown(incident: Incident, *, site: Site, now: datetime) -> str
     return "\n".join(lines).rstrip() + "\n"
 
 
+def public_draft(incident: Incident, *, site: Site, now: datetime) -> str:
+    """A draft fit to publish once written: from public data only (the public name, public
+    components, updates to public audiences), with the sections to write left as prompts."""
+    updates = [u for u in reversed(published_updates(incident)) if u.audience.is_public]
+    record = Record(incident, [], updates, [], site, now)
+    lines: list[str] = []
+    for section in (*PUBLIC_SECTIONS, _public_timeline):
+        lines += [*section(record), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _public_timeline(record: Record) -> list[str]:
+    lines = ["## Timeline", ""]
+    for update in record.updates:
+        lines.append(
+            f"- {record.when(update.published_at)} · {update.status.label}: {_inline(update.body)}"
+        )
+    return lines if record.updates else [*lines, "No public update was published."]
+
+
 def _summary(record: Record) -> list[str]:
     incident = record.incident
     duration = (
@@ -76,6 +97,59 @@ def _summary(record: Record) -> list[str]:
     ]
 
 
+def _impact(record: Record) -> list[str]:
+    incident = record.incident
+    lines = [
+        "## Impact window",
+        "",
+        (
+            f"From {record.when(incident.started_at)} (started) "
+            f"to {record.when(incident.resolved_at)} (resolved)."
+        ),
+        "",
+    ]
+    # Public components only: this section may be copied into the published postmortem.
+    for link in incident.components:
+        if link.component.is_public:
+            worst = max(
+                (s for s in (link.status, link.worst_public_status) if s), key=lambda s: s.rank
+            )
+            lines.append(f"- {_inline(link.component.name)}: worst {worst.label.lower()}")
+    return lines if len(lines) > 5 else [*lines, "No public component was affected."]
+
+
+def _response_times(record: Record) -> list[str]:
+    incident = record.incident
+    first_update = record.updates[0].published_at if record.updates else None
+    rows = (
+        ("Time to detect", "started", incident.started_at, "declared", incident.created_at),
+        ("Time to acknowledge", "declared", incident.created_at, "first update", first_update),
+        ("Time to mitigate", "started", incident.started_at, "monitoring", incident.monitoring_at),
+        ("Time to resolve", "started", incident.started_at, "resolved", incident.resolved_at),
+    )
+    lines = [
+        "## Response times",
+        "",
+        "| Figure | From | To | Length |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, start_name, start, end_name, end in rows:
+        length = _length(max(end - start, timedelta(0)) if end else None, none="not yet")
+        lines.append(f"| {name} | {start_name} | {end_name} | {length} |")
+    return lines
+
+
+def _to_write(heading: str, prompt: str) -> Callable[[Record], list[str]]:
+    def section(record: Record) -> list[str]:
+        return [f"## {heading}", "", f"_{prompt}_"]
+
+    return section
+
+
+def _action_items(record: Record) -> list[str]:
+    return ["## Action items", "", "| Action | Owner | Due |", "| --- | --- | --- |", "|  |  |  |"]
+
+
 def _roster(record: Record) -> list[str]:
     lines = ["## Roster", ""]
     for assignment in sorted(record.incident.roster, key=lambda a: (a.role, a.user.name)):
@@ -86,6 +160,8 @@ def _roster(record: Record) -> list[str]:
 def _timeline(record: Record) -> list[str]:
     lines = ["## Timeline", "", "| Time | Who | What |", "| --- | --- | --- |"]
     for event in record.events:
+        if event.kind not in CURATED_KINDS:
+            continue
         who = event.actor.name if event.actor else "system"
         lines.append(
             f"| {record.when(event.occurred_at)} | {_cell(who)} | {_cell(event.message)} |"
@@ -156,8 +232,33 @@ def _cell(text: str) -> str:
     return _inline(text).replace("|", "\\|")
 
 
+# What a reader of the postmortem needs; drafts, reviews, promises and reminders stay in the console.
+CURATED_KINDS = frozenset(
+    {
+        TimelineKind.DECLARED,
+        TimelineKind.STATUS_CHANGED,
+        TimelineKind.SEVERITY_CHANGED,
+        TimelineKind.COMPONENT_CHANGED,
+        TimelineKind.UPDATE_PUBLISHED,
+        TimelineKind.NOTE,
+        TimelineKind.RESOLVED,
+        TimelineKind.REOPENED,
+    }
+)
+
+PUBLIC_SECTIONS: tuple[Callable[[Record], list[str]], ...] = (
+    _to_write("Summary", "What happened, in a few sentences."),
+    _impact,
+    _response_times,
+    _to_write("Root cause", "Why it happened."),
+    _to_write("Contributing factors", "What made it worse or slower to fix."),
+    _to_write("What went well", "What to keep doing."),
+    _action_items,
+)
+
 SECTIONS: tuple[Callable[[Record], list[str]], ...] = (
     _summary,
+    *PUBLIC_SECTIONS[1:],
     _roster,
     _timeline,
     _updates,

@@ -164,6 +164,9 @@ class _Writer:
             "incident_updates": [self.update(u) for u in incident.updates],
             "components": [self.component(c) for c in incident.components],
             "reminder_intervals": None,
+            "postmortem_body": incident.postmortem_body,
+            "postmortem_body_last_updated_at": self.time(incident.postmortem_updated_at),
+            "postmortem_published_at": self.time(incident.postmortem_published_at),
             # Our extensions: the public audience's promised next update, and whether it is late
             # (then next_update_at is in the past, and the flag says so).
             "next_update_at": self.time(incident.next_update_at),

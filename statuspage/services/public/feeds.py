@@ -84,8 +84,10 @@ def history_feed(
             title=incident.name,
             url=permalink(site, incident.id),
             published=in_zone(incident.first_published_at, site.zone),
-            updated=in_zone(incident.updated_at, site.zone),
-            content_html=updates_html(_blocks(incident.updates), site.zone)
+            updated=in_zone(max(incident.updated_at, _postmortem_at(incident)), site.zone),
+            content_html=updates_html(
+                _postmortem_block(incident) + _blocks(incident.updates), site.zone
+            )
             + _promise_html(incident, late.get(incident.id), site),
             permalink_guid=True,
         )
@@ -93,6 +95,21 @@ def history_feed(
     ]
     content = build_feed(_feed(site, "history", "Incident History", fmt, component), entries, fmt)
     return HistoryFeed(content, public.next_edge(incidents, now=now))
+
+
+def _postmortem_at(incident: PublicIncident) -> datetime:
+    return max(
+        (t for t in (incident.postmortem_published_at, incident.postmortem_updated_at) if t),
+        default=incident.updated_at,
+    )
+
+
+def _postmortem_block(incident: PublicIncident) -> list[UpdateBlock]:
+    """The published postmortem, first (the entry's newest news), as Statuspage labels it."""
+    if incident.postmortem_body is None:
+        return []
+    body = markdown_to_html(incident.postmortem_body)
+    return [UpdateBlock(_postmortem_at(incident), "Postmortem", body)]
 
 
 def _promise_html(incident: PublicIncident, late_notice: str | None, site: Site) -> str:

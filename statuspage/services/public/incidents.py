@@ -26,6 +26,7 @@ from statuspage.models import (
     IncidentComponent,
     IncidentKind,
     IncidentStatus,
+    Postmortem,
     Promise,
     PromiseState,
     Update,
@@ -64,6 +65,7 @@ class _Loaded:
     updates: dict[int, list[Update]] = field(default_factory=lambda: defaultdict(list))
     links: dict[int, list[IncidentComponent]] = field(default_factory=lambda: defaultdict(list))
     promises: dict[int, datetime] = field(default_factory=dict)
+    postmortems: dict[int, Postmortem] = field(default_factory=dict)
 
 
 @per_transaction
@@ -77,7 +79,7 @@ def told_publicly() -> sa.ColumnElement[bool]:
 
 
 def load(incidents: Sequence[Incident], catalogue: ComponentCatalogue) -> list[PublicIncident]:
-    """Incidents as the public was told them, in the order given (four queries per chunk)."""
+    """Incidents as the public was told them, in the order given (five queries per chunk)."""
     audience_ids = _public_audience_ids()
     result = []
     for start in range(0, len(incidents), CHUNK):
@@ -119,6 +121,12 @@ def _load_related(ids: list[int], audience_ids: list[int]) -> _Loaded:
         .group_by(Promise.incident_id)
     ):
         loaded.promises[incident_id] = due_at
+    for postmortem in db.session.scalars(
+        sa.select(Postmortem).where(
+            Postmortem.incident_id.in_(ids), Postmortem.published_at.is_not(None)
+        )
+    ):
+        loaded.postmortems[postmortem.incident_id] = postmortem
     return loaded
 
 
@@ -172,6 +180,7 @@ def _public_incident(
         (u.published_at for u in told if u.status is IncidentStatus.MONITORING), None
     )
     impacts = _public_impacts(loaded.links.get(incident.id, ()), public_ids)
+    postmortem = loaded.postmortems.get(incident.id)
     linked = {impact.component_id for impact in impacts}
     return PublicIncident(
         id=incident.id,
@@ -191,6 +200,9 @@ def _public_incident(
         impacts=impacts,
         next_update_at=None if status.is_closed else loaded.promises.get(incident.id),
         revision=incident.version,
+        postmortem_body=postmortem.body if postmortem else None,
+        postmortem_published_at=postmortem.published_at if postmortem else None,
+        postmortem_updated_at=postmortem.updated_at if postmortem else None,
     )
 
 

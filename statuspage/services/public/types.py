@@ -109,6 +109,10 @@ class PublicIncident:
     impacts: tuple[PublicImpact, ...]  # one per component in `components`
     next_update_at: datetime | None
     revision: int  # grows with every change to the incident (the calendar's SEQUENCE)
+    # The postmortem exactly as an admin published it (None until then, and once unpublished).
+    postmortem_body: str | None = None
+    postmortem_published_at: datetime | None = None
+    postmortem_updated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -16,6 +16,7 @@ from statuspage.views.admin import (
     incidents,
     maintenance,
     message_templates,
+    postmortems,
     profile,
     subscribers,
     users,
@@ -25,6 +26,7 @@ from statuspage.views.admin.context import console_context
 AREAS = (
     dashboard,
     incidents,
+    postmortems,
     compose,
     maintenance,
     message_templates,
