@@ -8,11 +8,14 @@ fail instead: a green CI run has really driven the browser.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,3 +58,14 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(
         executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
     )
+
+
+def sign_in(context: Any, base_url: str, email: str) -> Any:
+    """A new page of the browser context, signed in to the console as `email` (tests' password)."""
+    page = context.new_page()
+    page.goto(base_url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/admin/$"))
+    return page

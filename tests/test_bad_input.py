@@ -8,7 +8,6 @@ way without knowing the answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from statuspage.services import accounts
 from tests.console import World, act_as, csrf_token, make_world
 from tests.factories import NOW, audience, make_published
 from tests.helpers import form_time
-from tests.worlds import ModuleWorld
+from tests.worlds import ModuleWorld, shared_world
 
 CONTROL = "holds a control character or bytes that are not UTF-8"
 
@@ -209,17 +208,7 @@ ATTACKS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def module_world(database_url: str) -> Iterator[ModuleWorld[Ids]]:
-    shared = ModuleWorld(database_url, lambda: Ids(make_world()))
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def app(module_world: ModuleWorld[Ids]) -> Flask:
-    """The module's one app (its cases never change its settings) over its world as built."""
-    return module_world.fresh()
+module_world, app = shared_world(lambda: Ids(make_world()))
 
 
 @pytest.fixture

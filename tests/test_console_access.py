@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from statuspage.models import Incident, Update
 from tests.console import World, act_as, csrf_token, make_world
 from tests.factories import NOW, audience
 from tests.helpers import form_time
-from tests.worlds import ModuleWorld
+from tests.worlds import ModuleWorld, shared_world
 
 ROLES = ("anonymous", "viewer", "liaison", "commander", "admin")
 EVERYONE = {"viewer", "liaison", "commander", "admin"}
@@ -189,17 +188,7 @@ class Ids:
         self.viewer_id = world.users["viewer"]
 
 
-@pytest.fixture(scope="module")
-def module_world(database_url: str) -> Iterator[ModuleWorld[Ids]]:
-    shared = ModuleWorld(database_url, lambda: Ids(make_world()))
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def app(module_world: ModuleWorld[Ids]) -> Flask:
-    """The module's one app (its cases never change its settings) over its world as built."""
-    return module_world.fresh()
+module_world, app = shared_world(lambda: Ids(make_world()))
 
 
 @pytest.fixture

@@ -70,15 +70,17 @@ def the_update(app) -> tuple[int, UpdateState, int | None, int]:
         return update.id, update.state, update.approved_by_id, update.version
 
 
-def publish(client, update_id, version):
+def publish(client, update_id, version, *, body="We found the cause.", **fields):
+    """Press publish on the draft page, with the text as given (by default as written)."""
     return client.post(
         f"/admin/updates/{update_id}",
         data={
             "csrf_token": csrf_token(client),
             "version": version,
             "title": "Checkout failing",
-            "body": "We found the cause.",
+            "body": body,
             "action": "publish",
+            **fields,
         },
     )
 
@@ -150,16 +152,7 @@ def test_without_review_the_author_publishes_at_once(app, client, sev1):
 
 
 def publish_rewritten(client, update_id, version):
-    return client.post(
-        f"/admin/updates/{update_id}",
-        data={
-            "csrf_token": csrf_token(client),
-            "version": version,
-            "title": "Checkout failing",
-            "body": "Nothing to see here.",
-            "action": "publish",
-        },
-    )
+    return publish(client, update_id, version, body="Nothing to see here.")
 
 
 def test_an_approver_who_rewrites_the_text_becomes_its_author_and_cannot_publish_it(
@@ -214,15 +207,8 @@ def test_approving_the_text_as_the_browser_sends_it_back_is_not_an_edit(app, cli
         db.session.commit()
         version = update.version
     act_as(client, sev1["approver"])
-    answer = client.post(
-        f"/admin/updates/{update_id}",
-        data={
-            "csrf_token": csrf_token(client),
-            "version": version,
-            "title": "Checkout failing",
-            "body": "We found the cause.\r\nA fix is rolling out.",
-            "action": "publish",
-        },
+    answer = publish(
+        client, update_id, version, body="We found the cause.\r\nA fix is rolling out."
     )
     assert answer.status_code == 302
     _, state, approved_by, _ = the_update(app)
@@ -242,17 +228,7 @@ def test_a_late_approval_keeps_the_whole_promised_interval(app, client, sev1, la
     with pinned(approved_at):
         page = client.get(f"/admin/updates/{update_id}").get_data(as_text=True)
         promised = re.search(r'name="next_update_due_at"[^>]*value="([^"]*)"', page).group(1)
-        answer = client.post(
-            f"/admin/updates/{update_id}",
-            data={
-                "csrf_token": csrf_token(client),
-                "version": version,
-                "title": "Checkout failing",
-                "body": "We found the cause.",
-                "next_update_due_at": promised,
-                "action": "publish",
-            },
-        )
+        answer = publish(client, update_id, version, next_update_due_at=promised)
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     with app.app_context():
         update = db.session.get(Update, update_id)

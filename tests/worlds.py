@@ -9,9 +9,10 @@ a module of hundreds of cases (the access matrix) shares when its cases never ch
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
+import pytest
 from flask import Flask
 
 from statuspage import create_app
@@ -56,3 +57,22 @@ class ModuleWorld(Generic[T]):
             with db.engine.begin() as connection:
                 empty_all_tables(connection, db.metadata)
             db.engine.dispose()
+
+
+def shared_world(build: Callable[[], T]) -> tuple[Any, Any]:
+    """The `module_world` and `app` fixtures of a module whose cases share one app over one world
+    (built once by `build`, put back before each case) and never change the app's settings."""
+
+    @pytest.fixture(scope="module")
+    def module_world(database_url: str) -> Iterator[ModuleWorld[T]]:
+        shared = ModuleWorld(database_url, build)
+        yield shared
+        shared.close()
+
+    @pytest.fixture
+    def app(module_world: ModuleWorld[T]) -> Flask:
+        """The module's one app over its world as built (what one case posted, the next never
+        sees)."""
+        return module_world.fresh()
+
+    return module_world, app

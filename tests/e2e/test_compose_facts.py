@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from statuspage.extensions import db
 from statuspage.models import Role, Severity, Update, UpdateState
+from tests.browser import sign_in
 from tests.factories import PASSWORD, make_incident, make_user
 from tests.processes import start_gunicorn
 
@@ -46,12 +47,7 @@ def test_facts_typed_then_publish_reach_every_ticked_audience(
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
     )
-    page = context.new_page()
-    page.goto(process.url + "/login")
-    page.get_by_label("Email").fill("cora@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/admin/$"))
+    page = sign_in(context, process.url, "cora@example.com")
     page.goto(f"{process.url}/admin/incidents/{incident_id}/compose")
     ticked = page.locator("article.audience input[type=checkbox]:checked").count()
     page.get_by_label(re.compile("The facts, written once")).fill(FACTS)

@@ -12,6 +12,7 @@ import pytest
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.services.defaults import ensure_defaults
+from tests.browser import sign_in
 from tests.factories import NOW, PASSWORD, make_component, make_user
 from tests.processes import start_gunicorn
 
@@ -34,16 +35,6 @@ def server(app, database_url):
     process = start_gunicorn(database_url)
     yield process
     process.stop()
-
-
-def sign_in(context, base: str, email: str):
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/admin/$"))
-    return page
 
 
 def test_declare_compose_preview_publish_and_approve(browser, server, artifacts):

@@ -11,6 +11,7 @@ import pytest
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.services.defaults import ensure_defaults
+from tests.browser import sign_in
 from tests.factories import NOW, PASSWORD, make_user
 from tests.mail import text_part
 from tests.outbox import deliver
@@ -34,16 +35,6 @@ def server(app, database_url, mail_sink):
     process.stop()
 
 
-def sign_in(browser, base: str, email: str, viewport: dict):
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/admin/$"))
-    return page
-
-
 def shoot(page, artifacts, name: str) -> None:
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
@@ -56,7 +47,7 @@ def test_declare_tells_the_roster_and_review_asks_the_reviewer(
     from playwright.sync_api import expect
 
     base = server.url
-    alice = sign_in(browser, base, "alice@example.com", WIDTHS["wide"])
+    alice = sign_in(browser.new_context(viewport=WIDTHS["wide"]), base, "alice@example.com")
     alice.get_by_role("link", name="Declare an incident").first.click()
     alice.get_by_label("Working title").fill("Card payments failing")
     alice.get_by_label("Severity").select_option("SEV1")
@@ -75,7 +66,7 @@ def test_declare_tells_the_roster_and_review_asks_the_reviewer(
     ]
 
     # Lia writes to customers; at SEV1 a second person must approve.
-    lia = sign_in(browser, base, "lia@example.com", WIDTHS["wide"])
+    lia = sign_in(browser.new_context(viewport=WIDTHS["wide"]), base, "lia@example.com")
     lia.get_by_role("link", name="Card payments failing").first.click()
     lia.get_by_role("link", name=re.compile("Write an update")).first.click()
     lia.get_by_label(re.compile("The facts, written once")).fill("The card processor times out.")
