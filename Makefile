@@ -14,7 +14,7 @@ run: $(INSTALLED)
 # loadscope: each module runs on one worker, so a world a module builds once (the access matrix,
 # the feeds, the HTML validity pages) is built once per run, not once per worker.
 test: lint $(NODE_INSTALLED)
-	$(BIN)/pytest -n auto --dist loadscope
+	$(BIN)/pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -48,7 +48,7 @@ pytestmark = [
         "single scheduler is supported, so there is no leader to hand over from",
     ),
 ]
-INCIDENTS = 50
+INCIDENTS = 30
 AUDIENCES = ("customers", "staff")
 STAGGER = timedelta(seconds=2.4)
 FIRST_UPDATE_WITHIN = timedelta(seconds=24)
