@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from statuspage.core.clock import pinned
 from statuspage.core.site import current_site
 from statuspage.core.times import in_zone, start_of_day
 from statuspage.extensions import db
@@ -108,3 +109,20 @@ def test_an_impossible_target_is_refused_with_a_message(app, client, search, tar
     )
     assert answer.status_code in {400, 422}
     assert "availability target" in answer.get_data(as_text=True).lower()
+
+
+def test_an_outage_running_since_last_month_counts_from_this_months_start(app):
+    with app.app_context(), pinned(MONTH - timedelta(hours=3)):  # the world as it was then
+        from statuspage.models import Component
+
+        component = make_component("Billing")
+        component.availability_target = 99.5
+        incident = make_incident(
+            severity=Severity.SEV2, affected={component: ComponentStatus.PARTIAL_OUTAGE}
+        )
+        make_published(incident, "customers")
+        db.session.commit()
+        component_id = component.id
+    with app.app_context():
+        [item] = exposure([db.session.get(Component, component_id)], now=LATER, zone=ZONE)
+    assert item.used == LATER - MONTH

@@ -68,30 +68,50 @@ def _month(now: datetime, zone: str) -> tuple[datetime, datetime]:
 
 
 def _downtime(ids: list[int], *, since: datetime, until: datetime) -> dict[int, timedelta]:
-    """Time spent at an outage in [since, until), per component, from the public status log."""
-    rows = db.session.execute(
+    """Time spent at an outage in [since, until), per component, from the public status log: the
+    status each stood at as the month opened, then its changes within the month (never the whole
+    history, which only grows)."""
+    down: dict[int, timedelta] = {}
+    state = {  # component -> (since when, at an outage), as the month opens
+        component_id: (since, ComponentStatus(status) in OUTAGES)
+        for component_id, status in db.session.execute(
+            sa.select(Component.id, _status_before(since)).where(Component.id.in_(ids))
+        )
+        if status is not None
+    }
+    changes = db.session.execute(
         sa.select(
             ComponentStatusChange.component_id,
             ComponentStatusChange.changed_at,
             ComponentStatusChange.status,
         )
         .where(
-            ComponentStatusChange.component_id.in_(ids), ComponentStatusChange.changed_at < until
+            ComponentStatusChange.component_id.in_(ids),
+            ComponentStatusChange.changed_at >= since,
+            ComponentStatusChange.changed_at < until,
         )
-        .order_by(
-            ComponentStatusChange.component_id,
-            ComponentStatusChange.changed_at,
-            ComponentStatusChange.id,
-        )
-    ).all()
-    down: dict[int, timedelta] = {}
-    state: dict[int, tuple[datetime, bool]] = {}  # component -> (since when, at an outage)
-    for component_id, changed_at, status in rows:
-        _close(down, state, component_id, at=changed_at, since=since)
+        .order_by(ComponentStatusChange.changed_at, ComponentStatusChange.id)
+    )
+    for component_id, changed_at, status in changes:
+        _close(down, state, component_id, at=changed_at)
         state[component_id] = (changed_at, ComponentStatus(status) in OUTAGES)
     for component_id in list(state):
-        _close(down, state, component_id, at=until, since=since)
+        _close(down, state, component_id, at=until)
     return down
+
+
+def _status_before(moment: datetime) -> sa.ScalarSelect[ComponentStatus]:
+    """Each component's newest logged status before the moment (correlated per component)."""
+    return (
+        sa.select(ComponentStatusChange.status)
+        .where(
+            ComponentStatusChange.component_id == Component.id,
+            ComponentStatusChange.changed_at < moment,
+        )
+        .order_by(ComponentStatusChange.changed_at.desc(), ComponentStatusChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _close(
@@ -100,14 +120,13 @@ def _close(
     component_id: int,
     *,
     at: datetime,
-    since: datetime,
 ) -> None:
-    """Count the stretch up to `at` of the component's current status, if an outage this month."""
+    """Count the stretch up to `at` of the component's current status, if it is an outage."""
     if component_id not in state:
         return
     began, outage = state[component_id]
-    if outage and at > since:
-        down[component_id] = down.get(component_id, timedelta()) + (at - max(began, since))
+    if outage:
+        down[component_id] = down.get(component_id, timedelta()) + (at - began)
 
 
 def _minutes(length: timedelta) -> int:
