@@ -18,6 +18,7 @@ from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
 from statuspage.services import accounts
+from statuspage.services.incidents import checkins
 from statuspage.views import (
     admin,
     api,
@@ -53,6 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_FOLDER),
     )
     load_config(app, test_config)
+    # Checked at start, like the other settings; the tick and the incident page read the result.
+    app.config["CHECKIN_INTERVALS"] = checkins.checkin_intervals(app.config["CHECKIN_MINUTES"])
     if app.config["ENV"] != "testing":
         telemetry.configure_logging(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:

@@ -11,7 +11,7 @@ from typing import Any
 from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.services.cadence import alerts
-from statuspage.services.incidents import maintenance
+from statuspage.services.incidents import checkins, maintenance
 from statuspage.services.outbox import worker
 from statuspage.services.outbox.settings import DeliverySettings
 from statuspage.services.signin import purge_login_failures
@@ -81,12 +81,22 @@ def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
     )
 
 
+def remind_missed_checkins(now: datetime, config: Mapping[str, Any]) -> int:
+    """Tell the deputy of each responder whose check-in has fallen due unreported (each once)."""
+    return checkins.remind_missed_checkins(
+        now=now,
+        site=Site.from_config(config),
+        intervals=config["CHECKIN_INTERVALS"],
+    )
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge-login-failures", forget_old_login_failures, timedelta(minutes=10)),
     Job("send-deliveries", send_deliveries, timedelta(seconds=5)),
     Job("cadence-tick", raise_cadence_alerts, "CADENCE_TICK_SECONDS"),
     Job("maintenance-windows", move_maintenance_windows, "CADENCE_TICK_SECONDS"),
     Job("stale-incidents", nudge_stale_incidents, timedelta(minutes=1)),
+    Job("responder-checkins", remind_missed_checkins, "CADENCE_TICK_SECONDS"),
 )
 
 

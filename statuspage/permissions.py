@@ -78,12 +78,13 @@ def may_approve(user: User | None, update: Update) -> bool:
     )
 
 
-# Duties whose holders keep the incident's record: they may add notes to its timeline.
-_NOTE_TAKERS = {RosterRole.COMMANDER, RosterRole.DEPUTY, RosterRole.SCRIBE}
+# Duties whose holders keep the incident's record, and the experts who report into it (their
+# check-ins): they may add notes to its timeline.
+_NOTE_TAKERS = {RosterRole.COMMANDER, RosterRole.DEPUTY, RosterRole.SCRIBE, RosterRole.EXPERT}
 
 
 def may_add_note(user: User, incident: Incident) -> bool:
-    """Commanders and admins, and whoever is commander, deputy or scribe on this incident."""
+    """Commanders and admins, and whoever is commander, deputy, scribe or expert on this incident."""
     if has_permission(user, Permission.MANAGE_INCIDENTS):
         return True
     return has_permission(user, Permission.VIEW_CONSOLE) and any(

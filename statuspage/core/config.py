@@ -88,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     "CADENCE_TICK_SECONDS": 15,
     "SCHEDULER_LEADER_CHECK_SECONDS": 5,
     "STALE_INCIDENT_MINUTES": 120,
+    # How often each expert on an incident's roster owes a timeline note, by severity (JSON in
+    # the environment: STATUSPAGE_CHECKIN_MINUTES='{"SEV1": 15}'); a severity left out owes none.
+    "CHECKIN_MINUTES": {"SEV1": 15, "SEV2": 30, "SEV3": 60},
     # Public responses: how often each process asks the database for the publication version.
     "PUBLIC_VERSION_CHECK_SECONDS": 0.25,
     # Snapshot mode: a folder each web host keeps equal to the public site, for nginx to serve.

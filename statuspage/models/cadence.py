@@ -91,8 +91,9 @@ class CadenceAlert(db.Model):
     """A reminder, overdue mark, escalation or stale nudge, recorded once by its unique key.
 
     Promise alerts are keyed by (promise, kind); a stale nudge has no promise and is keyed by
-    (incident, kind, the moment the incident went quiet). The scheduler inserts with ON CONFLICT DO
-    NOTHING, so a second run or a second scheduler cannot raise the same alert again.
+    (incident, kind, the moment the incident went quiet); a missed check-in by (incident, the
+    responder who owes it, when it was due). The scheduler inserts with ON CONFLICT DO NOTHING, so
+    a second run or a second scheduler cannot raise the same alert again.
     """
 
     __tablename__ = "cadence_alert"
@@ -104,8 +105,17 @@ class CadenceAlert(db.Model):
             "kind",
             "about_at",
             unique=True,
-            sqlite_where=sa.text("promise_id IS NULL"),
-            postgresql_where=sa.text("promise_id IS NULL"),
+            sqlite_where=sa.text("promise_id IS NULL AND about_user_id IS NULL"),
+            postgresql_where=sa.text("promise_id IS NULL AND about_user_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_cadence_alert_checkin",
+            "incident_id",
+            "about_user_id",
+            "about_at",
+            unique=True,
+            sqlite_where=sa.text("about_user_id IS NOT NULL"),
+            postgresql_where=sa.text("about_user_id IS NOT NULL"),
         ),
     )
 
@@ -118,13 +128,19 @@ class CadenceAlert(db.Model):
     )
     promise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("promise.id", ondelete="CASCADE"))
     kind: Mapped[CadenceAlertKind]
-    # What the alert is about: the promise's due time, or when a stale incident went quiet.
+    # What the alert is about: the promise's due time, when a stale incident went quiet, or when
+    # a responder's check-in was due.
     about_at: Mapped[datetime]
+    # The responder whose check-in is missing (None for every other kind).
+    about_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     incident: Mapped[Incident] = relationship()
     audience: Mapped[Audience | None] = relationship()
     promise: Mapped[Promise | None] = relationship()
+    about_user: Mapped[User | None] = relationship(foreign_keys=[about_user_id])
     recipients: Mapped[list[CadenceAlertRecipient]] = relationship(
         back_populates="alert", cascade="all, delete-orphan"
     )

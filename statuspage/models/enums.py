@@ -206,6 +206,7 @@ class CadenceAlertKind(StrEnum):
     OVERDUE = "overdue"  # to the liaison, when it passes without an update
     ESCALATION = "escalation"  # to the commander and deputy, after the grace
     STALE = "stale"  # to the commander and deputy: monitoring for hours with no update
+    CHECKIN = "checkin"  # to the deputy: a responder has not reported within the interval
 
 
 class TimelineKind(StrEnum):
@@ -228,6 +229,7 @@ class TimelineKind(StrEnum):
     PROMISE_MISSED = "promise_missed"
     ESCALATED = "escalated"
     NUDGED = "nudged"
+    CHECKIN_MISSED = "checkin_missed"
     NOTE = "note"
     MILESTONE_SET = "milestone_set"
     RESOLVED = "resolved"

@@ -3,7 +3,7 @@ internal feeds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +25,7 @@ from statuspage.models import (
     Promise,
     PromiseState,
     RosterRole,
+    Severity,
     TimelineEvent,
     Update,
     UpdateState,
@@ -37,6 +38,7 @@ from statuspage.services.cadence.figures import AudienceFigures, incident_figure
 from statuspage.services.cadence.promises import open_promises
 from statuspage.services.components import GroupListing, all_components, list_components
 from statuspage.services.configuration import list_audiences
+from statuspage.services.incidents.checkins import CheckIn, checkin_interval, checkins_of
 from statuspage.services.incidents.edits import timeline
 from statuspage.services.incidents.exposure import exposure
 from statuspage.services.incidents.impacts import Standing, standing
@@ -109,12 +111,20 @@ class IncidentConsole:
     events: list[TimelineEvent]  # the latest on the timeline, oldest first
     promises: list[Promise]  # still open, soonest first
     figures: list[AudienceFigures]
+    checkins: list[CheckIn]  # each responder's last report and next one owed
+    checkin_interval: timedelta | None  # how often they owe one (None: not at this severity)
     may_manage: bool
     may_write: bool
     may_note: bool
 
 
-def incident_console(incident_id: int, *, user: User, now: datetime) -> IncidentConsole:
+def incident_console(
+    incident_id: int,
+    *,
+    user: User,
+    now: datetime,
+    checkin_intervals: Mapping[Severity, timedelta] | None = None,
+) -> IncidentConsole:
     """One incident as its console page shows it to the user (NotFound if there is none)."""
     incident = get_incident(incident_id)
     return IncidentConsole(
@@ -127,6 +137,8 @@ def incident_console(incident_id: int, *, user: User, now: datetime) -> Incident
         events=timeline(incident)[-LATEST_EVENTS:],
         promises=open_promises(incident),
         figures=incident_figures(incident, now=now),
+        checkins=checkins_of(incident, intervals=checkin_intervals or {}),
+        checkin_interval=checkin_interval(incident, checkin_intervals or {}),
         may_manage=has_permission(user, Permission.MANAGE_INCIDENTS),
         may_write=has_permission(user, Permission.WRITE_UPDATES),
         may_note=may_add_note(user, incident),

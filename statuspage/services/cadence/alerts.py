@@ -56,6 +56,7 @@ _TIMELINE_KINDS = {
     CadenceAlertKind.OVERDUE: TimelineKind.PROMISE_MISSED,
     CadenceAlertKind.ESCALATION: TimelineKind.ESCALATED,
     CadenceAlertKind.STALE: TimelineKind.NUDGED,
+    CadenceAlertKind.CHECKIN: TimelineKind.CHECKIN_MISSED,
 }
 
 
@@ -90,8 +91,8 @@ def send_cadence_alerts(*, now: datetime, site: Site) -> TickResult:
     escalations = _insert_promise_alerts(
         CadenceAlertKind.ESCALATION, Promise.escalate_at <= now, now=now
     )
-    alerts = _raised([*reminders, *overdue, *escalations])
-    _announce(alerts, now=now, site=site)
+    alerts = raised_alerts([*reminders, *overdue, *escalations])
+    announce(alerts, now=now, site=site)
     # Public surfaces are cached by publication version: the "next update by" they show must
     # turn into the late notice now, not at the next publication.
     if any(a.kind is CadenceAlertKind.OVERDUE and a.audience.is_public for a in alerts):
@@ -131,21 +132,22 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) ->
                 about_at=quiet_since,
                 created_at=now,
             )
-            .returning(*_RETURNED)
+            .returning(*RETURNED)
         )
         inserted.extend(db.session.execute(statement))
-    _announce(_raised(inserted), now=now, site=site)
+    announce(raised_alerts(inserted), now=now, site=site)
     return len(inserted)
 
 
 # What an insert returns of each alert it raised.
-_RETURNED = (
+RETURNED = (
     CadenceAlert.id,
     CadenceAlert.incident_id,
     CadenceAlert.audience_id,
     CadenceAlert.promise_id,
     CadenceAlert.kind,
     CadenceAlert.about_at,
+    CadenceAlert.about_user_id,
 )
 
 # The promise column recording that each kind of alert was raised for it.
@@ -176,7 +178,7 @@ def _insert_promise_alerts(
         .from_select(
             ["incident_id", "audience_id", "promise_id", "kind", "about_at", "created_at"], due
         )
-        .returning(*_RETURNED)
+        .returning(*RETURNED)
     )
     inserted = db.session.execute(statement).all()
     if inserted:
@@ -201,11 +203,16 @@ def _keep_late_notices(promise_ids: list[int], *, site: Site) -> None:
         promise.late_notice = notices[promise.id]
 
 
-def _raised(rows: Sequence[sa.Row]) -> list[RaisedAlert]:
+def raised_alerts(rows: Sequence[sa.Row]) -> list[RaisedAlert]:
+    """What announcing needs of the alerts an insert returned (its RETURNED columns)."""
     if not rows:
         return []
     incidents = _alerted_incidents({row.incident_id for row in rows})
     audiences = {audience.id: audience for audience in db.session.scalars(sa.select(Audience))}
+    about = {row.about_user_id for row in rows} - {None}
+    responders = {
+        user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(about)))
+    }
     return [
         RaisedAlert(
             id=row.id,
@@ -214,6 +221,7 @@ def _raised(rows: Sequence[sa.Row]) -> list[RaisedAlert]:
             promise_id=row.promise_id,
             incident=incidents[row.incident_id],
             audience=audiences.get(row.audience_id),
+            about_user=responders.get(row.about_user_id),
         )
         for row in sorted(rows, key=lambda row: row.id)
     ]
@@ -249,7 +257,8 @@ def _alerted_incidents(ids: set[int]) -> dict[int, AlertedIncident]:
     }
 
 
-def _announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> None:
+def announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> None:
+    """Put each newly raised alert on its incident's timeline and tell its recipients."""
     if not alerts:
         return
     admins = db.session.scalars(
@@ -267,6 +276,7 @@ def _announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> No
                     "kind": str(notice.alert.kind),
                     "audience": notice.alert.audience.slug if notice.alert.audience else None,
                     "about_at": notice.alert.about_at.isoformat(),
+                    "about_user": notice.alert.about_user.id if notice.alert.about_user else None,
                     "recipients": [recipient.user.id for recipient in notice.recipients],
                 },
             )

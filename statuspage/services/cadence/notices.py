@@ -29,6 +29,8 @@ from statuspage.models import (
     PromiseState,
     RosterRole,
     Severity,
+    TimelineEvent,
+    TimelineKind,
     Update,
     UpdateState,
     User,
@@ -37,6 +39,9 @@ from statuspage.services.outbox.enqueue import OutgoingEmail, enqueue_emails
 
 # Who hears about a missed promise after the grace, and about a stale incident.
 INCIDENT_LEADS = (RosterRole.COMMANDER, RosterRole.DEPUTY)
+# Who hears of a missed check-in: the deputy (the seed's duty: keep responders reporting to the
+# commander), else the commander.
+CHECKIN_KEEPERS = ((RosterRole.DEPUTY,), (RosterRole.COMMANDER,))
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ class RaisedAlert:
     about_at: datetime
     promise_id: int | None
     incident: AlertedIncident
-    audience: Audience | None  # None for a stale nudge
+    audience: Audience | None  # None for a stale nudge and a missed check-in
+    about_user: User | None = None  # the responder whose check-in is missing
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ def alert_message(
             "Post an update, or resolve the incident if it is over.",
         ]
         return AlertMessage(subject, "\n\n".join(lines), console)
+    if alert.kind is CadenceAlertKind.CHECKIN:
+        return _checkin_message(alert, about=about, site=site, now=now, link=console)
     assert alert.audience is not None
     audience = alert.audience.name
     due = format_time(alert.about_at, site.zone)
@@ -189,6 +197,8 @@ def recipients_for(alert: RaisedAlert, *, admins: Sequence[User]) -> list[Recipi
     incident = alert.incident
     if alert.kind in (CadenceAlertKind.REMINDER, CadenceAlertKind.OVERDUE):
         chain: list[tuple[RosterRole, ...]] = [(alert.audience.liaison_role,), INCIDENT_LEADS]
+    elif alert.kind is CadenceAlertKind.CHECKIN:
+        chain = list(CHECKIN_KEEPERS)
     else:
         chain = [INCIDENT_LEADS]
     for duties in chain:
@@ -206,7 +216,8 @@ def open_alerts_for(user: User) -> list[CadenceAlert]:
     """The alerts the user was told about that still need doing, newest first, one per promise.
 
     What the console banner shows: a promise alert lasts while its promise is open, a stale nudge
-    while the incident is still monitoring with no update since.
+    while the incident is still monitoring with no update since, a missed check-in until the
+    responder adds a note (or the incident is resolved).
     """
     update_since = (
         sa.select(Update.id)
@@ -217,12 +228,27 @@ def open_alerts_for(user: User) -> list[CadenceAlert]:
         )
         .exists()
     )
+    reported_since = (
+        sa.select(TimelineEvent.id)
+        .where(
+            TimelineEvent.incident_id == CadenceAlert.incident_id,
+            TimelineEvent.kind == TimelineKind.NOTE,
+            TimelineEvent.actor_id == CadenceAlert.about_user_id,
+            TimelineEvent.occurred_at >= CadenceAlert.about_at,
+        )
+        .exists()
+    )
     still_open = sa.or_(
         Promise.state == PromiseState.OPEN,
         sa.and_(
             CadenceAlert.kind == CadenceAlertKind.STALE,
             Incident.status == IncidentStatus.MONITORING,
             ~update_since,
+        ),
+        sa.and_(
+            CadenceAlert.kind == CadenceAlertKind.CHECKIN,
+            Incident.status != IncidentStatus.RESOLVED,
+            ~reported_since,
         ),
     )
     alerts = db.session.scalars(
@@ -256,6 +282,8 @@ def describe_alert(
             "post one or resolve the incident."
         )
     due = format_time(alert.about_at, zone)
+    if alert.kind is CadenceAlertKind.CHECKIN:
+        return f"Told {told}: {_responder(alert)}'s check-in was due by {due}."
     audience = alert.audience.name
     if alert.kind is CadenceAlertKind.REMINDER:
         return f"Reminded {told}: the next update to {audience} is due by {due}."
@@ -274,6 +302,24 @@ def _escalation_times(notices: Sequence[Notice]) -> dict[int, datetime | None]:
         sa.select(Promise.id, Promise.escalate_at).where(Promise.id.in_(overdue))
     )
     return {promise_id: escalate_at for promise_id, escalate_at in rows}
+
+
+def _checkin_message(
+    alert: RaisedAlert, *, about: str, site: Site, now: datetime, link: str
+) -> AlertMessage:
+    responder = _responder(alert)
+    due = format_time(alert.about_at, site.zone)
+    late = describe_duration(now - alert.about_at)
+    subject = f"Check-in missing: {responder} on {alert.incident.title}"
+    lines = [
+        f"{responder} has not reported on {about}: their check-in was due by {due}, {late} ago.",
+        "Ask them where things stand, and have them add a note to the timeline.",
+    ]
+    return AlertMessage(subject, "\n\n".join(lines), link)
+
+
+def _responder(alert: RaisedAlert) -> str:
+    return alert.about_user.name if alert.about_user else "A responder"
 
 
 def _liaison_line(alert: RaisedAlert) -> str:

@@ -264,8 +264,8 @@ def add_note(
     """
     if not may_add_note(by, incident):
         raise PermissionDenied(
-            "Notes are added by commanders and admins, and by the incident's commander, deputy "
-            "or scribe."
+            "Notes are added by commanders and admins, and by the incident's commander, deputy, "
+            "scribe or experts."
         )
     text = clean_text(text, field="note", max_length=NOTE_LENGTH, multiline=True)
     if at is not None and at > now:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
@@ -126,7 +126,12 @@ def _incident_page(
     incident_id: int, *, stale: edits.StaleIncident | None = None, error: str | None = None
 ) -> str:
     now = utcnow()
-    page = incident_console(incident_id, user=me(), now=now)
+    page = incident_console(
+        incident_id,
+        user=me(),
+        now=now,
+        checkin_intervals=current_app.config["CHECKIN_INTERVALS"],
+    )
     return render_template(
         "admin/incident.html",
         **vars(page),
