@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask.testing import FlaskClient
 
+from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.models import (
     ComponentStatus,
@@ -16,6 +17,7 @@ from statuspage.models import (
     Severity,
     User,
 )
+from statuspage.services.incidents import attachments, edits
 from tests.factories import (
     audience,
     make_component,
@@ -44,6 +46,7 @@ class World:
     subscriber_id: int
     published_update_id: int
     delivery_id: int
+    screenshot_id: int
 
 
 def make_world() -> World:
@@ -70,6 +73,10 @@ def make_world() -> World:
     db.session.flush()
     delivery = db.session.query(Delivery).filter_by(update_id=published.id).one()
     template = db.session.query(MessageTemplate).filter_by(audience_id=audience("staff").id).first()
+    note = edits.add_note(incident, "Error rate climbing.", by=people["commander"], now=utcnow())
+    [screenshot] = attachments.attach_screenshots(
+        note, [attachments.Upload("graph.png", b"\x89PNG\r\n\x1a\n" + bytes(64))], now=utcnow()
+    )
     world = World(
         users={role: user.id for role, user in people.items()},
         incident_id=incident.id,
@@ -82,6 +89,7 @@ def make_world() -> World:
         subscriber_id=subscriber.id,
         published_update_id=published.id,
         delivery_id=delivery.id,
+        screenshot_id=screenshot.id,
     )
     db.session.commit()
     return world

@@ -82,9 +82,12 @@ ROUTES = [
     Route("admin.set_milestone", "POST", "/admin/incidents/{w.incident_id}/milestones",
           COMMANDERS, 302, {"kind": "started", "at": _future(-24 * 365), **VERSIONED}),
     Route("admin.timeline", "GET", "/admin/incidents/{w.incident_id}/timeline", EVERYONE, 200),
-    # Notes: commanders and admins, and the roster's commander, deputy and scribe.
-    Route("admin.add_note", "POST", "/admin/incidents/{w.incident_id}/notes", COMMANDERS, 302,
-          {"text": "Rolled back"}),
+    # Notes: commanders and admins, and the roster's commander, deputy, scribe and experts (the
+    # world's viewer is an expert on its incident).
+    Route("admin.add_note", "POST", "/admin/incidents/{w.incident_id}/notes",
+          COMMANDERS | {"viewer"}, 302, {"text": "Rolled back"}),
+    Route("admin.screenshot", "GET",
+          "/admin/incidents/{w.incident_id}/screenshots/{w.screenshot_id}", EVERYONE, 200),
     Route("admin.postmortem", "GET", "/admin/incidents/{w.incident_id}/postmortem.md", EVERYONE,
           200),
     Route("admin.edit_postmortem", "GET", "/admin/incidents/{w.incident_id}/postmortem",

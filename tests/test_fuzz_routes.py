@@ -113,6 +113,7 @@ class Fuzz:
             "fmt": "atom",
             "document": "summary",
             "filename": "css/app.css",
+            "attachment_id": world.screenshot_id,
         }
         return {
             name: str(values[name] if name in values else getattr(world, name))

@@ -31,7 +31,7 @@ from statuspage.models.incidents import (
 )
 from statuspage.models.people import LoginThrottle, User
 from statuspage.models.publication import Publication
-from statuspage.models.records import AuditEntry, TimelineEvent
+from statuspage.models.records import AuditEntry, NoteAttachment, TimelineEvent
 from statuspage.models.subscriptions import Delivery, Subscriber, subscriber_component
 from statuspage.models.updates import Update
 
@@ -58,6 +58,7 @@ __all__ = [
     "LoginThrottle",
     "MessageTemplate",
     "MilestoneKind",
+    "NoteAttachment",
     "NoteType",
     "Postmortem",
     "Promise",

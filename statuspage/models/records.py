@@ -49,3 +49,22 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any] | None]
 
     actor: Mapped[User | None] = relationship()
+
+
+class NoteAttachment(db.Model):
+    """A screenshot attached to a timeline note: staff only, never on a public surface."""
+
+    __tablename__ = "note_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("timeline_event.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    # Sniffed from the bytes (never the uploader's word), and the only type it is served as.
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime]
+
+    event: Mapped[TimelineEvent] = relationship()

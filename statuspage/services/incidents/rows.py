@@ -27,6 +27,7 @@ class TimelineRow:
     message: str
     note_type: NoteType | None
     events: int  # how many events the row stands for
+    event_id: int | None = None  # the one event a row of one event stands for
 
 
 def row_of(event: TimelineEvent) -> TimelineRow:
@@ -39,6 +40,7 @@ def row_of(event: TimelineEvent) -> TimelineRow:
         message=event.message,
         note_type=NoteType(note_type) if note_type in NOTE_TYPES else None,
         events=1,
+        event_id=event.id,
     )
 
 

@@ -7,6 +7,7 @@ blueprint here, so every endpoint is `admin.<view>`, with the console's template
 from flask import Blueprint
 
 from statuspage.views.admin import (
+    attachments,
     audiences,
     audit,
     cadence,
@@ -26,6 +27,7 @@ from statuspage.views.admin.context import console_context
 AREAS = (
     dashboard,
     incidents,
+    attachments,
     postmortems,
     compose,
     maintenance,

@@ -31,10 +31,12 @@ from statuspage.services import accounts
 from statuspage.services.components import all_components
 from statuspage.services.dashboards import IncidentConsole, incident_console
 from statuspage.services.incidents import edits, milestones
+from statuspage.services.incidents.attachments import attach_screenshots, attachments_by_note
 from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
 from statuspage.services.incidents.postmortem import postmortem_markdown
 from statuspage.services.incidents.rows import row_of, timeline_rows
 from statuspage.views.access import me, permission_required, require
+from statuspage.views.admin.attachments import uploads_in_request
 from statuspage.views.admin.confirm import ask_first
 from statuspage.views.admin.context import anyone_may_declare
 from statuspage.views.admin.formdata import (
@@ -320,6 +322,7 @@ def _timeline_page(incident: Incident, note_form: NoteForm) -> str:
         note_form=note_form,
         note_types=list(NoteType),
         may_note=may_add_note(me(), incident),
+        screenshots=attachments_by_note(incident.id),
     )
 
 
@@ -329,14 +332,16 @@ def add_note(incident_id: int) -> BaseResponse | tuple[str, int]:
     incident = get_incident(incident_id)
     form = NoteForm()
     try:
-        edits.add_note(
+        now = utcnow()
+        note = edits.add_note(
             incident,
             form.text.data or "",
             note_type=_note_type(request.form.get("note_type")),
             at=parse_local_input(request.form.get("at"), current_site().zone, field="when"),
             by=me(),
-            now=utcnow(),
+            now=now,
         )
+        attach_screenshots(note, uploads_in_request(), now=now)
     except ValidationError as error:
         # Shown again with the text as typed, so a note too long to keep is not lost.
         db.session.rollback()
