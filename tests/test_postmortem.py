@@ -17,10 +17,12 @@ from statuspage.models import (
     ComponentStatus,
     Incident,
     IncidentStatus,
+    MilestoneKind,
     Role,
+    User,
     Visibility,
 )
-from statuspage.services.incidents import edits
+from statuspage.services.incidents import edits, milestones
 from tests.console import act_as, csrf_token
 from tests.factories import audience, make_component, make_incident, make_published, make_user
 from tests.feedcheck import check_feed
@@ -73,11 +75,36 @@ def test_the_draft_has_the_sections_teams_use(client, resolved):
         assert heading in text
 
 
-def test_the_draft_measures_each_response_time_from_what_the_incident_records(client, resolved):
+def test_without_milestones_set_the_response_times_come_from_what_the_incident_records(
+    client, resolved
+):
     text = draft(client, resolved)
     assert "| Time to detect | started | declared | 50 minutes |" in text
-    assert "| Time to acknowledge | declared | first update | 5 minutes |" in text
-    assert "| Time to mitigate | started | monitoring | 1 hour 20 minutes |" in text
+    # Declaring an incident acknowledges it unless the commander sets another moment.
+    assert "| Time to acknowledge | declared | acknowledged | 0 seconds |" in text
+    assert "| Time to mitigate | started | mitigated | 1 hour 20 minutes |" in text
+    assert "| Time to resolve | started | resolved | 2 hours |" in text
+
+
+def test_the_response_times_follow_the_milestones_as_set(app, client, resolved):
+    with app.app_context():
+        incident = db.session.get(Incident, resolved["incident"])
+        started = incident.started_at
+        for kind, minutes in (("detected", 10), ("acknowledged", 25), ("mitigated", 70)):
+            milestones.set_milestone(
+                incident,
+                MilestoneKind(kind),
+                started + timedelta(minutes=minutes),
+                version=incident.version,
+                loaded_at=utcnow(),
+                by=db.session.get(User, resolved["cora"]),
+                now=utcnow(),
+            )
+        db.session.commit()
+    text = draft(client, resolved)
+    assert "| Time to detect | started | detected | 10 minutes |" in text
+    assert "| Time to acknowledge | detected | acknowledged | 15 minutes |" in text
+    assert "| Time to mitigate | started | mitigated | 1 hour 10 minutes |" in text
     assert "| Time to resolve | started | resolved | 2 hours |" in text
 
 

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from statuspage.core.site import Site
 from statuspage.core.times import describe_duration, format_datetime
-from statuspage.models import Incident, TimelineEvent, TimelineKind, Update
+from statuspage.models import Incident, MilestoneKind, TimelineEvent, TimelineKind, Update
 from statuspage.services.cadence.figures import AudienceFigures, incident_figures
 from statuspage.services.incidents.edits import timeline
+from statuspage.services.incidents.milestones import Milestones, milestones_of
 from statuspage.services.incidents.publishing import published_updates
 
 
@@ -28,6 +29,7 @@ class Record:
     figures: list[AudienceFigures]
     site: Site
     now: datetime
+    milestones: Milestones
 
     def when(self, moment: datetime | None) -> str:
         return format_datetime(moment, self.site.zone, now=self.now) if moment else "—"
@@ -42,6 +44,7 @@ def postmortem_markdown(incident: Incident, *, site: Site, now: datetime) -> str
         incident_figures(incident, now=now),
         site,
         now,
+        milestones_of(incident),
     )
     lines: list[str] = []
     for section in SECTIONS:
@@ -54,7 +57,7 @@ def public_draft(incident: Incident, *, site: Site, now: datetime) -> str:
     """A draft fit to publish once written: from public data only (the public name, public
     components, updates to public audiences), with the sections to write left as prompts."""
     updates = [u for u in reversed(published_updates(incident)) if u.audience.is_public]
-    record = Record(incident, [], updates, [], site, now)
+    record = Record(incident, [], updates, [], site, now, milestones_of(incident))
     lines: list[str] = []
     for section in (*PUBLIC_SECTIONS, _public_timeline):
         lines += [*section(record), ""]
@@ -99,12 +102,13 @@ def _summary(record: Record) -> list[str]:
 
 def _impact(record: Record) -> list[str]:
     incident = record.incident
+    milestones = record.milestones
     lines = [
         "## Impact window",
         "",
         (
-            f"From {record.when(incident.started_at)} (started) "
-            f"to {record.when(incident.resolved_at)} (resolved)."
+            f"From {record.when(milestones[MilestoneKind.STARTED])} (started) "
+            f"to {record.when(milestones[MilestoneKind.RESOLVED])} (resolved)."
         ),
         "",
     ]
@@ -119,13 +123,18 @@ def _impact(record: Record) -> list[str]:
 
 
 def _response_times(record: Record) -> list[str]:
-    incident = record.incident
-    first_update = record.updates[0].published_at if record.updates else None
+    """Each figure between two milestones (as set or backdated by the commander); an incident
+    whose detection nobody recorded counts as detected when it was declared."""
+    milestones = record.milestones
+    started = milestones[MilestoneKind.STARTED]
+    detected = ("detected", milestones[MilestoneKind.DETECTED])
+    if detected[1] is None:
+        detected = ("declared", record.incident.created_at)
     rows = (
-        ("Time to detect", "started", incident.started_at, "declared", incident.created_at),
-        ("Time to acknowledge", "declared", incident.created_at, "first update", first_update),
-        ("Time to mitigate", "started", incident.started_at, "monitoring", incident.monitoring_at),
-        ("Time to resolve", "started", incident.started_at, "resolved", incident.resolved_at),
+        ("Time to detect", "started", started, *detected),
+        ("Time to acknowledge", *detected, "acknowledged", milestones[MilestoneKind.ACKNOWLEDGED]),
+        ("Time to mitigate", "started", started, "mitigated", milestones[MilestoneKind.MITIGATED]),
+        ("Time to resolve", "started", started, "resolved", milestones[MilestoneKind.RESOLVED]),
     )
     lines = [
         "## Response times",
