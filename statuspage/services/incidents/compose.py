@@ -46,6 +46,7 @@ from statuspage.services.templating import (
     message_context,
     render_deadline,
     render_message,
+    sla_variables,
     template_for,
 )
 from statuspage.services.validation import clean_text
@@ -158,6 +159,8 @@ def prepare_drafts(
     components = {link.component: link.status for link in incident.components}
     components.update(component_changes)
     drafts = []
+    # Once for every staff audience: it reads each component's month of status changes.
+    sla = sla_variables(components, now=now, zone=site.zone)
     # One wait for every audience's template: a request is never held longer than one render.
     deadline = render_deadline()
     for audience in list_audiences():
@@ -186,6 +189,7 @@ def prepare_drafts(
                 internal_details=facts.internal,
                 components=components,
                 next_update_at=due,
+                sla=sla,
             )
             try:
                 rendered = render_message(template, context, deadline=deadline)

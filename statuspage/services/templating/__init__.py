@@ -5,7 +5,7 @@ the sandbox's processes and reading the text or the refusal back; sandbox: the h
 runs in those processes (it imports nothing of the app). Each module's docstring gives its limits.
 """
 
-from statuspage.services.templating.context import VARIABLES, message_context
+from statuspage.services.templating.context import VARIABLES, message_context, sla_variables
 from statuspage.services.templating.rendering import (
     RenderedMessage,
     check_late_notice,
@@ -27,5 +27,6 @@ __all__ = [
     "render_late_notice",
     "render_late_notices",
     "render_message",
+    "sla_variables",
     "template_for",
 ]

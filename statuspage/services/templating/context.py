@@ -7,7 +7,7 @@ JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,8 +82,12 @@ def message_context(
     components: Mapping[Component, ComponentStatus] | None = None,
     next_update_at: datetime | None = None,
     now: datetime | None = None,
+    sla: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The documented variables a template for `audience` may use, as plain data.
+
+    `sla` is sla_variables() of the same components and time, when the caller renders for many
+    audiences at once and computes it once (by default it is computed here, for staff).
 
     A public audience's template gets the facts only; staff audiences' also the internal details
     and the working title.
@@ -114,17 +118,28 @@ def message_context(
     if not audience.is_public:
         context["incident"]["working_title"] = incident.title
         context["internal_details"] = internal_details.strip()
-        context["sla"] = [
-            {
-                "component": item.component.name,
-                "target": item.target,
-                "used_minutes": round(item.used.total_seconds() / 60),
-                "budget_minutes": round(item.budget.total_seconds() / 60),
-                "text": item.describe(),
-            }
-            for item in exposure(list(affected), now=now or incident.updated_at, zone=site.zone)
-        ]
+        context["sla"] = (
+            sla
+            if sla is not None
+            else sla_variables(affected, now=now or incident.updated_at, zone=site.zone)
+        )
     return context
+
+
+def sla_variables(
+    components: Iterable[Component], *, now: datetime, zone: str
+) -> list[dict[str, Any]]:
+    """The `sla` variable: this month's downtime of each component against its target."""
+    return [
+        {
+            "component": item.component.name,
+            "target": item.target,
+            "used_minutes": round(item.used.total_seconds() / 60),
+            "budget_minutes": round(item.budget.total_seconds() / 60),
+            "text": item.describe(),
+        }
+        for item in exposure(list(components), now=now, zone=zone)
+    ]
 
 
 def late_notice_context(
