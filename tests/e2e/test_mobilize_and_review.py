@@ -1,15 +1,18 @@
 """Declare, mobilize and review in a real browser, with the emails at a real SMTP server: the
-roster is told at once, the reviewer is asked at once, and the reviewer approves. Screenshots of
+roster is told at once, the reviewer is asked at once, and the reviewer approves late without
+the promise losing any of its interval. Screenshots of
 compose, review and the timeline at 1280 and 390 px wide land in tests/artifacts."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from statuspage.extensions import db
-from statuspage.models import Role
+from statuspage.models import Promise, Role, Update
 from statuspage.services.defaults import ensure_defaults
 from tests.browser import sign_in
 from tests.factories import NOW, PASSWORD, make_user
@@ -39,6 +42,18 @@ def shoot(page, artifacts, name: str) -> None:
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
         page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+
+
+def wait_in_review(app, update_id: int, waited: timedelta) -> None:
+    """As if the update had waited `waited` for its reviewer: written and submitted that long ago,
+    with the next-update time its writer saw then."""
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        assert update.promise_seconds, "the writer chose an interval, not a time"
+        for column in ("created_at", "updated_at", "submitted_at", "next_update_due_at"):
+            if getattr(update, column) is not None:
+                setattr(update, column, getattr(update, column) - waited)
+        db.session.commit()
 
 
 def test_declare_tells_the_roster_and_review_asks_the_reviewer(
@@ -76,12 +91,21 @@ def test_declare_tells_the_roster_and_review_asks_the_reviewer(
     deliver(app)
     [review] = [m for m in mail_sink.to("alice@example.com") if m["Subject"].startswith("Review")]
     link = re.search(r"http://\S+/admin/updates/\d+", text_part(review)).group(0)
+    update_id = int(link.rsplit("/", 1)[1])
+    wait_in_review(app, update_id, timedelta(minutes=40))
     alice.goto(base + "/admin" + link.split("/admin", 1)[1])
     expect(alice.get_by_role("button", name="Approve and publish")).to_be_visible()
     shoot(alice, artifacts, "review")
     alice.set_viewport_size(WIDTHS["wide"])
     alice.get_by_role("button", name="Approve and publish").click()
     expect(alice.get_by_text("Published to Customers")).to_be_visible()
+    # Approved 40 minutes after it was written, the promise still runs its whole interval from
+    # publication: the review ate none of it, and nothing was refused as past.
+    with app.app_context():
+        update = db.session.get(Update, update_id)
+        assert update.published_at - update.submitted_at >= timedelta(minutes=40)
+        promise = db.session.scalar(sa.select(Promise).filter_by(made_by_update_id=update_id))
+        assert promise.due_at == update.published_at + timedelta(seconds=update.promise_seconds)
 
     alice.get_by_role("link", name=re.compile("timeline", re.IGNORECASE)).first.click()
     expect(alice.get_by_text(re.compile("Alice approved the Customers update"))).to_be_visible()
