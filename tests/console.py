@@ -24,6 +24,7 @@ from tests.factories import (
     make_draft,
     make_group,
     make_incident,
+    make_png,
     make_published,
     make_subscriber,
     make_user,
@@ -75,7 +76,7 @@ def make_world() -> World:
     template = db.session.query(MessageTemplate).filter_by(audience_id=audience("staff").id).first()
     note = edits.add_note(incident, "Error rate climbing.", by=people["commander"], now=utcnow())
     [screenshot] = attachments.attach_screenshots(
-        note, [attachments.Upload("graph.png", b"\x89PNG\r\n\x1a\n" + bytes(64))], now=utcnow()
+        note, [attachments.Upload("graph.png", make_png())], now=utcnow()
     )
     world = World(
         users={role: user.id for role, user in people.items()},

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import struct
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -176,4 +178,21 @@ def make_maintenance(
         by=None,
         now=now,
         components=affected,
+    )
+
+
+def make_png(width: int = 2, height: int = 2) -> bytes:
+    """A real, tiny PNG (red pixels): a screenshot for tests."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
     )

@@ -4,8 +4,6 @@ served to staff as their sniffed type with nothing a browser could run, and neve
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 import sqlalchemy as sa
@@ -18,25 +16,7 @@ from statuspage.services.incidents.attachments import (
     sniff_image_type,
 )
 from tests.console import act_as, csrf_token
-from tests.factories import make_incident, make_user
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A real, tiny PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
+from tests.factories import make_incident, make_png, make_user
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 HTML = b"<!doctype html><script>alert(document.cookie)</script>"
@@ -83,20 +63,20 @@ def notes(app):
 
 
 def test_a_screenshot_is_kept_on_the_note_and_shown_on_the_timeline(app, client, world):
-    answer = add_note(client, world["incident"], ("grafana latency.png", png()))
+    answer = add_note(client, world["incident"], ("grafana latency.png", make_png()))
     assert answer.status_code == 302
-    assert kept(app) == [("grafana-latency.png", "image/png", len(png()))]
+    assert kept(app) == [("grafana-latency.png", "image/png", len(make_png()))]
     page = client.get(f"/admin/incidents/{world['incident']}/timeline").text
     assert 'alt="Screenshot grafana-latency.png"' in page
     assert 'enctype="multipart/form-data"' in page
 
 
 def test_a_screenshot_is_served_as_its_sniffed_type_with_nothing_to_run(app, client, world):
-    add_note(client, world["incident"], ("shot.png", png()))
+    add_note(client, world["incident"], ("shot.png", make_png()))
     with app.app_context():
         attachment_id = db.session.scalar(sa.select(NoteAttachment.id))
     answer = client.get(f"/admin/incidents/{world['incident']}/screenshots/{attachment_id}")
-    assert answer.status_code == 200 and answer.data == png()
+    assert answer.status_code == 200 and answer.data == make_png()
     assert answer.mimetype == "image/png"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
@@ -123,7 +103,7 @@ def test_anything_but_an_image_is_refused_and_the_note_text_is_kept(app, client,
 
 
 def test_a_screenshot_over_the_size_cap_is_refused_with_its_size(app, client, world):
-    big = png() + b"\x00" * MAX_SCREENSHOT_BYTES
+    big = make_png() + b"\x00" * MAX_SCREENSHOT_BYTES
     answer = add_note(client, world["incident"], ("huge.png", big))
     assert answer.status_code == 422
     assert "may be at most 1.5 MB" in answer.text
@@ -131,12 +111,12 @@ def test_a_screenshot_over_the_size_cap_is_refused_with_its_size(app, client, wo
 
 
 def test_more_screenshots_than_a_note_takes_are_refused(app, client, world):
-    answer = add_note(client, world["incident"], *[(f"s{i}.png", png()) for i in range(5)])
+    answer = add_note(client, world["incident"], *[(f"s{i}.png", make_png()) for i in range(5)])
     assert answer.status_code == 422 and "At most 4 screenshots per note" in answer.text
 
 
 def test_a_screenshot_of_one_incident_is_not_served_under_another(app, client, world):
-    add_note(client, world["incident"], ("shot.png", png()))
+    add_note(client, world["incident"], ("shot.png", make_png()))
     with app.app_context():
         other = make_incident(severity=Severity.SEV3).id
         attachment_id = db.session.scalar(sa.select(NoteAttachment.id))
@@ -145,7 +125,7 @@ def test_a_screenshot_of_one_incident_is_not_served_under_another(app, client, w
 
 
 def test_screenshots_are_never_public(app, client, world):
-    add_note(client, world["incident"], ("shot.png", png()))
+    add_note(client, world["incident"], ("shot.png", make_png()))
     with app.app_context():
         attachment_id = db.session.scalar(sa.select(NoteAttachment.id))
     act_as(client, None)
@@ -157,7 +137,7 @@ def test_screenshots_are_never_public(app, client, world):
 
 def test_an_expert_on_the_roster_may_attach_a_screenshot(app, client, world):
     act_as(client, world["expert"])
-    assert add_note(client, world["incident"], ("mine.png", png())).status_code == 302
+    assert add_note(client, world["incident"], ("mine.png", make_png())).status_code == 302
     assert len(kept(app)) == 1
 
 
@@ -184,7 +164,7 @@ def test_filenames_are_made_safe_with_the_sniffed_extension(given, expected):
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (png(), "image/png"),
+        (make_png(), "image/png"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
         (b"GIF89a\x01\x00", "image/gif"),
         (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "image/webp"),

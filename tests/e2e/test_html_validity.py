@@ -50,12 +50,12 @@ from statuspage.models import (
 from statuspage.services import accounts, subscriptions
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
-from statuspage.services.incidents import writeup
+from statuspage.services.incidents import attachments, edits, writeup
 from statuspage.services.outbox.webhooks import parse_networks
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url
 from tests.factories import NOW as FACTORIES_NOW
-from tests.factories import make_incident, make_published
+from tests.factories import make_incident, make_png, make_published
 from tests.helpers import TEST_SECRET_KEY, csrf_token_from, settings_for
 from tests.public_world import POSTMORTEM
 from tests.validators import (
@@ -250,6 +250,7 @@ NOT_HTML = {
     "admin.postmortem": "/admin/incidents/{w.open_incident}/postmortem.md",
     "admin.cadence_report_csv": "/admin/reports/cadence.csv",
     "admin.export_subscribers": "/admin/subscribers.csv",
+    "admin.screenshot": "/admin/incidents/{w.open_incident}/screenshots/{w.screenshot}",
 }
 # Reached with a secret in the URL, and feeds rather than pages.
 TOKEN_ROUTES = {"internal.updates_feed", "internal.incident_feed"}
@@ -277,6 +278,7 @@ class World:
     confirm_token: str
     manage_token: str
     leaving_token: str
+    screenshot: int
 
     def fill(self, text: str) -> str:
         return text.format(w=self)
@@ -328,6 +330,11 @@ def build_world(app: Flask) -> World:
         _alert(admin, site)
         tokens = SubscriptionTokens(TEST_SECRET_KEY)
         open_incident = _one(Incident, Incident.title == OPEN_INCIDENT)
+        # A note with a screenshot, so the timeline shows one and the image route is checked.
+        note = edits.add_note(open_incident, "Latency graph at the peak.", by=admin, now=NOW)
+        [screenshot] = attachments.attach_screenshots(
+            note, [attachments.Upload("latency.png", make_png())], now=NOW
+        )
         draft = _one(
             Update, Update.incident_id == open_incident.id, Update.state != UpdateState.PUBLISHED
         )
@@ -352,6 +359,7 @@ def build_world(app: Flask) -> World:
             confirm_token=tokens.confirmation(waiting.id, waiting.confirm_nonce),
             manage_token=tokens.manage(staying.id, staying.token_key),
             leaving_token=tokens.manage(leaving.id, leaving.token_key),
+            screenshot=screenshot.id,
         )
         db.session.commit()
         db.engine.dispose()
