@@ -3,10 +3,12 @@
 import pytest
 
 from statuspage import TEMPLATE_FOLDER, create_app
+from statuspage.core import config
 from statuspage.core.config import (
     DEVELOPMENT_SECRET_KEY,
     ConfigurationError,
     normalise_database_url,
+    read_local_settings,
 )
 from tests.helpers import settings_for
 
@@ -24,6 +26,12 @@ def test_production_refuses_a_short_secret_key(database_url):
 def test_production_starts_with_a_real_secret_key(database_url):
     app = create_app(settings_for(database_url, ENV="production", SECRET_KEY="k" * 48))
     assert app.config["ENV"] == "production" and not app.testing
+
+
+@pytest.fixture(autouse=True)
+def no_local_settings(monkeypatch, tmp_path):
+    """The checkout's own instance/local.env (written by `make run`) is not this module's world."""
+    monkeypatch.setattr(config, "LOCAL_SETTINGS_FILE", str(tmp_path / "local.env"))
 
 
 def test_production_is_the_default_mode(monkeypatch, database_url):
@@ -80,3 +88,32 @@ def test_templates_resolve_from_the_top_level_folder(app):
     assert app.template_folder == str(TEMPLATE_FOLDER)
     assert (TEMPLATE_FOLDER / "base.html").is_file()
     assert app.jinja_env.get_template("base.html") is not None
+
+
+def test_a_checkouts_local_settings_apply_where_the_environment_says_nothing(
+    monkeypatch, database_url, tmp_path
+):
+    (tmp_path / "local.env").write_text(
+        "STATUSPAGE_ENV=development\nSTATUSPAGE_PAGE_NAME=From the file\n"
+    )
+    monkeypatch.delenv("STATUSPAGE_ENV", raising=False)
+    monkeypatch.setenv("STATUSPAGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("STATUSPAGE_PAGE_NAME", "From the environment")
+    app = create_app()
+    assert app.config["ENV"] == "development"
+    assert app.config["PAGE_NAME"] == "From the environment"
+
+
+def test_the_local_settings_file_is_read_line_by_line(tmp_path):
+    path = tmp_path / "local.env"
+    path.write_text("# make run\n\nSTATUSPAGE_ENV=development\nSTATUSPAGE_PORT = 5000\n")
+    assert read_local_settings(path) == {"STATUSPAGE_ENV": "development", "STATUSPAGE_PORT": "5000"}
+    assert read_local_settings(tmp_path / "missing.env") == {}
+
+
+@pytest.mark.parametrize("line", ["ENV=development", "STATUSPAGE_ENV development", "PATH=/tmp"])
+def test_a_local_settings_line_that_is_not_a_setting_is_refused_with_its_place(tmp_path, line):
+    path = tmp_path / "local.env"
+    path.write_text(f"# ok\n{line}\n")
+    with pytest.raises(ConfigurationError, match="local.env, line 2: expected STATUSPAGE_NAME"):
+        read_local_settings(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -86,3 +87,26 @@ def test_a_second_run_keeps_the_admin_and_the_data(make_run):
     assert any("demo data not loaded" in line for line in second.lines)
     assert not any("shown once" in line for line in second.lines)
     second.stop(signal.SIGINT)
+
+
+def test_commands_run_later_in_the_checkout_need_no_variables(make_run, tmp_path):
+    make_run().stop(signal.SIGINT)
+    # A newcomer's shell: no STATUSPAGE_ENV, no secret key; only this test's own database.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("STATUSPAGE_")}
+    env["STATUSPAGE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.sqlite3'}"
+    flask = [str(BIN / "flask"), "--app", "statuspage"]
+    for command in (
+        ["set-password", "admin@example.com", "--generate-password"],
+        ["create-user", "newcomer@example.com", "--role", "viewer", "--generate-password"],
+    ):
+        done = subprocess.run(
+            flask + command,
+            check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr

@@ -5,6 +5,7 @@ This is the only module that reads the environment. Every setting is documented 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -117,9 +118,19 @@ class ConfigurationError(RuntimeError):
     """The settings cannot run the app safely; the message says which one and why."""
 
 
+# Settings `make run` keeps for its checkout (STATUSPAGE_ENV=development), so that later commands
+# there (`flask --app statuspage set-password ...`) run as it does without exporting anything.
+LOCAL_SETTINGS_FILE = "local.env"
+
+
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    """Fill app.config from defaults, then the environment, then the test mapping, and check it."""
+    """Fill app.config from defaults, then the checkout's local settings (not under test), then the
+    environment, then the test mapping, and check it."""
     app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        local = read_local_settings(Path(app.instance_path) / LOCAL_SETTINGS_FILE)
+        for name, value in local.items():
+            app.config[name.removeprefix("STATUSPAGE_")] = _loaded(value)
     app.config.from_prefixed_env("STATUSPAGE")
     if test_config:
         app.config.from_mapping(test_config)
@@ -127,6 +138,32 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.setdefault("METRICS_MULTIPROC_DIR", os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     _derive(app)
     _check(app.config)
+
+
+def read_local_settings(path: Path) -> dict[str, str]:
+    """The STATUSPAGE_* lines (NAME=value) of a local settings file; none if there is no file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    settings = {}
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip().startswith("STATUSPAGE_"):
+            raise ConfigurationError(f"{path}, line {number}: expected STATUSPAGE_NAME=value")
+        settings[name.strip()] = value.strip()
+    return settings
+
+
+def _loaded(value: str) -> Any:
+    # As from_prefixed_env reads the environment: JSON where it parses, else the string.
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def _derive(app: Flask) -> None:
