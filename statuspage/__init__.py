@@ -18,6 +18,7 @@ from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
 from statuspage.services import accounts
+from statuspage.services.identity import second_factor
 from statuspage.services.incidents import checkins
 from statuspage.views import (
     admin,
@@ -56,6 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     # Checked at start, like the other settings; the tick and the incident page read the result.
     app.config["CHECKIN_INTERVALS"] = checkins.checkin_intervals(app.config["CHECKIN_MINUTES"])
+    app.config["SECOND_FACTOR_ROLES"] = second_factor.roles_needing_it(
+        app.config["SECOND_FACTOR_ROLES"]
+    )
     if app.config["ENV"] != "testing":
         telemetry.configure_logging(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:

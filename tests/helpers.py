@@ -57,6 +57,8 @@ def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
         "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         # Every request asks for the publication version, so a test sees its own publication at once.
         "PUBLIC_VERSION_CHECK_SECONDS": 0,
+        # Admins' second factor is test_second_factor's; elsewhere a password signs anyone in.
+        "SECOND_FACTOR_ROLES": [],
     }
     settings.update(overrides)
     return settings

@@ -40,6 +40,8 @@ def app_environment(database_url: str, **settings: str) -> dict[str, str]:
         STATUSPAGE_ENV="production",
         STATUSPAGE_SECRET_KEY=TEST_SECRET_KEY,
         STATUSPAGE_DATABASE_URL=database_url,
+        # Admins' second factor is test_second_factor's; elsewhere a password signs anyone in.
+        STATUSPAGE_SECOND_FACTOR_ROLES="[]",
     )
     env.update({f"STATUSPAGE_{key}": value for key, value in settings.items()})
     return env

@@ -154,6 +154,13 @@ ROUTES = [
     Route("admin.reset_password", "POST", "/admin/users/{w.viewer_id}/password", ADMINS, 200),
     Route("admin.audit", "GET", "/admin/audit", COMMANDERS, 200),
     Route("admin.profile", "GET", "/admin/profile", EVERYONE, 200),
+    Route("admin.enrol_second_factor", "GET", "/admin/profile/second-factor", EVERYONE, 200),
+    Route("admin.enrol_second_factor", "POST", "/admin/profile/second-factor", EVERYONE, 422,
+          {"code": "000000"}),
+    Route("admin.second_factor_qr", "GET", "/admin/profile/second-factor/qr.svg", EVERYONE, 200),
+    # The viewer has no second factor: resetting it is allowed, and changes nothing.
+    Route("admin.reset_second_factor", "POST", "/admin/users/{w.viewer_id}/second-factor/reset",
+          ADMINS, 302),
     Route("admin.rotate_feed_token", "POST", "/admin/profile/feed-token", EVERYONE, 302),
     Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
           {"audience": "{w.audience_id}"}),

@@ -91,6 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "STALE_INCIDENT_MINUTES": 120,
     # How often each expert on an incident's roster owes a timeline note, by severity (JSON in
     # the environment: STATUSPAGE_CHECKIN_MINUTES='{"SEV1": 15}'); a severity left out owes none.
+    # Roles that sign in with a second factor (TOTP) after the password (JSON list in the
+    # environment: STATUSPAGE_SECOND_FACTOR_ROLES='["admin", "commander"]').
+    "SECOND_FACTOR_ROLES": ["admin"],
     "CHECKIN_MINUTES": {"SEV1": 15, "SEV2": 30, "SEV3": 60},
     # Public responses: how often each process asks the database for the publication version.
     "PUBLIC_VERSION_CHECK_SECONDS": 0.25,

@@ -29,7 +29,7 @@ from statuspage.models.incidents import (
     Postmortem,
     RosterAssignment,
 )
-from statuspage.models.people import LoginThrottle, User
+from statuspage.models.people import LoginThrottle, RecoveryCode, User
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, NoteAttachment, TimelineEvent
 from statuspage.models.subscriptions import Delivery, Subscriber, subscriber_component
@@ -64,6 +64,7 @@ __all__ = [
     "Promise",
     "PromiseState",
     "Publication",
+    "RecoveryCode",
     "Role",
     "RosterAssignment",
     "RosterRole",

@@ -29,6 +29,16 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Part of every session's user id: raising it ends all the user's sessions at once.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The second factor (TOTP): the shared secret encrypted with a key derived from the app's
+    # secret key, when it was enrolled, and the last time step a code was accepted for (a code
+    # is good once).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session (and a remember-me cookie): id:generation."""
@@ -36,6 +46,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """One of a user's single-use codes for signing in without their authenticator (hashed)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None]
 
 
 class LoginThrottle(db.Model):

@@ -127,7 +127,7 @@ def verify(attempt: Attempt, password: str, *, now: datetime) -> User:
     user = find_user(attempt.email)
     if not (check_password(user, password) and user is not None and user.is_active):
         raise InvalidCredentials()
-    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == attempt.client_key))
+    forget_client(attempt)
     db.session.execute(
         sa.update(LoginThrottle)
         .where(LoginThrottle.key.in_(attempt.shared_keys), LoginThrottle.failures > 0)
@@ -136,6 +136,11 @@ def verify(attempt: Attempt, password: str, *, now: datetime) -> User:
     )
     user.last_login_at = now
     return user
+
+
+def forget_client(attempt: Attempt) -> None:
+    """A success: the client's failures are forgotten (as verify does after a password)."""
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == attempt.client_key))
 
 
 def purge_login_failures(*, now: datetime, window: timedelta) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -10,11 +12,16 @@ from statuspage.core.addresses import local_path
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import TooManyAttempts
 from statuspage.extensions import csrf, db
+from statuspage.models import User
 from statuspage.services import accounts, signin
+from statuspage.services.identity import second_factor as second_factors
 from statuspage.views.access import me
-from statuspage.views.forms import LoginForm
+from statuspage.views.forms import CodeForm, LoginForm
 
 bp = Blueprint("auth", __name__)
+# The session key saying the password was right, and how long the code may take after it.
+PASSWORD_PASSED = "password_passed"
+CODE_WITHIN_SECONDS = 300
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,8 +49,49 @@ def login() -> Response | tuple[str, int, dict[str, str]]:
     except signin.InvalidCredentials as failure:
         return _form(form, str(failure), 401)
     db.session.commit()
+    target = local_path(request.args.get("next")) or url_for("admin.dashboard")
+    if user.has_second_factor:
+        # The password was right; the session holds only that, for a few minutes, until a code.
+        session[PASSWORD_PASSED] = {"id": user.get_id(), "at": now.timestamp(), "next": target}
+        return redirect(url_for("auth.second_factor"))
     login_user(user)
-    return redirect(local_path(request.args.get("next")) or url_for("admin.dashboard"))
+    return redirect(target)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@csrf.exempt  # the form validates its own token, as the sign-in form does
+def second_factor() -> Response | tuple[str, int, dict[str, str]]:
+    """After the password: a code from the authenticator app, or a recovery code."""
+    now = utcnow()
+    user, target = _password_passed(now)
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if request.method == "GET":
+        return _code_form(form, None, 200)
+    if not form.validate_on_submit():
+        return _code_form(form, "Type the code from your app.", 400)
+    try:
+        # Counted like a password: a code guessed from here slows this client and address.
+        attempt = signin.admit(
+            f"second factor:{user.email}",
+            address=request.remote_addr or "unknown",
+            now=now,
+            policy=signin.ThrottlePolicy.from_settings(current_app.config),
+        )
+    except TooManyAttempts as wait:
+        db.session.rollback()
+        return _code_form(form, str(wait), 429, {"Retry-After": str(wait.retry_after)})
+    db.session.commit()
+    if not second_factors.check_code(
+        user, form.code.data or "", key=current_app.config["SECRET_KEY"], now=now
+    ):
+        return _code_form(form, "That code does not match. Try the one your app shows now.", 401)
+    signin.forget_client(attempt)
+    db.session.commit()
+    session.pop(PASSWORD_PASSED, None)
+    login_user(user)
+    return redirect(target)
 
 
 @bp.post("/logout")
@@ -54,6 +102,22 @@ def logout() -> Response:
     db.session.commit()
     logout_user()
     return redirect(url_for("public.index"))
+
+
+def _password_passed(now: datetime) -> tuple[User | None, str]:
+    passed = session.get(PASSWORD_PASSED)
+    if not isinstance(passed, dict) or now.timestamp() - passed.get("at", 0) > CODE_WITHIN_SECONDS:
+        session.pop(PASSWORD_PASSED, None)
+        return None, ""
+    return accounts.user_for_session(str(passed.get("id"))), str(passed.get("next"))
+
+
+def _code_form(
+    form: CodeForm, error: str | None, status: int, headers: dict[str, str] | None = None
+) -> tuple[str, int, dict[str, str]]:
+    if error:
+        form.form_errors.append(error)
+    return render_template("auth/code.html", form=form), status, headers or {}
 
 
 def _form(

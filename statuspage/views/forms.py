@@ -153,6 +153,10 @@ class RosterForm(VersionedForm):
     user_id = SelectField("Person", choices=[], coerce=record_id)
 
 
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+
+
 class NoteForm(FlaskForm):
     text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
 

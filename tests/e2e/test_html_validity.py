@@ -234,6 +234,9 @@ CONSOLE = [
            to="/admin/users/{w.user}/password"),
     console("audit", "/admin/audit"),
     console("profile", "/admin/profile"),
+    console("second factor set-up", "/admin/profile/second-factor"),
+    posted("second factor with a wrong code", "/admin/profile/second-factor", {"code": "000000"},
+           422),
     console("subscribers", "/admin/subscribers"),
     console("new subscriber", "/admin/subscribers/new"),
     posted("new subscriber with a bad address", "/admin/subscribers/new",
@@ -250,6 +253,7 @@ NOT_HTML = {
     "admin.postmortem": "/admin/incidents/{w.open_incident}/postmortem.md",
     "admin.cadence_report_csv": "/admin/reports/cadence.csv",
     "admin.export_subscribers": "/admin/subscribers.csv",
+    "admin.second_factor_qr": "/admin/profile/second-factor/qr.svg",
     "admin.screenshot": "/admin/incidents/{w.open_incident}/screenshots/{w.screenshot}",
 }
 # Reached with a secret in the URL, and feeds rather than pages.

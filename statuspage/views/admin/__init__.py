@@ -5,6 +5,8 @@ blueprint here, so every endpoint is `admin.<view>`, with the console's template
 """
 
 from flask import Blueprint
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from statuspage.views.admin import (
     attachments,
@@ -19,6 +21,7 @@ from statuspage.views.admin import (
     message_templates,
     postmortems,
     profile,
+    second_factor,
     subscribers,
     users,
 )
@@ -39,9 +42,18 @@ AREAS = (
     users,
     audit,
     profile,
+    second_factor,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 for area in AREAS:
     area.routes.register(bp)
 bp.context_processor(console_context)
+
+
+@bp.before_request
+def _second_factor_first() -> BaseResponse | None:
+    # Signed in, but the role needs a second factor that is not set up yet: that comes first.
+    if not current_user.is_authenticated:
+        return None
+    return second_factor.second_factor_missing()

@@ -1,0 +1,2 @@
+"""Who someone is: the second factor after the password (and, to come, single sign-on and
+invitations)."""
