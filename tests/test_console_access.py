@@ -146,7 +146,7 @@ ROUTES = [
           {"direction": "down"}),
     Route("admin.users", "GET", "/admin/users", ADMINS, 200),
     Route("admin.new_user", "GET", "/admin/users/new", ADMINS, 200),
-    Route("admin.new_user", "POST", "/admin/users/new", ADMINS, 200,
+    Route("admin.new_user", "POST", "/admin/users/new", ADMINS, 302,
           {"email": "new@example.com", "name": "New", "role": "viewer"}),
     Route("admin.edit_user", "GET", "/admin/users/{w.viewer_id}", ADMINS, 200),
     Route("admin.edit_user", "POST", "/admin/users/{w.viewer_id}", ADMINS, 302,

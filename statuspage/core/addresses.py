@@ -80,6 +80,11 @@ def console_update_path(update_id: int) -> str:
     return f"/admin/updates/{update_id}"
 
 
+def invitation_path(token: str) -> str:
+    """Where an invited person chooses their password (views.auth.accept_invitation)."""
+    return f"/invitations/{token}"
+
+
 def local_path(target: str | None) -> str | None:
     """The target if it is a plain path on this site (as after sign-in's `next`), else None.
 

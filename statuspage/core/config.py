@@ -94,6 +94,8 @@ DEFAULTS: dict[str, Any] = {
     # Roles that sign in with a second factor (TOTP) after the password (JSON list in the
     # environment: STATUSPAGE_SECOND_FACTOR_ROLES='["admin", "commander"]').
     "SECOND_FACTOR_ROLES": ["admin"],
+    # How long an invitation link works.
+    "INVITATION_HOURS": 72,
     "CHECKIN_MINUTES": {"SEV1": 15, "SEV2": 30, "SEV3": 60},
     # Public responses: how often each process asks the database for the publication version.
     "PUBLIC_VERSION_CHECK_SECONDS": 0.25,

@@ -69,3 +69,35 @@ def _pair(value: object) -> tuple[int, str]:
         case [int() as subscriber_id, str() as secret]:
             return subscriber_id, secret
     raise InvalidLink(FORGED)
+
+
+class InvitationTokens:
+    """The token of an invitation link: the account and its session generation when invited.
+
+    Setting the password ends the account's sessions (raises the generation), so a used link, or
+    one sent before a later invitation was accepted, names a generation that is gone.
+    """
+
+    USED = "This invitation was used already. Sign in with the password you chose."
+    EXPIRED = "This invitation has expired. Ask an admin to invite you again."
+
+    def __init__(self, secret_key: str) -> None:
+        self._tokens = URLSafeTimedSerializer(
+            secret_key, salt="statuspage.invitation", signer=_ClockSigner
+        )
+
+    def invitation(self, user_id: int, generation: int) -> str:
+        return self._tokens.dumps([user_id, generation])
+
+    def read(self, token: str, *, max_age_seconds: int) -> tuple[int, int]:
+        """(user id, session generation) from an invitation token, or InvalidLink in words."""
+        try:
+            value = self._tokens.loads(token, max_age=max_age_seconds)
+        except SignatureExpired as error:
+            raise InvalidLink(self.EXPIRED) from error
+        except BadSignature as error:
+            raise InvalidLink(FORGED) from error
+        match value:
+            case [int() as user_id, int() as generation]:
+                return user_id, generation
+        raise InvalidLink(FORGED)

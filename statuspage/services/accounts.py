@@ -161,16 +161,6 @@ def user_for_feed_token(token: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def invite_user(
-    email: str, *, name: str | None, role: Role, by: User, now: datetime
-) -> tuple[User, str]:
-    """Create an account with a generated password, to be handed over once."""
-    password = generate_password()
-    user = create_user(email, name=name, role=role, password=password, now=now)
-    record_audit(by, "user.create", "user", user.id, now=now, details={"role": str(role)})
-    return user, password
-
-
 def reset_password(user: User, *, by: User, now: datetime) -> str:
     """Give the account a new generated password, to be handed over once."""
     password = generate_password()

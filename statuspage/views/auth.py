@@ -10,13 +10,15 @@ from werkzeug.wrappers import Response
 
 from statuspage.core.addresses import local_path
 from statuspage.core.clock import utcnow
-from statuspage.core.errors import TooManyAttempts
+from statuspage.core.errors import InvalidLink, TooManyAttempts, ValidationError
+from statuspage.core.tokens import InvitationTokens
 from statuspage.extensions import csrf, db
 from statuspage.models import User
 from statuspage.services import accounts, signin
+from statuspage.services.identity import invitations
 from statuspage.services.identity import second_factor as second_factors
 from statuspage.views.access import me
-from statuspage.views.forms import CodeForm, LoginForm
+from statuspage.views.forms import CodeForm, InvitationForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 # The session key saying the password was right, and how long the code may take after it.
@@ -102,6 +104,33 @@ def logout() -> Response:
     db.session.commit()
     logout_user()
     return redirect(url_for("public.index"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form validates its own token, as the sign-in form does
+def accept_invitation(token: str) -> Response | tuple[str, int]:
+    """An invited person chooses their password, and is signed in."""
+    tokens = InvitationTokens(current_app.config["SECRET_KEY"])
+    hours = int(current_app.config["INVITATION_HOURS"])
+    try:
+        user = invitations.invited_user(token, tokens=tokens, valid_hours=hours)
+    except InvalidLink as error:
+        return render_template("auth/invitation.html", form=None, problem=str(error)), 400
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            invitations.accept(
+                user, form.password.data or "", form.confirmation.data or "", now=utcnow()
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(url_for("admin.dashboard"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/invitation.html", form=form, user=user, problem=None), status
 
 
 def _password_passed(now: datetime) -> tuple[User | None, str]:

@@ -153,6 +153,11 @@ class RosterForm(VersionedForm):
     user_id = SelectField("Person", choices=[], coerce=record_id)
 
 
+class InvitationForm(FlaskForm):
+    password = PasswordField("Choose a password", validators=[DataRequired(), Length(max=200)])
+    confirmation = PasswordField("The same again", validators=[DataRequired(), Length(max=200)])
+
+
 class CodeForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
 

@@ -28,7 +28,7 @@ from statuspage import create_app
 from statuspage.core.addresses import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
 from statuspage.core.clock import pinned
 from statuspage.core.site import Site
-from statuspage.core.tokens import SubscriptionTokens
+from statuspage.core.tokens import InvitationTokens, SubscriptionTokens
 from statuspage.demo import OPEN_INCIDENT, seed_demo
 from statuspage.extensions import db
 from statuspage.models import (
@@ -50,6 +50,7 @@ from statuspage.models import (
 from statuspage.services import accounts, subscriptions
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
+from statuspage.services.identity import invitations
 from statuspage.services.incidents import attachments, edits, writeup
 from statuspage.services.outbox.webhooks import parse_networks
 from tests.browser import skip_or_fail
@@ -130,6 +131,8 @@ PUBLIC = [
     Page("unsubscribe with a forged link", UNSUBSCRIBE_PATH + "forged", 400),
     Page("not found", "/no-such-page", 404),
     Page("incident not found", "/incidents/999999", 404),
+    Page("invitation", "/invitations/{w.invitation}"),
+    Page("invitation link not valid", "/invitations/not-a-token", 400),
     Page("bad history page", "/history?page=x", 422),
     Page("method not allowed", "/", 405, form={}),
     Page("form without its security token", "/subscribe", 400, form={"email": "a@example.com"}),
@@ -227,8 +230,8 @@ CONSOLE = [
     console("new user", "/admin/users/new"),
     posted("new user with a bad address", "/admin/users/new",
            {"email": "nobody", "role": "viewer"}, 422),
-    posted("new user's password", "/admin/users/new",
-           {"email": "new@example.com", "name": "New", "role": "viewer"}, 200),
+    posted("new user invited", "/admin/users/new",
+           {"email": "new@example.com", "name": "New", "role": "viewer"}, 200, follow=True),
     console("user", "/admin/users/{w.user}"),
     posted("password reset", "/admin/users/{w.user}", {}, 200,
            to="/admin/users/{w.user}/password"),
@@ -283,6 +286,7 @@ class World:
     manage_token: str
     leaving_token: str
     screenshot: int
+    invitation: str
 
     def fill(self, text: str) -> str:
         return text.format(w=self)
@@ -334,6 +338,16 @@ def build_world(app: Flask) -> World:
         _alert(admin, site)
         tokens = SubscriptionTokens(TEST_SECRET_KEY)
         open_incident = _one(Incident, Incident.title == OPEN_INCIDENT)
+        invited = invitations.invite(
+            "invited@example.com",
+            name="Ivy",
+            role=Role.LIAISON,
+            by=admin,
+            site=site,
+            tokens=InvitationTokens(TEST_SECRET_KEY),
+            valid_hours=10_000,
+            now=NOW,
+        )
         # A note with a screenshot, so the timeline shows one and the image route is checked.
         note = edits.add_note(open_incident, "Latency graph at the peak.", by=admin, now=NOW)
         [screenshot] = attachments.attach_screenshots(
@@ -364,6 +378,9 @@ def build_world(app: Flask) -> World:
             manage_token=tokens.manage(staying.id, staying.token_key),
             leaving_token=tokens.manage(leaving.id, leaving.token_key),
             screenshot=screenshot.id,
+            invitation=InvitationTokens(TEST_SECRET_KEY).invitation(
+                invited.id, invited.session_generation
+            ),
         )
         db.session.commit()
         db.engine.dispose()

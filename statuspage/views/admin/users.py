@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
+from statuspage.core.site import current_site
+from statuspage.core.tokens import InvitationTokens
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.permissions import ROLE_PERMISSIONS, Permission
 from statuspage.services import accounts
+from statuspage.services.identity import invitations
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.formdata import form_status, submit_form
 from statuspage.views.admin.routing import Routes
@@ -30,15 +33,18 @@ def users() -> str:
 
 @routes.route("/users/new", ["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
-def new_user() -> str | tuple[str, int]:
+def new_user() -> str | Response | tuple[str, int]:
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            user, password = accounts.invite_user(
+            user = invitations.invite(
                 form.email.data or "",
                 name=form.name.data,
                 role=Role(form.role.data),
                 by=me(),
+                site=current_site(),
+                tokens=InvitationTokens(current_app.config["SECRET_KEY"]),
+                valid_hours=int(current_app.config["INVITATION_HOURS"]),
                 now=utcnow(),
             )
         except ValidationError as error:
@@ -46,7 +52,8 @@ def new_user() -> str | tuple[str, int]:
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            return render_template("admin/password.html", user=user, password=password)
+            flash(f"Invitation sent to {user.email}: they choose their own password.", "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/user_new.html", form=form), form_status(form)
 
 
