@@ -21,7 +21,6 @@ from statuspage.models import (
     Component,
     Incident,
     IncidentKind,
-    IncidentStatus,
     Promise,
     PromiseState,
     RosterRole,
