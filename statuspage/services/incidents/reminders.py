@@ -100,11 +100,18 @@ def send_due_reminders(*, now: datetime, site: Site) -> int:
         .order_by(MaintenanceReminder.due_at, MaintenanceReminder.id)
         .with_for_update(skip_locked=True, of=MaintenanceReminder)
     ).all()
+    # A scheduler that was away may find several due for one audience: only the nearest goes
+    # ("in 1 hour", not also "in 24 hours"); the others count as sent.
+    nearest = {}
     for reminder in due:
-        _queue(reminder, site=site, now=now)
+        key = (reminder.incident_id, reminder.audience_id)
+        if key not in nearest or reminder.hours_before < nearest[key].hours_before:
+            nearest[key] = reminder
         reminder.sent_at = now
+    for reminder in nearest.values():
+        _queue(reminder, site=site, now=now)
     db.session.flush()
-    return len(due)
+    return len(nearest)
 
 
 def _queue(reminder: MaintenanceReminder, *, site: Site, now: datetime) -> None:
