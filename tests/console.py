@@ -10,6 +10,7 @@ from statuspage.extensions import db
 from statuspage.models import (
     ComponentStatus,
     Delivery,
+    IncidentStatus,
     MessageTemplate,
     Role,
     RosterRole,
@@ -22,6 +23,7 @@ from tests.factories import (
     make_draft,
     make_group,
     make_incident,
+    make_maintenance,
     make_published,
     make_subscriber,
     make_user,
@@ -44,6 +46,7 @@ class World:
     subscriber_id: int
     published_update_id: int
     delivery_id: int
+    window_id: int  # a maintenance window planned for tomorrow, announced to customers
 
 
 def make_world() -> World:
@@ -69,6 +72,8 @@ def make_world() -> World:
     published = make_published(incident, "staff", by=people["commander"])
     db.session.flush()
     delivery = db.session.query(Delivery).filter_by(update_id=published.id).one()
+    window = make_maintenance(title="Database upgrade", affected=[component])
+    make_published(window, "customers", status=IncidentStatus.SCHEDULED)
     template = db.session.query(MessageTemplate).filter_by(audience_id=audience("staff").id).first()
     world = World(
         users={role: user.id for role, user in people.items()},
@@ -82,6 +87,7 @@ def make_world() -> World:
         subscriber_id=subscriber.id,
         published_update_id=published.id,
         delivery_id=delivery.id,
+        window_id=window.id,
     )
     db.session.commit()
     return world
