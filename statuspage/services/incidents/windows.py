@@ -68,7 +68,6 @@ def reschedule_window(
         _tell(
             window,
             IncidentStatus.SCHEDULED,
-            "Rescheduled",
             f"Moved from {old} to {new}.",
             note,
             by=by,
@@ -102,7 +101,7 @@ def cancel_window(
     assert window.scheduled_for is not None and window.scheduled_until is not None
     when = format_window(window.scheduled_for, window.scheduled_until, site.zone, now=now)
     text = f"Cancelled: the maintenance planned for {when} will not take place."
-    _tell(window, IncidentStatus.CANCELLED, "Cancelled", text, note, by=by, now=now)
+    _tell(window, IncidentStatus.CANCELLED, text, note, by=by, now=now)
     reminders.disarm_reminders(window)
     record_audit(by, "maintenance.cancel", "incident", window.id, now=now)
     return window
@@ -124,7 +123,7 @@ def extend_window(
     new = format_datetime(ends, site.zone, now=now)
     window.scheduled_until = ends
     text = f"Extended: now expected to end {new} instead of {old}."
-    _tell(window, window.status, "Extended", text, note, by=by, now=now)
+    _tell(window, window.status, text, note, by=by, now=now)
     record_audit(by, "maintenance.extend", "incident", window.id, now=now)
     return window
 
@@ -206,7 +205,6 @@ def _check_span(starts: datetime, ends: datetime, *, now: datetime) -> None:
 def _tell(
     window: Incident,
     status: IncidentStatus,
-    what: str,
     text: str,
     note: str,
     *,
@@ -218,9 +216,11 @@ def _tell(
     body = text + (f"\n\n{extra}" if extra else "")
     audiences = maintenance.audiences_to_tell(window)
     for audience in audiences:
+        # The title stays the window's name (the public page is named after its updates); the
+        # body says what changed.
         name = window.public_name if audience.is_public else window.title
         draft = publishing.add_draft(
-            window, audience, body=body, title=f"{what}: {name}", status=status, by=by, now=now
+            window, audience, body=body, title=name, status=status, by=by, now=now
         )
         publishing.publish_update(draft, by=by, now=now)
     if not audiences:
