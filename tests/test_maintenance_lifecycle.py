@@ -167,8 +167,8 @@ def test_the_subscribers_are_emailed_a_reschedule_and_a_cancellation(app, planne
     texts = [text_part(m) for m in mailing.to(READER)]
     old = format_window(START, START + LENGTH, ZONE, now=NOW)
     new = format_window(MOVED, MOVED + LENGTH, ZONE, now=NOW)
-    [moved] = [t for t in texts if "Moved from" in t]
-    assert f"Moved from {old} to {new}." in moved and "The vendor asked." in moved
+    [moved] = [t for t in texts if "moved from" in t]
+    assert f"Rescheduled: moved from {old} to {new}." in moved and "The vendor asked." in moved
     [cancelled] = [t for t in texts if "will not take place" in t]
     assert f"Cancelled: the maintenance planned for {new} will not take place." in cancelled
 
@@ -287,9 +287,9 @@ def test_rescheduling_in_the_console_moves_the_window_on_the_page_and_in_the_jso
     json = console.get("/api/v2/scheduled-maintenances.json").get_json()
     [shown] = [m for m in json["scheduled_maintenances"] if m["id"] == str(window_id)]
     assert shown["scheduled_for"].startswith(f"{MOVED.astimezone(ZoneInfo(ZONE)):%Y-%m-%dT%H:%M}")
-    assert "Moved from" in shown["incident_updates"][0]["body"]
+    assert "Rescheduled: moved from" in shown["incident_updates"][0]["body"]
     public = console.get(f"/incidents/{window_id}").get_data(as_text=True)
-    assert "Moved from" in public
+    assert "Rescheduled: moved from" in public
 
 
 def test_cancelling_asks_first_then_leaves_upcoming_and_calendars_cancel_it(console, planned, app):

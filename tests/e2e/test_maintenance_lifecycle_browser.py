@@ -89,7 +89,7 @@ def test_a_window_rescheduled_then_cancelled_in_the_console_shows_on_the_public_
     cora.get_by_label("Note to the audiences (optional)").fill("The vendor asked for a later date.")
     cora.get_by_role("button", name="Save; tell the audiences if it moved").click()
     expect(cora.locator("body")).to_contain_text("Rescheduled; the audiences were told.")
-    shoot(browser, public, artifacts, "rescheduled", "Moved from")
+    shoot(browser, public, artifacts, "rescheduled", "Rescheduled: moved from")
 
     cora.goto(f"{base}/admin/maintenance/{window_id}/edit")
     cora.get_by_label("Note with the cancellation (optional)").fill("No longer needed.")

@@ -68,7 +68,7 @@ def reschedule_window(
         _tell(
             window,
             IncidentStatus.SCHEDULED,
-            f"Moved from {old} to {new}.",
+            f"Rescheduled: moved from {old} to {new}.",
             note,
             by=by,
             now=now,
