@@ -296,6 +296,7 @@ def test_cancelling_asks_first_then_leaves_upcoming_and_calendars_cancel_it(cons
     window_id = planned["window"]
     before = Calendar.from_ical(console.get("/maintenance.ics").data).walk("VEVENT")[0]
     assert str(window_id) in upcoming_ids(console)
+    assert 'aria-labelledby="maintenance"' in console.get("/").get_data(as_text=True)
     url = f"/admin/maintenance/{window_id}/cancel"
     asked = console.post(url, data={"csrf_token": csrf_token(console), "note": "Not needed."})
     assert asked.status_code == 200 and "Yes, cancel the window" in asked.get_data(as_text=True)
@@ -304,12 +305,14 @@ def test_cancelling_asks_first_then_leaves_upcoming_and_calendars_cancel_it(cons
                                    "confirmed": "yes"})  # fmt: skip
     assert done.status_code == 302
     assert str(window_id) not in upcoming_ids(console)
+    assert 'aria-labelledby="maintenance"' not in console.get("/").get_data(as_text=True)
     after = Calendar.from_ical(console.get("/maintenance.ics").data).walk("VEVENT")[0]
     assert str(after["uid"]) == str(before["uid"])
     assert after.decoded("sequence") > before.decoded("sequence")
     assert str(after["status"]) == "CANCELLED" and str(before["status"]) == "CONFIRMED"
     public = console.get(f"/incidents/{window_id}").get_data(as_text=True)
     assert "Cancelled" in public and "Not needed." in public
+    assert "Search upgrade" in console.get("/history").get_data(as_text=True)
     history = console.get("/history.atom").get_data(as_text=True)
     assert "Cancelled: the maintenance planned for" in history
     # A cancelled window cannot be rescheduled: a clear 409, in the console as anywhere.
@@ -367,3 +370,20 @@ def test_the_schedule_page_says_which_zone_and_takes_a_series(console, app):
     with app.app_context():
         titles = db.session.scalars(sa.select(Incident).where(Incident.title == "Nightly vacuum"))
         assert len(titles.all()) == 3
+
+
+def test_an_admin_sets_an_audiences_reminder_hours_in_the_console(client, app):
+    with app.app_context():
+        admin = make_user(Role.ADMIN).id
+        customers = audience("customers")
+        customers_id, name = customers.id, customers.name
+        db.session.commit()
+    act_as(client, admin)
+    url = f"/admin/audiences/{customers_id}"
+    form = {"csrf_token": csrf_token(client), "name": name, "liaison_role": "customer_liaison",
+            "position": "1"}  # fmt: skip
+    assert client.post(url, data={**form, "maintenance_reminders": "2, 48"}).status_code == 302
+    refused = client.post(url, data={**form, "maintenance_reminders": "soon"})
+    assert refused.status_code == 422 and "whole numbers of hours" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get_one(type(customers), customers_id).maintenance_reminders == "48,2"
