@@ -387,3 +387,17 @@ def test_an_admin_sets_an_audiences_reminder_hours_in_the_console(client, app):
     assert refused.status_code == 422 and "whole numbers of hours" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get_one(type(customers), customers_id).maintenance_reminders == "48,2"
+
+
+def test_a_window_underway_is_extended_in_the_console(console, planned, app):
+    run(app, "maintenance-windows", START)
+    url = f"/admin/maintenance/{planned['window']}/edit"
+    page = console.get(url).get_data(as_text=True)
+    assert "Extend or complete" in page and "Complete it now" in page
+    later = START + LENGTH + timedelta(hours=1)
+    data = {"csrf_token": csrf_token(console), "scheduled_until": typed(later)}
+    assert console.post(url, data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get_one(Incident, planned["window"]).scheduled_until == later
+    sooner = {**data, "scheduled_until": typed(START)}
+    assert console.post(url, data=sooner).status_code == 422
