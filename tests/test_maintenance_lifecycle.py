@@ -224,6 +224,17 @@ def test_times_the_clock_skips_or_repeats_are_refused():
     assert read_wall_clock("2026-12-05 14:00", "Europe/Berlin", field="starts").hour == 13
 
 
+def test_a_window_reads_as_one_day_or_across_midnight():
+    day = read_wall_clock("2026-12-03 02:00", "Etc/UTC", field="starts")
+    now = read_wall_clock("2026-12-01 00:00", "Etc/UTC", field="now")
+    assert format_window(day, day + LENGTH, "Etc/UTC", now=now) == "Dec 3, 02:00–04:00 UTC"
+    late = day + timedelta(hours=21)
+    assert (
+        format_window(late, late + LENGTH, "Etc/UTC", now=now)
+        == "Dec 3, 23:00 UTC – Dec 4, 01:00 UTC"
+    )
+
+
 # A series.
 
 
