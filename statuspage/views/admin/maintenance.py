@@ -31,8 +31,8 @@ Answer = str | Response | tuple[str, int]
 @routes.get("/maintenance")
 @permission_required(Permission.VIEW_CONSOLE)
 def maintenance_list() -> str:
-    windows_ = [i for i in recent_incidents() if i.is_maintenance]
-    return render_template("admin/maintenance_list.html", windows=windows_)
+    listed = [i for i in recent_incidents() if i.is_maintenance]
+    return render_template("admin/maintenance_list.html", windows=listed)
 
 
 @routes.route("/maintenance/new", ["GET", "POST"])
