@@ -11,7 +11,7 @@ from typing import Any
 from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.services.cadence import alerts
-from statuspage.services.incidents import checkins, maintenance
+from statuspage.services.incidents import checkins, maintenance, reminders
 from statuspage.services.outbox import worker
 from statuspage.services.outbox.settings import DeliverySettings
 from statuspage.services.signin import purge_login_failures
@@ -72,6 +72,11 @@ def move_maintenance_windows(
     return maintenance.move_maintenance_windows(now=now, site=Site.from_config(config))
 
 
+def send_maintenance_reminders(now: datetime, config: Mapping[str, Any]) -> int:
+    """Queue the reminders owed before maintenance windows start (each once)."""
+    return reminders.send_due_reminders(now=now, site=Site.from_config(config))
+
+
 def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
     """Nudge the leads of incidents monitoring for too long with no update (once per silence)."""
     return alerts.nudge_stale_incidents(
@@ -95,6 +100,7 @@ JOBS: tuple[Job, ...] = (
     Job("send-deliveries", send_deliveries, timedelta(seconds=5)),
     Job("cadence-tick", raise_cadence_alerts, "CADENCE_TICK_SECONDS"),
     Job("maintenance-windows", move_maintenance_windows, "CADENCE_TICK_SECONDS"),
+    Job("maintenance-reminders", send_maintenance_reminders, "CADENCE_TICK_SECONDS"),
     Job("stale-incidents", nudge_stale_incidents, timedelta(minutes=1)),
     Job("responder-checkins", remind_missed_checkins, "CADENCE_TICK_SECONDS"),
 )

@@ -11,6 +11,7 @@ from statuspage.extensions import db
 from statuspage.models import (
     ComponentStatus,
     Delivery,
+    IncidentStatus,
     MessageTemplate,
     Role,
     RosterRole,
@@ -24,6 +25,7 @@ from tests.factories import (
     make_draft,
     make_group,
     make_incident,
+    make_maintenance,
     make_png,
     make_published,
     make_subscriber,
@@ -48,6 +50,7 @@ class World:
     published_update_id: int
     delivery_id: int
     screenshot_id: int
+    window_id: int  # a maintenance window planned for tomorrow, announced to customers
 
 
 def make_world() -> World:
@@ -73,6 +76,8 @@ def make_world() -> World:
     published = make_published(incident, "staff", by=people["commander"])
     db.session.flush()
     delivery = db.session.query(Delivery).filter_by(update_id=published.id).one()
+    window = make_maintenance(title="Database upgrade", affected=[component])
+    make_published(window, "customers", status=IncidentStatus.SCHEDULED)
     template = db.session.query(MessageTemplate).filter_by(audience_id=audience("staff").id).first()
     note = edits.add_note(incident, "Error rate climbing.", by=people["commander"], now=utcnow())
     [screenshot] = attachments.attach_screenshots(
@@ -91,6 +96,7 @@ def make_world() -> World:
         published_update_id=published.id,
         delivery_id=delivery.id,
         screenshot_id=screenshot.id,
+        window_id=window.id,
     )
     db.session.commit()
     return world

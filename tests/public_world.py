@@ -135,6 +135,7 @@ def build_world(*, now: datetime) -> World:
         (timedelta(minutes=-20), IncidentStatus.IN_PROGRESS),
         (timedelta(minutes=-50), IncidentStatus.VERIFYING),
         (timedelta(days=-5), IncidentStatus.COMPLETED),
+        (timedelta(days=2), IncidentStatus.CANCELLED),
     ):
         window = make_maintenance(
             title=f"Database upgrade ({status.label})",
@@ -144,7 +145,9 @@ def build_world(*, now: datetime) -> World:
         )
         make_published(window, status=IncidentStatus.SCHEDULED, now=now - timedelta(days=6))
         make_published(window, "staff", body=STAFF_CANARY, now=now - timedelta(days=6))
-        if status is not IncidentStatus.SCHEDULED:
+        if status is IncidentStatus.CANCELLED:  # called off before the news of the open incident
+            make_published(window, status=status, now=now - timedelta(minutes=30))
+        elif status is not IncidentStatus.SCHEDULED:
             make_published(window, status=status, now=min(now, now + offset + timedelta(minutes=1)))
         maintenance[status] = window.id
     db.session.commit()

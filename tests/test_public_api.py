@@ -298,7 +298,8 @@ def test_incident_updates_are_newest_first_and_unresolved_ones_carry_the_next_up
     [
         ("scheduled-maintenances/upcoming", {IncidentStatus.SCHEDULED}),
         ("scheduled-maintenances/active", {IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING}),
-        ("scheduled-maintenances", set(MAINTENANCE_STATES)),
+        # Every state of Statuspage's: a cancelled window is left out (their API has no such state).
+        ("scheduled-maintenances", set(MAINTENANCE_STATES) - {IncidentStatus.CANCELLED}),
     ],
 )
 def test_maintenance_documents_hold_the_windows_in_their_states(client, world, name, expected):

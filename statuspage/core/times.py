@@ -170,3 +170,63 @@ def parse_local_input(value: str | None, zone: str, *, field: str) -> datetime |
         raise ValidationError(f"{value!r} is not a date and time.", field=field) from error
     check_input_year(typed, field=field)
     return from_local(typed, zone)
+
+
+# How the console's maintenance fields are typed: the page zone's wall clock, 24-hour, whatever
+# the browser's locale would make of a datetime-local input.
+WALL_CLOCK_FORMAT = "YYYY-MM-DD HH:MM"
+
+
+def wall_clock_input(moment: datetime | None, zone: str) -> str:
+    """An aware time as it is typed into a maintenance field: '2026-12-05 02:00' in the zone."""
+    return "" if moment is None else f"{in_zone(moment, zone):%Y-%m-%d %H:%M}"
+
+
+def read_wall_clock(value: str | None, zone: str, *, field: str) -> datetime | None:
+    """'2026-12-05 02:00' (or with a T) typed on the zone's wall clock, as aware UTC.
+
+    Blank gives None. A time the zone skips (the clocks went forward over it) or passes twice
+    (they went back) names no single instant, so it is refused with a message saying which.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        typed = datetime.strptime(text.replace("T", " ", 1), "%Y-%m-%d %H:%M")
+    except ValueError as error:
+        raise ValidationError(
+            f"{text!r} is not a date and time: write it as {WALL_CLOCK_FORMAT} (24-hour).",
+            field=field,
+        ) from error
+    check_input_year(typed, field=field)
+    return wall_clock_instant(typed, zone, field=field)
+
+
+def wall_clock_instant(typed: datetime, zone: str, *, field: str) -> datetime:
+    """A naive wall-clock time in the zone as aware UTC, refusing times skipped or repeated."""
+    tz = ZoneInfo(zone)
+    first = typed.replace(tzinfo=tz, fold=0)
+    second = typed.replace(tzinfo=tz, fold=1)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != typed:
+        raise ValidationError(
+            f"{typed:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks go forward over it. "
+            "Choose a time outside the change.",
+            field=field,
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise ValidationError(
+            f"{typed:%Y-%m-%d %H:%M} happens twice in {zone}: the clocks go back over it. "
+            "Choose a time outside the change.",
+            field=field,
+        )
+    return first.astimezone(UTC)
+
+
+def format_window(start: datetime, end: datetime, zone: str, *, now: datetime) -> str:
+    """'Dec 3, 02:00–04:00 UTC', or 'Dec 3, 22:00 UTC – Dec 4, 02:00 UTC' across midnight."""
+    local_start, local_end = in_zone(start, zone), in_zone(end, zone)
+    if local_start.date() == local_end.date() and local_start.tzname() == local_end.tzname():
+        return f"{format_datetime(start, zone, now=now).rsplit(' ', 1)[0]}–{local_end:%H:%M} " + (
+            local_end.tzname() or ""
+        )
+    return f"{format_datetime(start, zone, now=now)} – {format_datetime(end, zone, now=now)}"

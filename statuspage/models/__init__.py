@@ -26,6 +26,7 @@ from statuspage.models.incidents import (
     Incident,
     IncidentComponent,
     IncidentMilestone,
+    MaintenanceReminder,
     Postmortem,
     RosterAssignment,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "IncidentMilestone",
     "IncidentStatus",
     "LoginThrottle",
+    "MaintenanceReminder",
     "MessageTemplate",
     "MilestoneKind",
     "NoteAttachment",

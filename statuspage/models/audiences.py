@@ -13,6 +13,8 @@ from statuspage.models.enums import IncidentStatus, RosterRole
 
 # What an audience reads once a promised update is late, until the update comes.
 DEFAULT_LATE_NOTICE = "Our next update is running late; we will post one as soon as we can."
+# Hours before a maintenance window starts when its subscribers are reminded (as Statuspage does).
+DEFAULT_REMINDERS = "72,24,1"
 
 
 class Audience(db.Model):
@@ -33,6 +35,12 @@ class Audience(db.Model):
     # sandboxed template over the same variables as the message templates.
     late_notice: Mapped[str] = mapped_column(
         sa.Text, default=DEFAULT_LATE_NOTICE, server_default=DEFAULT_LATE_NOTICE
+    )
+    # How many hours before a maintenance window starts its subscribers are reminded ("72,24,1").
+    # On the audience, beside its other duties: customers want days of notice, an internal team
+    # an hour, and each audience's subscribers are the ones who hear.
+    maintenance_reminders: Mapped[str] = mapped_column(
+        sa.String(100), default=DEFAULT_REMINDERS, server_default=DEFAULT_REMINDERS
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -128,6 +128,8 @@ class IncidentStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     VERIFYING = "verifying"
     COMPLETED = "completed"
+    # A window called off before it finished: closed, and gone from upcoming and active.
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
@@ -144,7 +146,7 @@ class IncidentStatus(StrEnum):
         return self in CLOSED_STATUSES
 
 
-CLOSED_STATUSES = (IncidentStatus.RESOLVED, IncidentStatus.COMPLETED)
+CLOSED_STATUSES = (IncidentStatus.RESOLVED, IncidentStatus.COMPLETED, IncidentStatus.CANCELLED)
 INCIDENT_STATUSES = (
     IncidentStatus.INVESTIGATING,
     IncidentStatus.IDENTIFIED,
@@ -156,6 +158,7 @@ MAINTENANCE_STATUSES = (
     IncidentStatus.IN_PROGRESS,
     IncidentStatus.VERIFYING,
     IncidentStatus.COMPLETED,
+    IncidentStatus.CANCELLED,
 )
 
 

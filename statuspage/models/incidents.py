@@ -168,6 +168,35 @@ class RosterAssignment(db.Model):
     user: Mapped[User] = relationship()
 
 
+class MaintenanceReminder(db.Model):
+    """A reminder owed to one audience before a window starts, `hours_before` its start.
+
+    Armed when the window is planned or moved (only for offsets still ahead), keyed by the start it
+    reminds of, so a moved window owes reminders for its new start and the old ones no longer
+    match; the scheduler sends each once (`sent_at`, under a row lock).
+    """
+
+    __tablename__ = "maintenance_reminder"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "incident_id",
+            "audience_id",
+            "hours_before",
+            "starts_at",
+            name="uq_maintenance_reminder",
+        ),
+        sa.Index("ix_maintenance_reminder_due", "sent_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incident.id", ondelete="CASCADE"))
+    audience_id: Mapped[int] = mapped_column(sa.ForeignKey("audience.id", ondelete="CASCADE"))
+    hours_before: Mapped[int]
+    starts_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
 class IncidentMilestone(db.Model):
     """A milestone of an incident set (or backdated) by hand; unset ones take their defaults
     from the incident (services.incidents.milestones)."""

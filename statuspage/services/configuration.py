@@ -28,6 +28,7 @@ from statuspage.models import (
 )
 from statuspage.services import components
 from statuspage.services.defaults import template_text
+from statuspage.services.incidents.reminders import parse_reminder_hours
 from statuspage.services.outbox import messages
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_audit
@@ -139,10 +140,12 @@ def save_audience(
     position: int,
     slug: str | None = None,
     is_public: bool = False,
+    maintenance_reminders: str | None = None,
     by: User,
     now: datetime,
 ) -> Audience:
-    """Create an audience with a template per status, or change one.
+    """Create an audience with a template per status, or change one (None for the reminder
+    hours keeps them, or the default for a new audience).
 
     Whether an audience is public is fixed when it is created: turning an internal audience public
     would publish every update it was ever sent.
@@ -168,6 +171,8 @@ def save_audience(
         action = "audience.edit"
     audience.name, audience.description = name, description
     audience.liaison_role, audience.position = RosterRole(liaison_role), position
+    if maintenance_reminders is not None:
+        audience.maintenance_reminders = parse_reminder_hours(maintenance_reminders)
     db.session.flush()
     if action == "audience.create":
         for status in IncidentStatus:

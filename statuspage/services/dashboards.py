@@ -21,7 +21,6 @@ from statuspage.models import (
     Component,
     Incident,
     IncidentKind,
-    IncidentStatus,
     Promise,
     PromiseState,
     RosterRole,
@@ -228,7 +227,7 @@ def briefing(summary: IncidentSummary, audiences: list[Audience], *, now: dateti
 def _open_summaries() -> list[IncidentSummary]:
     incidents = db.session.scalars(
         sa.select(Incident)
-        .where(Incident.status.not_in([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]))
+        .where(Incident.status.not_in(CLOSED_STATUSES))
         .options(selectinload(Incident.roster), selectinload(Incident.components))
         .order_by(
             sa.case((Incident.kind == IncidentKind.INCIDENT, 0), else_=1),

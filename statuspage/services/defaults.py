@@ -91,6 +91,7 @@ CUSTOMER_TEXT = {
     "updates as necessary.",
     IncidentStatus.VERIFYING: "Verification is currently underway for the maintenance items.",
     IncidentStatus.COMPLETED: "The scheduled maintenance has been completed.",
+    IncidentStatus.CANCELLED: "The scheduled maintenance has been cancelled.",
 }
 
 _FACTS = "{% if facts %}\n\n{{ facts }}{% endif %}"

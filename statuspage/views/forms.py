@@ -31,7 +31,8 @@ from wtforms.widgets import HiddenInput
 
 from statuspage.core.dbtypes import LARGEST_INTEGER
 from statuspage.core.errors import ValidationError
-from statuspage.core.times import check_input_year
+from statuspage.core.site import current_site
+from statuspage.core.times import WALL_CLOCK_FORMAT, check_input_year, read_wall_clock
 from statuspage.models import ComponentStatus, Role, RosterRole, Severity
 
 
@@ -211,6 +212,11 @@ class AudienceForm(FlaskForm):
     is_public = BooleanField("Public (its updates appear on the public page; fixed once created)")
     liaison_role = SelectField("Written by", choices=LIAISON_CHOICES)
     position = IntegerField("Position", default=10, validators=[NumberRange(min=0, max=1000)])
+    maintenance_reminders = StringField(
+        "Maintenance reminders (hours before a window starts)",
+        default="72,24,1",
+        validators=[Length(max=100)],
+    )
 
 
 class NewUserForm(FlaskForm):
@@ -225,14 +231,63 @@ class UserForm(FlaskForm):
     is_active = BooleanField("May sign in")
 
 
+class WallClock:
+    """A time typed on the page zone's clock, 24-hour ('2026-12-05 02:00'), read by core.times
+    (a time the zone skips or repeats is an error); the instant is left on `field.instant`."""
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        try:
+            field.instant = read_wall_clock(  # type: ignore[attr-defined]
+                field.data, current_site().zone, field=str(field.label.text).lower()
+            )
+        except ValidationError as error:
+            raise StopValidation(str(error)) from error
+
+
+def wall_clock_field(label: str) -> StringField:
+    """A 24-hour time field on the page zone's clock (not datetime-local, whose clock is the
+    browser locale's: 12-hour in some)."""
+    return StringField(
+        label,
+        validators=[DataRequired(), WallClock()],
+        render_kw={"placeholder": WALL_CLOCK_FORMAT, "autocomplete": "off", "spellcheck": "false"},
+    )
+
+
 class MaintenanceForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    scheduled_for = DateTimeLocalField(
-        "Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired(), InInputYears()]
+    scheduled_for = wall_clock_field("Starts")
+    scheduled_until = wall_clock_field("Ends")
+    repeat = SelectField(
+        "Repeat",
+        choices=[
+            SelectChoice("", "Does not repeat"),
+            SelectChoice("daily", "Daily"),
+            SelectChoice("weekly", "Weekly"),
+        ],
+        default="",
     )
-    scheduled_until = DateTimeLocalField(
-        "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired(), InInputYears()]
+    occurrences = IntegerField(
+        "Occurrences in all",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=52, message="Between 1 and 52.")],
     )
+
+
+class MaintenanceEditForm(FlaskForm):
+    """Editing or moving a window not yet started; a move tells its audiences (with the note)."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    scheduled_for = wall_clock_field("Starts")
+    scheduled_until = wall_clock_field("Ends")
+    note = TextAreaField("Note to the audiences (optional)", validators=[Length(max=2000)])
+
+
+class MaintenanceExtendForm(FlaskForm):
+    """A later end for a window underway."""
+
+    scheduled_until = wall_clock_field("Ends")
+    note = TextAreaField("Note to the audiences (optional)", validators=[Length(max=2000)])
 
 
 # A sanity bound on a cadence time; the cadence service words the real limits of each one.

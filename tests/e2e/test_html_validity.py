@@ -51,7 +51,8 @@ from statuspage.services import accounts, subscriptions
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.identity import invitations
-from statuspage.services.incidents import attachments, edits, writeup
+from statuspage.services.incidents import attachments, edits, windows, writeup
+from statuspage.services.incidents.maintenance import plan_maintenance
 from statuspage.services.outbox.webhooks import parse_networks
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url
@@ -108,6 +109,7 @@ PUBLIC = [
     Page("resolved incident", "/incidents/{w.resolved_incident}"),
     Page("upcoming maintenance", "/incidents/{w.upcoming_maintenance}"),
     Page("completed maintenance", "/incidents/{w.completed_maintenance}"),
+    Page("cancelled maintenance", "/incidents/{w.cancelled_maintenance}"),
     Page("history page 1", "/history"),
     Page("history page 2", "/history?page=2"),
     Page("webhook documentation", "/docs/webhooks"),
@@ -161,6 +163,7 @@ def posted(
 
 
 INCIDENT = "/admin/incidents/{w.open_incident}"
+EDIT_WINDOW = "/admin/maintenance/{w.upcoming_maintenance}/edit"
 CONSOLE = [
     console("dashboard", "/admin/"),
     console("incidents", "/admin/incidents"),
@@ -202,6 +205,12 @@ CONSOLE = [
     console("schedule maintenance", "/admin/maintenance/new"),
     posted("schedule maintenance without a time", "/admin/maintenance/new", {"title": "Upgrade"},
            422),
+    console("edit maintenance", EDIT_WINDOW),
+    posted("reschedule maintenance to end before it starts", EDIT_WINDOW,
+           {"title": "Search cluster upgrade", "scheduled_for": "2099-01-01 10:00",
+            "scheduled_until": "2099-01-01 09:00"}, 422),
+    posted("cancel maintenance, asked first", EDIT_WINDOW, {"note": "Not needed."}, 200,
+           to="/admin/maintenance/{w.upcoming_maintenance}/cancel"),
     console("templates", "/admin/templates"),
     console("template", "/admin/templates/{w.template}"),
     posted("template that does not render", "/admin/templates/{w.template}",
@@ -271,6 +280,7 @@ class World:
     resolved_incident: int
     upcoming_maintenance: int
     completed_maintenance: int
+    cancelled_maintenance: int
     draft: int
     draft_version: int
     published_update: int
@@ -356,8 +366,10 @@ def build_world(app: Flask) -> World:
         draft = _one(
             Update, Update.incident_id == open_incident.id, Update.state != UpdateState.PUBLISHED
         )
+        cancelled = _cancelled_window(admin, customers, site)
         world = World(
             open_incident=open_incident.id,
+            cancelled_maintenance=cancelled.id,
             resolved_incident=_one(Incident, Incident.title == "Delayed webhook deliveries").id,
             upcoming_maintenance=_one(Incident, Incident.title == "Search cluster upgrade").id,
             completed_maintenance=_one(Incident, Incident.title == "Network provider migration").id,
@@ -385,6 +397,25 @@ def build_world(app: Flask) -> World:
         db.session.commit()
         db.engine.dispose()
     return world
+
+
+def _cancelled_window(admin: User, customers: Audience, site: Site) -> Incident:
+    """A window announced to customers, then called off."""
+    starts = NOW + timedelta(days=5)
+    window = plan_maintenance(
+        title="Storage firmware update",
+        scheduled_for=starts,
+        scheduled_until=starts + timedelta(hours=2),
+        components=[_one(Component, Component.name == "API")],
+        messages={customers: ""},
+        site=site,
+        by=admin,
+        now=NOW - timedelta(days=1),
+    )
+    return windows.cancel_window(
+        window, note="The vendor withdrew the firmware.", site=site, by=admin,
+        now=NOW - timedelta(hours=2),
+    )  # fmt: skip
 
 
 def _one(model: type, *where: Any) -> Any:

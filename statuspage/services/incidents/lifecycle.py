@@ -23,7 +23,7 @@ from statuspage.models import (
     TimelineKind,
     User,
 )
-from statuspage.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
+from statuspage.models.enums import CLOSED_STATUSES, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.services.cadence import promises
 from statuspage.services.incidents import mobilize
 from statuspage.services.records import actor_name, record_event
@@ -51,7 +51,7 @@ def recent_incidents(limit: int = 100) -> list[Incident]:
             sa.select(Incident)
             .order_by(
                 sa.case(
-                    (Incident.status.in_([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED]), 1),
+                    (Incident.status.in_(CLOSED_STATUSES), 1),
                     else_=0,
                 ),
                 Incident.started_at.desc(),

@@ -1,5 +1,6 @@
 """Maintenance windows: planning one with a message per audience, and moving it on time,
-`scheduled` -> `in_progress` at the start, -> `completed` at the end.
+`scheduled` -> `in_progress` at the start, -> `completed` at the end. (Changing a planned window,
+cancelling it, and planning a series are in `windows`; reminders before the start in `reminders`.)
 
 Each move publishes the new phase's template to every audience told about the window (the public
 ones when nobody was told yet and the public can see it); the window's own impact on its
@@ -32,7 +33,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.services.defaults import template_text
-from statuspage.services.incidents import lifecycle, publishing
+from statuspage.services.incidents import lifecycle, publishing, reminders
 from statuspage.services.incidents.lifecycle import change_status
 from statuspage.services.public.version import bump_publication
 from statuspage.services.records import record_audit
@@ -102,6 +103,7 @@ def plan_maintenance(
         publishing.publish_update(draft, by=by, now=now)
     if any(c.is_public for c in components):
         bump_publication(now=now)
+    reminders.arm_reminders(maintenance, messages.keys(), now=now)
     record_audit(
         by, "maintenance.schedule", "incident", maintenance.id, now=now, details={"title": title}
     )
@@ -120,11 +122,11 @@ def move_maintenance_windows(*, now: datetime, site: Site) -> list[WindowMove]:
         Incident.scheduled_until > now,
     )
     for window in starting:
-        _publish_phase(window, IncidentStatus.IN_PROGRESS, now=now, site=site)
+        publish_phase(window, IncidentStatus.IN_PROGRESS, now=now, site=site)
         moves.append(WindowMove(window.id, IncidentStatus.IN_PROGRESS))
     ending = _lock_windows(Incident.status.in_(UNFINISHED), Incident.scheduled_until <= now)
     for window in ending:
-        _publish_phase(window, IncidentStatus.COMPLETED, now=now, site=site)
+        publish_phase(window, IncidentStatus.COMPLETED, now=now, site=site)
         moves.append(WindowMove(window.id, IncidentStatus.COMPLETED))
     return moves
 
@@ -140,8 +142,9 @@ def _lock_windows(*conditions: sa.ColumnElement[bool]) -> list[Incident]:
     )
 
 
-def _publish_phase(window: Incident, status: IncidentStatus, *, now: datetime, site: Site) -> None:
-    audiences = _audiences_to_tell(window)
+def publish_phase(window: Incident, status: IncidentStatus, *, now: datetime, site: Site) -> None:
+    """Tell every audience told of the window its new phase, from their templates."""
+    audiences = audiences_to_tell(window)
     for audience in audiences:
         template = template_for(audience, status)
         message = _message(window, audience, template, status, site=site, now=now)
@@ -161,7 +164,7 @@ def _publish_phase(window: Incident, status: IncidentStatus, *, now: datetime, s
         change_status(window, status, by=None, now=now)
 
 
-def _audiences_to_tell(window: Incident) -> list[Audience]:
+def audiences_to_tell(window: Incident) -> list[Audience]:
     """Every audience already told about the window, public ones first.
 
     A window nobody was told about is announced to the public audiences if the public can see

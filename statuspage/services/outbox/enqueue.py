@@ -118,6 +118,7 @@ class OutgoingEmail:
     dedupe_key: str
     name: str | None = None
     link: str | None = None
+    subscriber_id: int | None = None  # a subscriber's: it goes only while they still subscribe
 
 
 def enqueue_email(
@@ -158,6 +159,7 @@ def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
         "kind": DeliveryKind.MESSAGE,
         "channel": SubscriberKind.EMAIL,
         "recipient": email.address,
+        "subscriber_id": email.subscriber_id,
         "dedupe_key": email.dedupe_key,
         "payload": {
             "subject": clean_text(email.subject, field="subject", max_length=SUBJECT_LENGTH),
@@ -170,6 +172,19 @@ def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def email_subscribers(
+    audience_id: int, component_ids: Sequence[int]
+) -> list[tuple[int, str, str | None]]:
+    """(id, address, name) of the audience's confirmed email subscribers who follow any of the
+    components (or everything); all of them when no component is named."""
+    receivers = _receiving(
+        Subscriber.audience_id == audience_id, Subscriber.kind == SubscriberKind.EMAIL
+    ).add_columns(Subscriber.name)
+    if component_ids:
+        receivers = receivers.where(_wants_any_of(list(component_ids)))
+    return [(row.id, row.address, row.name) for row in db.session.execute(receivers)]
 
 
 def subscription_emails_since(address: str, since: datetime) -> int:

@@ -182,14 +182,22 @@ def subscription_email(
     )
 
 
-def stored_email(delivery: Delivery, *, site: Site) -> Email:
-    """An email whose subject and text were stored with it (reminders, escalations)."""
+def stored_email(
+    delivery: Delivery, *, site: Site, tokens: SubscriptionTokens | None = None
+) -> Email:
+    """An email whose subject and text were stored with it (reminders, escalations); one to a
+    subscriber (a maintenance reminder) carries their manage and unsubscribe links."""
     payload = delivery.payload or {}
+    body, headers = payload["text"], {}
+    if delivery.subscriber is not None and tokens is not None:
+        links = links_for(delivery.subscriber, site, tokens)
+        body += f"\n\nManage your subscription: {links.manage}\nUnsubscribe: {links.unsubscribe}"
+        headers = _list_headers(delivery.subscriber, links)
     context = {
         "page_name": site.name,
         "page_url": site.url,
         "subject": payload["subject"],
-        "text": payload["text"],
+        "text": body,
         "link": payload.get("link"),
     }
     text, html = render("message", context)
@@ -200,6 +208,7 @@ def stored_email(delivery: Delivery, *, site: Site) -> Email:
         text=text,
         html=html,
         message_id=_message_id(delivery),
+        headers=headers,
     )
 
 

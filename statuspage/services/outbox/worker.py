@@ -228,7 +228,7 @@ def _email(
             delivery, updates[delivery.update_id], site=site, tokens=tokens
         )
     if delivery.kind is DeliveryKind.MESSAGE:
-        return messages.stored_email(delivery, site=site)
+        return messages.stored_email(delivery, site=site, tokens=tokens)
     return messages.subscription_email(
         delivery, site=site, tokens=tokens, confirm_hours=settings.confirm_hours
     )

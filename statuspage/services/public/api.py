@@ -16,7 +16,7 @@ from typing import Any
 from statuspage.core.addresses import incident_path
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp
-from statuspage.models import IncidentKind
+from statuspage.models import IncidentKind, IncidentStatus
 from statuspage.services import public
 from statuspage.services.public.incidents import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -251,10 +251,16 @@ def unresolved_incidents(site: Site, *, now: datetime) -> Written:
 
 
 def scheduled_maintenances(site: Site, *, now: datetime) -> Written:
-    """scheduled-maintenances.json: the 50 newest maintenance windows in any state."""
+    """scheduled-maintenances.json: the 50 newest maintenance windows in any of Statuspage's
+    states. A cancelled window is left out, as Statuspage's API knows no such state (clients
+    check the four); the page, the feeds and the calendar show it cancelled."""
     writer = _writer(site, now)
     catalogue = public.component_catalogue()
-    found = public.recent(IncidentKind.MAINTENANCE, catalogue)
+    found = [
+        window
+        for window in public.recent(IncidentKind.MAINTENANCE, catalogue)
+        if window.status is not IncidentStatus.CANCELLED
+    ]
     return writer.done({"page": writer.page(), "scheduled_maintenances": writer.incidents(found)})
 
 

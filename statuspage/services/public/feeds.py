@@ -29,6 +29,7 @@ from statuspage.core.feeds import (
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import describe_next_update, in_zone
+from statuspage.models import IncidentStatus
 from statuspage.services import public
 from statuspage.services.public.types import PublicComponent, PublicIncident, PublicUpdate
 from statuspage.services.public.version import NEVER
@@ -143,6 +144,8 @@ def maintenance_calendar(site: Site, *, now: datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//statuspage//maintenance calendar//EN")
     calendar.add("version", "2.0")
+    # A subscribed feed is published, never a scheduling request (RFC 5546): cancellations are
+    # events with STATUS:CANCELLED and a higher SEQUENCE, not METHOD:CANCEL.
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{site.name} maintenance")
     host = urlsplit(site.url).hostname
@@ -161,7 +164,9 @@ def _event(window: PublicIncident, site: Site, host: str | None) -> Event:
     event.add("dtstart", window.scheduled_for or window.started_at)
     event.add("dtend", window.scheduled_until or window.scheduled_for or window.started_at)
     event.add("summary", f"Maintenance: {window.name}")
-    event.add("status", "CONFIRMED")
+    # A cancelled window stays in the feed, cancelled, so calendars that copied it drop it.
+    cancelled = window.status is IncidentStatus.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     names = ", ".join(c.name for c in window.components)
     lines = [f"Status: {window.status.label}"]
     if names:

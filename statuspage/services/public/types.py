@@ -132,7 +132,10 @@ class PublicIncident:
 
     @property
     def ended_at(self) -> datetime | None:
-        """When it ended for the public: resolved, or a maintenance window's end once completed."""
+        """When it ended for the public: resolved, or a maintenance window's end once completed
+        (a cancelled window never ran: it has no end, nor a duration)."""
+        if self.status is IncidentStatus.CANCELLED:
+            return None
         return self.resolved_at if self.status.is_closed else None
 
     @property
