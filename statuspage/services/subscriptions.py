@@ -29,7 +29,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.models.enums import CLOSED_STATUSES
-from statuspage.services.components import all_components
+from statuspage.services.components import GroupListing, all_components, list_components
 from statuspage.services.outbox import enqueue
 from statuspage.services.outbox.webhooks import Network, UnsafeWebhookURL, check_url
 from statuspage.services.records import record_audit
@@ -70,6 +70,11 @@ def public_audience() -> Audience:
 def choosable_components(audience: Audience) -> list[Component]:
     """Components a subscriber of the audience may pick: only public ones for a public audience."""
     return all_components(include_internal=not audience.is_public)
+
+
+def choosable_groups(audience: Audience) -> list[GroupListing]:
+    """The same components grouped as the pages group them (ungrouped first, then each group)."""
+    return list_components(include_internal=not audience.is_public)
 
 
 def followable_incident(incident_id: int) -> Incident:

@@ -19,7 +19,7 @@ from statuspage.views.access import permission_required
 from statuspage.views.admin.downloads import csv_download, spreadsheet_cell
 from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
-from statuspage.views.forms import SubscriberForm, options
+from statuspage.views.forms import SubscriberForm, chosen_ids, options
 
 routes = Routes()
 
@@ -82,9 +82,9 @@ def new_subscriber() -> str | tuple[str, int] | Response:
         (c.id, c.name) for c in subscriptions.choosable_components(_widest(audiences))
     )
     if request.method == "GET":
-        return render_template("admin/subscribers/new.html", form=form)
+        return _new_page(form, audiences, 200)
     if not form.validate_on_submit():
-        return render_template("admin/subscribers/new.html", form=form), 400
+        return _new_page(form, audiences, 400)
     try:
         subscriber = subscriptions.add_subscriber(
             kind=SubscriberKind(form.kind.data),
@@ -102,10 +102,20 @@ def new_subscriber() -> str | tuple[str, int] | Response:
             error.field or "", form.address
         )
         field.errors.append(str(error))
-        return render_template("admin/subscribers/new.html", form=form), 422
+        return _new_page(form, audiences, 422)
     db.session.commit()
     flash(f"Added {subscriber.address}.", "ok")
     return redirect(url_for("admin.subscriber", subscriber_id=subscriber.id))
+
+
+def _new_page(form: SubscriberForm, audiences: list[Audience], status: int) -> tuple[str, int]:
+    # Components as checkboxes grouped as the pages group them (subscriptions/_choices.html).
+    return render_template(
+        "admin/subscribers/new.html",
+        form=form,
+        groups=subscriptions.choosable_groups(_widest(audiences)),
+        chosen=chosen_ids(form.components),
+    ), status
 
 
 @routes.get("/subscribers/<int:subscriber_id>")
