@@ -319,6 +319,15 @@ def test_an_expired_confirmation_link_says_so_and_offers_to_subscribe_again(app,
     assert "InvalidLink" not in answer.text and "Sign in" not in answer.text
 
 
+def test_a_used_link_opened_after_it_expired_still_says_already_subscribed(app, client, mailing):
+    confirmation = follow(app, client, mailing, "kit@example.com")
+    app.config["SUBSCRIPTION_CONFIRM_HOURS"] = 1
+    with pinned(NOW + timedelta(days=3)):
+        answer = client.get(link_in(confirmation, "confirm"))
+    assert answer.status_code == 200
+    assert "You’re already subscribed" in answer.text and "/subscriptions/manage/" in answer.text
+
+
 @pytest.mark.parametrize("kind", ["confirm", "manage", "unsubscribe"])
 def test_a_forged_link_says_so_in_words(client, mailing, kind):
     answer = client.get(f"/subscriptions/{kind}/WzEsImFhYWEiXQ.forged")

@@ -107,10 +107,7 @@ def _subscribe_page(
 
 @bp.route(CONFIRM_PATH + "<token>", methods=["GET", "POST"])
 def confirm(token: str) -> Page:
-    subscriber_id, nonce = _tokens().read_confirmation(
-        token, max_age_seconds=int(current_app.config["SUBSCRIPTION_CONFIRM_HOURS"]) * 3600
-    )
-    already = subscriptions.already_subscribed(subscriber_id, nonce)
+    subscriber_id, nonce, already = _read_confirmation(token)
     if already is not None:
         # A used link (opened again, or by a mail scanner first): no error, the manage link.
         return _confirmed_page(already, already=True)
@@ -124,6 +121,23 @@ def confirm(token: str) -> Page:
     subscriber = subscriptions.confirm_subscription(subscriber_id, nonce, now=utcnow())
     db.session.commit()
     return _confirmed_page(subscriber, already=False)
+
+
+def _read_confirmation(token: str) -> tuple[int, str, Subscriber | None]:
+    """The link's subscriber id and nonce, and its subscriber if the link was used already (also
+    once expired: that it was used is the news). InvalidLink if forged, or expired unused."""
+    tokens = _tokens()
+    try:
+        subscriber_id, nonce = tokens.read_confirmation(
+            token, max_age_seconds=int(current_app.config["SUBSCRIPTION_CONFIRM_HOURS"]) * 3600
+        )
+    except InvalidLink:
+        signed = tokens.signed_confirmation(token)
+        already = subscriptions.already_subscribed(*signed) if signed else None
+        if already is None:
+            raise
+        return already.id, "", already
+    return subscriber_id, nonce, subscriptions.already_subscribed(subscriber_id, nonce)
 
 
 def _confirmed_page(subscriber: Subscriber, *, already: bool) -> str:
