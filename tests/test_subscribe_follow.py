@@ -267,6 +267,21 @@ def test_an_incident_follower_unsubscribes_with_the_link_in_its_emails(app, clie
     assert mailing.to("gus@example.com")[-1] is update
 
 
+def test_an_incident_follower_has_no_components_to_choose(app, client, mailing):
+    [api] = components(app, "Card API")
+    incident = declare(app, "Card payments failing")
+    tell(app, incident, "Looking.")
+    follow(app, client, mailing, "lou@example.com", incident=incident)
+    tell(app, incident, "Found it.", status=IncidentStatus.IDENTIFIED)
+    deliver(app)
+    manage = link_in(mailing.to("lou@example.com")[-1], "manage")
+    page = client.get(manage)
+    assert "Card payments failing" in page.text and 'name="components"' not in page.text
+    token = csrf_token_from(client.get("/subscribe").text)  # the session's, as a crafted form
+    answer = client.post(manage, data={"components": [str(api)], "csrf_token": token})
+    assert answer.status_code == 422 and "follows one incident" in answer.text
+
+
 def test_an_address_may_follow_everything_and_one_incident_besides(app, client, mailing):
     incident = declare(app, "Card payments failing")
     tell(app, incident, "Looking.")

@@ -174,6 +174,11 @@ def set_components(subscriber: Subscriber, component_ids: Iterable[int]) -> Subs
     """Choose which components the subscriber hears about (none chosen: all of them)."""
     if subscriber.managed_by_admins:
         raise ManagedByAdmins(subscriber)
+    if subscriber.incident_id is not None:
+        raise ValidationError(
+            "This subscription follows one incident: it has no components to choose.",
+            field="components",
+        )
     subscriber.components = _pick_components(subscriber.audience, component_ids)
     return subscriber
 

@@ -42,6 +42,7 @@ from statuspage.models import (
     IncidentStatus,
     MessageTemplate,
     Role,
+    Subscriber,
     SubscriberKind,
     Update,
     UpdateState,
@@ -130,6 +131,7 @@ PUBLIC = [
     Page("manage subscription saved", MANAGE_PATH + "{w.manage_token}",
          form={"components": "{w.component}"}, form_page=MANAGE_PATH + "{w.manage_token}"),
     Page("manage with a forged link", MANAGE_PATH + "forged", 400),
+    Page("manage following one incident", MANAGE_PATH + "{w.follower_token}"),
     Page("unsubscribe", UNSUBSCRIBE_PATH + "{w.leaving_token}"),
     Page("unsubscribed", UNSUBSCRIBE_PATH + "{w.leaving_token}", form={}),
     Page("manage after unsubscribing", MANAGE_PATH + "{w.leaving_token}"),
@@ -284,6 +286,7 @@ class World:
     confirm_token: str
     manage_token: str
     leaving_token: str
+    follower_token: str
 
     def fill(self, text: str) -> str:
         return text.format(w=self)
@@ -359,10 +362,21 @@ def build_world(app: Flask) -> World:
             confirm_token=tokens.confirmation(waiting.id, waiting.confirm_nonce),
             manage_token=tokens.manage(staying.id, staying.token_key),
             leaving_token=tokens.manage(leaving.id, leaving.token_key),
+            follower_token=_follower_token(open_incident, tokens),
         )
         db.session.commit()
         db.engine.dispose()
     return world
+
+
+def _follower_token(incident: Incident, tokens: SubscriptionTokens) -> str:
+    """The manage token of a confirmed address that follows the one incident."""
+    subscriptions.request_subscription(
+        "follower@example.org", [], now=NOW, emails_per_day=5, incident_id=incident.id
+    )
+    follower = _one(Subscriber, Subscriber.address == "follower@example.org")
+    subscriptions.confirm_subscription(follower.id, follower.confirm_nonce, now=NOW)
+    return tokens.manage(follower.id, follower.token_key)
 
 
 def _one(model: type, *where: Any) -> Any:
