@@ -1,5 +1,6 @@
 """The subscribe page in a real browser (issue 15): each component's checkbox sits on its label's
-line, left of it, at a desktop's and a phone's width; a reader subscribes with two components.
+line, left of it, at a desktop's and a phone's width (and on the console's subscriber form); a
+reader subscribes with two components.
 Screenshots at 1280 and 390 px, light and dark, land in tests/artifacts."""
 
 from __future__ import annotations
@@ -8,16 +9,19 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.extensions import db
-from statuspage.models import Subscriber
+from statuspage.models import Role, Subscriber
+from tests.browser import sign_in
+from tests.factories import PASSWORD, make_user
 from tests.processes import start_gunicorn
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.slow
 WIDTHS = (1280, 390)
 
-# Each checkbox with its label's box: same line (their middles within a few pixels), box first.
+# Each checkbox (or radio button) with its label's box: same line (their middles within a few
+# pixels), box first.
 BOXES = """() => [...document.querySelectorAll('.choice')].map(item => {
-  const box = item.querySelector('input[type=checkbox]').getBoundingClientRect();
+  const box = item.querySelector('input').getBoundingClientRect();
   const label = item.querySelector('label').getBoundingClientRect();
   return {name: item.textContent.trim(), box: [box.left, box.right, box.top, box.bottom],
           label: [label.left, label.right, label.top, label.bottom]};
@@ -28,6 +32,8 @@ BOXES = """() => [...document.querySelectorAll('.choice')].map(item => {
 def server(app, database_url, now):
     with app.app_context():
         world = build_world(now=now)
+        make_user(Role.ADMIN, email="ada@example.com", name="Ada", password=PASSWORD)
+        db.session.commit()
     process = start_gunicorn(database_url, workers=1)
     yield process, world
     process.stop()
@@ -84,4 +90,18 @@ def test_the_subscribe_page_lays_out_its_checkboxes_and_subscribes(app, browser,
             sa.select(Subscriber).filter_by(address="reader@example.com")
         )
         assert sorted(str(c.id) for c in subscriber.components) == sorted(chosen)
+    context.close()
+    # The console's subscriber form draws its components the same way (one server, one browser).
+    console_form_is_laid_out(browser, process, artifacts)
+
+
+def console_form_is_laid_out(browser, process, artifacts):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = sign_in(context, process.url, "ada@example.com")
+    page.goto(process.url + "/admin/subscribers/new")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        boxes = page.evaluate(BOXES)
+        assert boxes and misplaced(boxes) == [], f"at {width} px"
+    page.screenshot(path=artifacts / "console-new-subscriber-390.png", full_page=True)
     context.close()
