@@ -88,7 +88,10 @@ def title_for(status: int) -> str:
 
 def _frame(status: int) -> dict[str, object]:
     """Which header the page wears (the public site's or the console's), and the way back."""
-    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+    try:
+        reason = HTTPStatus(status).phrase  # "Not Found": words, shown in the small print
+    except ValueError:
+        reason = ""
     if request.path.startswith(CONSOLE_PREFIXES):
         return {"reason": reason, "back": ("/admin/", "Back to the console")}
     return {
