@@ -48,6 +48,11 @@ def feed_path(kind: str, fmt: str, component_id: int | None = None) -> str:
     return f"/{kind}.{fmt}{query}"
 
 
+def subscribe_path(incident_id: int | None = None) -> str:
+    """The subscribe page (every way to follow), or its form following one incident only."""
+    return f"/subscribe?{urlencode({'incident': incident_id})}" if incident_id else "/subscribe"
+
+
 def api_path(document: str) -> str:
     return f"/api/v2/{document}.json"
 

@@ -51,6 +51,17 @@ class SubscriptionTokens:
             raise InvalidLink(FORGED) from error
         return _pair(value)
 
+    def signed_confirmation(self, token: str) -> tuple[int, str] | None:
+        """(subscriber id, nonce) of a genuine confirmation token however old, or None: an expired
+        link that was used may still say "already subscribed" rather than "expired"."""
+        valid, value = self._confirm.loads_unsafe(token)
+        if not valid:
+            return None
+        try:
+            return _pair(value)
+        except InvalidLink:
+            return None
+
     def manage(self, subscriber_id: int, key: str) -> str:
         """The token of the manage and unsubscribe links (they do not expire)."""
         return self._manage.dumps([subscriber_id, key])

@@ -13,6 +13,7 @@ from statuspage.extensions import db
 from statuspage.models.audiences import Audience
 from statuspage.models.components import Component
 from statuspage.models.enums import DeliveryKind, DeliveryState, SubscriberKind
+from statuspage.models.incidents import Incident
 
 subscriber_component = sa.Table(
     "subscriber_component",
@@ -34,7 +35,28 @@ class Subscriber(db.Model):
     """Someone (an address) or something (a webhook URL) that receives an audience's updates."""
 
     __tablename__ = "subscriber"
-    __table_args__ = (sa.UniqueConstraint("audience_id", "kind", "address"),)
+    __table_args__ = (
+        # One subscription to everything (or to chosen components) per address and audience, and
+        # one more per incident the address follows alone: unique among its own kind.
+        sa.Index(
+            "uq_subscriber_audience_kind_address_everything",
+            "audience_id",
+            "kind",
+            "address",
+            unique=True,
+            sqlite_where=sa.text("incident_id IS NULL"),
+            postgresql_where=sa.text("incident_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_subscriber_incident_kind_address",
+            "incident_id",
+            "kind",
+            "address",
+            unique=True,
+            sqlite_where=sa.text("incident_id IS NOT NULL"),
+            postgresql_where=sa.text("incident_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audience_id: Mapped[int] = mapped_column(sa.ForeignKey("audience.id", ondelete="CASCADE"))
@@ -58,14 +80,28 @@ class Subscriber(db.Model):
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
 
+    # Set for an email subscription to one incident's public updates only (from the incident's
+    # public page); it ends (unsubscribed_at) once the update telling it resolved is queued.
+    incident_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("incident.id", ondelete="CASCADE")
+    )
+    # When the followed incident's resolving update was queued: nothing later is queued for it.
+    ended_at: Mapped[datetime | None]
+
     audience: Mapped[Audience] = relationship()
+    incident: Mapped[Incident | None] = relationship()
     # Empty means every component.
     components: Mapped[list[Component]] = relationship(secondary=subscriber_component)
 
     @property
     def receives(self) -> bool:
         """Whether messages go to it now: confirmed, active and not unsubscribed."""
-        return self.confirmed_at is not None and self.is_active and self.unsubscribed_at is None
+        return (
+            self.confirmed_at is not None
+            and self.is_active
+            and self.unsubscribed_at is None
+            and self.ended_at is None
+        )
 
     @property
     def managed_by_admins(self) -> bool:

@@ -24,6 +24,7 @@ from statuspage.core.addresses import (
     history_path,
     incident_path,
     index_path,
+    subscribe_path,
     webhook_documentation_path,
 )
 
@@ -92,6 +93,11 @@ class Links:
 
     def webhook_documentation(self) -> str:
         return self._to(webhook_documentation_path())
+
+    def subscribe(self, incident_id: int | None = None) -> str:
+        """The app's subscribe page: always the app's path (its form carries a CSRF token, so an
+        exported copy links to the app, with the site's URL before it)."""
+        return subscribe_path(incident_id)
 
     def static(self, filename: str) -> str:
         return self._to(static_path(filename))

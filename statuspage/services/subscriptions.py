@@ -1,4 +1,5 @@
-"""Subscribers: double opt-in from the public page, preferences, unsubscribing, and the admin side.
+"""Subscribers: double opt-in from the public page (to everything, chosen components, or one
+incident until it resolves), preferences, unsubscribing, and the admin side.
 
 Nothing a member of the public does here tells them whether an address is already subscribed: a
 request always ends the same way, and whoever owns the address learns the rest by email.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -23,12 +23,13 @@ from statuspage.models import (
     Component,
     Delivery,
     DeliveryKind,
+    Incident,
     Subscriber,
     SubscriberKind,
     User,
-    subscriber_component,
 )
-from statuspage.services.components import all_components
+from statuspage.models.enums import CLOSED_STATUSES
+from statuspage.services.components import GroupListing, all_components, list_components
 from statuspage.services.outbox import enqueue
 from statuspage.services.outbox.webhooks import Network, UnsafeWebhookURL, check_url
 from statuspage.services.records import record_audit
@@ -71,21 +72,48 @@ def choosable_components(audience: Audience) -> list[Component]:
     return all_components(include_internal=not audience.is_public)
 
 
+def choosable_groups(audience: Audience) -> list[GroupListing]:
+    """The same components grouped as the pages group them (ungrouped first, then each group)."""
+    return list_components(include_internal=not audience.is_public)
+
+
+def followable_incident(incident_id: int) -> Incident:
+    """An incident the public may follow alone: public, and not resolved or completed yet."""
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or not incident.is_public:
+        raise NotFound("There is no such incident on this status page.")
+    if incident.public_status in CLOSED_STATUSES:
+        raise ValidationError(
+            f"{incident.public_name} is {incident.public_status.label.lower()}: there will be no "
+            "more updates about it. Subscribe to every update instead.",
+            field="incident",
+        )
+    return incident
+
+
 def request_subscription(
-    address: str, component_ids: Iterable[int], *, now: datetime, emails_per_day: int
+    address: str,
+    component_ids: Iterable[int],
+    *,
+    now: datetime,
+    emails_per_day: int,
+    incident_id: int | None = None,
 ) -> None:
-    """Start double opt-in for an address; the caller answers the same whatever happens here."""
+    """Start double opt-in for an address, to everything (or the components chosen) or to one
+    incident's updates only; the caller answers the same whatever happens here."""
     audience = public_audience()
     address = clean_email(address)
-    components = _pick_components(audience, component_ids)
+    incident = followable_incident(incident_id) if incident_id is not None else None
+    components = [] if incident else _pick_components(audience, component_ids)
     if enqueue.subscription_emails_since(address, now - timedelta(days=1)) >= emails_per_day:
         return  # enough mail to this address today, whoever is asking
-    subscriber = _find(audience, SubscriberKind.EMAIL, address)
+    subscriber = _find(audience, SubscriberKind.EMAIL, address, incident=incident)
     if subscriber is not None and subscriber.receives:
         enqueue.enqueue_subscription_email(subscriber, DeliveryKind.MANAGE_SUBSCRIPTION, now=now)
         return
     if subscriber is None:
         subscriber = _new_subscriber(audience, SubscriberKind.EMAIL, address, now=now)
+        subscriber.incident = incident
     # Not receiving yet, so the filter may change before the owner confirms.
     subscriber.components = components
     subscriber.confirm_nonce = secrets.token_hex(16)
@@ -100,6 +128,17 @@ def check_confirmation(subscriber_id: int, nonce: str) -> Subscriber:
     if subscriber is None or waiting is None or not hmac.compare_digest(waiting, nonce):
         raise InvalidLink(USED_LINK)
     return subscriber
+
+
+def already_subscribed(subscriber_id: int, nonce: str) -> Subscriber | None:
+    """The subscriber of a (genuine) confirmation link that was used: it receives already, and
+    this link waits for nothing. None when the link still waits, or is stale for another reason
+    (check_confirmation says which)."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None or not subscriber.receives:
+        return None
+    waiting = subscriber.confirm_nonce
+    return None if waiting is not None and hmac.compare_digest(waiting, nonce) else subscriber
 
 
 def confirm_subscription(subscriber_id: int, nonce: str, *, now: datetime) -> Subscriber:
@@ -135,6 +174,11 @@ def set_components(subscriber: Subscriber, component_ids: Iterable[int]) -> Subs
     """Choose which components the subscriber hears about (none chosen: all of them)."""
     if subscriber.managed_by_admins:
         raise ManagedByAdmins(subscriber)
+    if subscriber.incident_id is not None:
+        raise ValidationError(
+            "This subscription follows one incident: it has no components to choose.",
+            field="components",
+        )
     subscriber.components = _pick_components(subscriber.audience, component_ids)
     return subscriber
 
@@ -316,143 +360,13 @@ def remove_subscriber(subscriber: Subscriber, *, by: User, now: datetime) -> Non
     db.session.delete(subscriber)
 
 
-@dataclass(frozen=True)
-class SubscriberFilter:
-    """What the console's list is narrowed to; empty fields narrow nothing."""
-
-    query: str = ""
-    audience_id: int | None = None
-    kind: SubscriberKind | None = None
-
-
-def find_subscribers(
-    where: SubscriberFilter, *, limit: int | None = None, offset: int = 0
-) -> tuple[list[Subscriber], int]:
-    """Subscribers matching the filter, newest first, and how many match in all."""
-    conditions = []
-    if where.query:
-        conditions.append(
-            sa.or_(
-                Subscriber.address.ilike(f"%{_escape_like(where.query)}%", escape="\\"),
-                Subscriber.name.ilike(f"%{_escape_like(where.query)}%", escape="\\"),
-            )
-        )
-    if where.audience_id is not None:
-        conditions.append(Subscriber.audience_id == where.audience_id)
-    if where.kind is not None:
-        conditions.append(Subscriber.kind == where.kind)
-    total = db.session.scalar(sa.select(sa.func.count(Subscriber.id)).where(*conditions)) or 0
-    rows = db.session.scalars(
-        sa.select(Subscriber)
-        .where(*conditions)
-        .options(selectinload(Subscriber.components), selectinload(Subscriber.audience))
-        .order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(rows), total
-
-
-_RECEIVING = (
-    Subscriber.confirmed_at.is_not(None),
-    Subscriber.is_active.is_(True),
-    Subscriber.unsubscribed_at.is_(None),
-)
-
-
-@dataclass(frozen=True)
-class Counts:
-    """Receiving subscribers per audience (email and webhook) and per chosen component."""
-
-    per_audience: list[tuple[Audience, int, int]]  # audience, emails, webhooks
-    per_component: list[tuple[Component, int]]  # subscribers that chose the component
-    everything: int  # receiving subscribers that chose no component (they get all)
-
-
-def count_subscribers() -> Counts:
-    """How many receiving subscribers each audience and each component has."""
-    by_audience = {
-        (audience_id, kind): count
-        for audience_id, kind, count in db.session.execute(
-            sa.select(Subscriber.audience_id, Subscriber.kind, sa.func.count(Subscriber.id))
-            .where(*_RECEIVING)
-            .group_by(Subscriber.audience_id, Subscriber.kind)
-        )
-    }
-    audiences = db.session.scalars(sa.select(Audience).order_by(Audience.position)).all()
-    by_component = dict(
-        db.session.execute(
-            sa.select(subscriber_component.c.component_id, sa.func.count())
-            .join(Subscriber, Subscriber.id == subscriber_component.c.subscriber_id)
-            .where(*_RECEIVING)
-            .group_by(subscriber_component.c.component_id)
-        ).all()
-    )
-    chose_any = sa.select(subscriber_component.c.subscriber_id).where(
-        subscriber_component.c.subscriber_id == Subscriber.id
-    )
-    everything = db.session.scalar(
-        sa.select(sa.func.count(Subscriber.id)).where(*_RECEIVING, ~chose_any.exists())
-    )
-    components = db.session.scalars(
-        sa.select(Component).where(Component.id.in_(by_component)).order_by(Component.name)
-    ).all()
-    return Counts(
-        per_audience=[
-            (
-                audience,
-                by_audience.get((audience.id, SubscriberKind.EMAIL), 0),
-                by_audience.get((audience.id, SubscriberKind.WEBHOOK), 0),
-            )
-            for audience in audiences
-        ],
-        per_component=[(component, by_component[component.id]) for component in components],
-        everything=everything or 0,
-    )
-
-
-@dataclass
-class Recipients:
-    """Who receives an audience's updates now, by channel; `*_some` of them chose components and
-    receive only updates about those."""
-
-    emails: int = 0
-    webhooks: int = 0
-    emails_some: int = 0
-    webhooks_some: int = 0
-
-    @property
-    def nobody(self) -> bool:
-        return self.emails + self.webhooks == 0
-
-
-def recipients_by_audience() -> dict[int, Recipients]:
-    """Receiving subscribers of each audience by channel, in one query (audiences without any
-    are absent: ask with `.get(audience_id, Recipients())`)."""
-    chose = (
-        sa.exists()
-        .where(subscriber_component.c.subscriber_id == Subscriber.id)
-        .label("chose_components")
-    )
-    rows = db.session.execute(
-        sa.select(Subscriber.audience_id, Subscriber.kind, chose, sa.func.count(Subscriber.id))
-        .where(*_RECEIVING)
-        .group_by(Subscriber.audience_id, Subscriber.kind, chose)
-    )
-    counts: dict[int, Recipients] = {}
-    for audience_id, kind, some, count in rows:
-        recipients = counts.setdefault(audience_id, Recipients())
-        channel = "emails" if kind is SubscriberKind.EMAIL else "webhooks"
-        setattr(recipients, channel, getattr(recipients, channel) + count)
-        if some:
-            setattr(recipients, channel + "_some", count)
-    return counts
-
-
 def subscriber_state(subscriber: Subscriber) -> str:
-    """One word for the console and the export: receiving, unconfirmed, unsubscribed, inactive."""
+    """One word for the console and the export: receiving, unconfirmed, unsubscribed, ended (the
+    incident it followed is resolved), inactive."""
     if subscriber.unsubscribed_at is not None:
         return "unsubscribed"
+    if subscriber.ended_at is not None:
+        return "ended"
     if subscriber.confirmed_at is None:
         return "unconfirmed"
     return "receiving" if subscriber.is_active else "inactive"
@@ -469,12 +383,21 @@ def _pick_components(audience: Audience, component_ids: Iterable[int]) -> list[C
     return [allowed[component_id] for component_id in sorted(wanted)]
 
 
-def _find(audience: Audience, kind: SubscriberKind, address: str) -> Subscriber | None:
+def _find(
+    audience: Audience, kind: SubscriberKind, address: str, *, incident: Incident | None = None
+) -> Subscriber | None:
+    """The address's subscription to everything, or to the one incident if given."""
+    followed = (
+        Subscriber.incident_id.is_(None)
+        if incident is None
+        else Subscriber.incident_id == incident.id
+    )
     return db.session.scalar(
         sa.select(Subscriber).where(
             Subscriber.audience_id == audience.id,
             Subscriber.kind == kind,
             Subscriber.address == address,
+            followed,
         )
     )
 
@@ -491,7 +414,3 @@ def _new_subscriber(
     )
     db.session.add(subscriber)
     return subscriber
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -4,20 +4,42 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from http import HTTPStatus
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from statuspage.core.addresses import index_path
 from statuspage.core.database import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, DatabaseUnavailable
 from statuspage.core.errors import DomainError
+from statuspage.core.site import current_site
 from statuspage.extensions import db
+from statuspage.publicsite.urls import Links
 
 log = logging.getLogger(__name__)
 
 
+# Each status's heading in words: a page never shows an exception's class name.
+TITLES = {
+    400: "That request could not be understood",
+    401: "Please sign in first",
+    403: "You may not do that",
+    404: "There is nothing at this address",
+    405: "This address does not take that kind of request",
+    409: "That clashes with a change made meanwhile",
+    410: "This is no longer here",
+    413: "The request is too large",
+    415: "That kind of request is not accepted here",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+    503: "The service is not available right now",
+}
+# Console addresses: their error pages keep the console's header and lead back to it.
+CONSOLE_PREFIXES = ("/admin", "/internal", "/login", "/logout")
 UNAVAILABLE_TITLE = "The database is not answering"
 UNAVAILABLE_DETAIL = (
     "This status page cannot reach its database right now. It comes back by itself as soon as "
@@ -47,7 +69,9 @@ def problem(status: int, title: str, detail: str) -> tuple[object, int, dict[str
     if _wants_json():
         return _problem_document(status, title, detail)
     try:
-        page = render_template("errors/error.html", status=status, title=title, detail=detail)
+        page = render_template(
+            "errors/error.html", status=status, title=title, detail=detail, **_frame(status)
+        )
     except UNAVAILABLE_ERRORS:
         # Finding who is signed in (for the header) needs the database, which is away: the page
         # without it still says what went wrong.
@@ -57,11 +81,37 @@ def problem(status: int, title: str, detail: str) -> tuple[object, int, dict[str
     return page, status, {}
 
 
+def title_for(status: int) -> str:
+    """The heading of an error page (and the title of a problem document) for a status."""
+    return TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400])
+
+
+def _frame(status: int) -> dict[str, object]:
+    """Which header the page wears (the public site's or the console's), and the way back."""
+    try:
+        reason = HTTPStatus(status).phrase  # "Not Found": words, shown in the small print
+    except ValueError:
+        reason = ""
+    if request.path.startswith(CONSOLE_PREFIXES):
+        return {"reason": reason, "back": ("/admin/", "Back to the console")}
+    return {
+        "reason": reason,
+        "back": (index_path(), "Back to the status page"),
+        "public_frame": True,
+        "site": current_site(),
+        "links": Links(),
+    }
+
+
 def _page_without_database(status: int, title: str, detail: str) -> str:
     # Straight from the Jinja environment: render_template's context processors would ask the
     # database who is signed in.
     return current_app.jinja_env.get_template("errors/unavailable.html").render(
-        status=status, title=title, detail=detail
+        status=status,
+        title=title,
+        detail=detail,
+        reason=HTTPStatus(status).phrase,
+        back=(index_path(), "Back to the status page"),
     )
 
 
@@ -94,7 +144,7 @@ def _database_unavailable(error: Exception) -> object:
 
 def _domain_error(error: DomainError) -> object:
     db.session.rollback()
-    response = problem(error.status_code, type(error).__name__, str(error))
+    response = problem(error.status_code, title_for(error.status_code), str(error))
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response[2]["Retry-After"] = str(retry_after)
@@ -156,11 +206,12 @@ def _too_large(error: RequestEntityTooLarge) -> object:
 
 
 def _http_error(error: HTTPException) -> object:
-    return problem(error.code or 500, error.name, error.description or "")
+    status = error.code or 500
+    # Werkzeug's descriptions (and ours, raised with one) are plain words already.
+    return problem(status, title_for(status), error.description or "")
 
 
 def _unexpected_error(error: Exception) -> object:
     db.session.rollback()
     log.exception("unhandled error", extra={"path": request.path})
-    fallback = InternalServerError()
-    return problem(500, fallback.name, "Something went wrong on our side; it has been logged.")
+    return problem(500, title_for(500), "It has been logged, and we will look into it.")

@@ -76,10 +76,17 @@ class ComponentChoiceField(SelectMultipleField):
         pass
 
 
+def chosen_ids(field: ComponentChoiceField) -> set[int]:
+    """The ids ticked in a component field, for drawing the checkboxes again (none if unreadable)."""
+    return {value for value in field.data or [] if isinstance(value, int)}
+
+
 class SubscribeForm(FlaskForm):
     # Lengths and formats are checked by the subscriptions service, which words the messages.
     email = EmailField("Email address")
     components = ComponentChoiceField("Only these components (none chosen: all)")
+    # Set when following one incident from its public page (the view checks it).
+    incident = HiddenField()
 
 
 class PreferencesForm(FlaskForm):

@@ -42,6 +42,7 @@ from statuspage.models import (
     IncidentStatus,
     MessageTemplate,
     Role,
+    Subscriber,
     SubscriberKind,
     Update,
     UpdateState,
@@ -118,15 +119,22 @@ PUBLIC = [
          form_page="/subscribe"),
     Page("subscription requested", "/subscribe", form={"email": "reader@example.com"},
          form_page="/subscribe"),
+    Page("subscribe to one incident", "/subscribe?incident={w.open_incident}"),
+    Page("subscribe to a resolved incident", "/subscribe?incident={w.resolved_incident}"),
+    Page("subscribe to an unknown incident", "/subscribe?incident=999999", 404),
+    Page("incident subscription requested", "/subscribe",
+         form={"email": "follower@example.com", "incident": "{w.open_incident}"},
+         form_page="/subscribe?incident={w.open_incident}"),
     Page("confirm subscription", CONFIRM_PATH + "{w.confirm_token}"),
     Page("subscription confirmed", CONFIRM_PATH + "{w.confirm_token}", form={},
          form_page=CONFIRM_PATH + "{w.confirm_token}"),
-    Page("confirm with a used link", CONFIRM_PATH + "{w.confirm_token}", 400),
+    Page("confirm with a used link", CONFIRM_PATH + "{w.confirm_token}"),
     Page("confirm with a forged link", CONFIRM_PATH + "forged", 400),
     Page("manage subscription", MANAGE_PATH + "{w.manage_token}"),
     Page("manage subscription saved", MANAGE_PATH + "{w.manage_token}",
          form={"components": "{w.component}"}, form_page=MANAGE_PATH + "{w.manage_token}"),
     Page("manage with a forged link", MANAGE_PATH + "forged", 400),
+    Page("manage following one incident", MANAGE_PATH + "{w.follower_token}"),
     Page("unsubscribe", UNSUBSCRIBE_PATH + "{w.leaving_token}"),
     Page("unsubscribed", UNSUBSCRIBE_PATH + "{w.leaving_token}", form={}),
     Page("manage after unsubscribing", MANAGE_PATH + "{w.leaving_token}"),
@@ -137,6 +145,7 @@ PUBLIC = [
     Page("invitation link not valid", "/invitations/not-a-token", 400),
     Page("bad history page", "/history?page=x", 422),
     Page("method not allowed", "/", 405, form={}),
+    Page("console page not found", "/admin/incidents/999999", 404, who="admin"),
     Page("form without its security token", "/subscribe", 400, form={"email": "a@example.com"}),
     Page("sign in", "/login"),
     Page("sign in with a wrong password", "/login", 401,
@@ -297,6 +306,7 @@ class World:
     leaving_token: str
     screenshot: int
     invitation: str
+    follower_token: str
 
     def fill(self, text: str) -> str:
         return text.format(w=self)
@@ -393,6 +403,7 @@ def build_world(app: Flask) -> World:
             invitation=InvitationTokens(TEST_SECRET_KEY).invitation(
                 invited.id, invited.session_generation
             ),
+            follower_token=_follower_token(open_incident, tokens),
         )
         db.session.commit()
         db.engine.dispose()
@@ -416,6 +427,16 @@ def _cancelled_window(admin: User, customers: Audience, site: Site) -> Incident:
         window, note="The vendor withdrew the firmware.", site=site, by=admin,
         now=NOW - timedelta(hours=2),
     )  # fmt: skip
+
+
+def _follower_token(incident: Incident, tokens: SubscriptionTokens) -> str:
+    """The manage token of a confirmed address that follows the one incident."""
+    subscriptions.request_subscription(
+        "follower@example.org", [], now=NOW, emails_per_day=5, incident_id=incident.id
+    )
+    follower = _one(Subscriber, Subscriber.address == "follower@example.org")
+    subscriptions.confirm_subscription(follower.id, follower.confirm_nonce, now=NOW)
+    return tokens.manage(follower.id, follower.token_key)
 
 
 def _one(model: type, *where: Any) -> Any:

@@ -33,6 +33,7 @@ from statuspage.models import (
     Update,
     subscriber_component,
 )
+from statuspage.models.enums import CLOSED_STATUSES
 from statuspage.services.validation import clean_text
 
 SUBJECT_LENGTH = 300
@@ -43,20 +44,45 @@ def enqueue_update(update: Update, *, now: datetime) -> int:
     """Write one delivery per subscriber of the update's audience whose filter matches it.
 
     A subscriber with no components chosen hears about everything; one with components hears about
-    incidents touching any of them, and about incidents that name no component at all.
+    incidents touching any of them, and about incidents that name no component at all. One that
+    follows a single incident hears about that incident only, until the update that closes it
+    (which it still receives: the subscription ends once that one is queued).
     """
     if not update.deliver_notifications:
+        _end_incident_subscriptions(update, now=now)
         return 0
     component_ids = [link.component_id for link in update.incident.components]
-    receivers = _receiving(Subscriber.audience_id == update.audience_id)
+    everything = Subscriber.incident_id.is_(None)
     if component_ids:
-        receivers = receivers.where(_wants_any_of(component_ids))
-    return _insert_from(
+        everything = sa.and_(everything, _wants_any_of(component_ids))
+    receivers = _receiving(
+        Subscriber.audience_id == update.audience_id,
+        sa.or_(everything, Subscriber.incident_id == update.incident_id),
+    )
+    queued = _insert_from(
         receivers,
         kind=DeliveryKind.INCIDENT_UPDATE,
         key_prefix=f"update:{update.id}:subscriber:",
         now=now,
         update_id=update.id,
+    )
+    _end_incident_subscriptions(update, now=now)
+    return queued
+
+
+def _end_incident_subscriptions(update: Update, *, now: datetime) -> None:
+    # After the closing update is queued, so its subscribers still hear how it ended.
+    if update.status not in CLOSED_STATUSES:
+        return
+    db.session.execute(
+        sa.update(Subscriber)
+        .where(
+            Subscriber.incident_id == update.incident_id,
+            Subscriber.audience_id == update.audience_id,
+            Subscriber.ended_at.is_(None),
+        )
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -219,6 +245,7 @@ def _receiving(*conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
         Subscriber.confirmed_at.is_not(None),
         Subscriber.is_active.is_(True),
         Subscriber.unsubscribed_at.is_(None),
+        Subscriber.ended_at.is_(None),
         *conditions,
     )
 

@@ -35,6 +35,7 @@ from statuspage.models import (
     Delivery,
     DeliveryKind,
     Incident,
+    IncidentStatus,
     Subscriber,
     Update,
     UpdateState,
@@ -68,11 +69,20 @@ def incident_url(incident: Incident, *, public: bool, site: Site) -> str:
     return site.url + (incident_path(incident.id) if public else internal_path())
 
 
+def subject_for(status: IncidentStatus, name: str) -> str:
+    """An email's subject about an incident or a maintenance window: its status in brackets, then
+    its name ("[Resolved] Card payments failing", "[In progress] Database upgrade"). The one
+    place subjects about incidents are worded: every email about one calls it."""
+    return f"[{IncidentStatus(status).label}] {name}"
+
+
 def freeze_update(update: Update, *, site: Site) -> None:
     """Render what the update's subscribers are told, once, as it is published."""
     public = update.audience.is_public
     incident = update.incident
     published_at = _published_at(update)
+    name = incident.public_name if public else incident.title
+    closed = IncidentStatus(update.status).is_closed
     update.message = {
         "generated_at": api_timestamp(published_at, site.zone),
         "page": page_object(site),
@@ -81,19 +91,34 @@ def freeze_update(update: Update, *, site: Site) -> None:
             "page_name": site.name,
             "page_url": site.url,
             "title": update.title,
-            "incident_name": incident.public_name if public else incident.title,
+            "subject": subject_for(update.status, (update.title or name) if public else name),
+            "incident_name": name,
             "status_label": update.status.label,
             "published_at": format_datetime(published_at, site.zone, now=published_at),
             "body_text": update.body,
+            "components": _affected(incident, public=public),
+            # A closed incident promises nothing more.
             "next_update": (
                 describe_next_update(update.next_update_due_at, site.zone)
-                if update.next_update_due_at
+                if update.next_update_due_at and not closed
                 else None
             ),
             "incident_url": incident_url(incident, public=public, site=site),
             "audience_name": update.audience.name,
         },
     }
+
+
+def _affected(incident: Incident, *, public: bool) -> list[dict[str, str]]:
+    """The incident's components with the impact this audience was told (the public: as of the
+    update being published, which has just told it)."""
+    affected = []
+    for link in incident.components:
+        if public and not link.component.is_public:
+            continue
+        status = (link.public_status or link.status) if public else link.status
+        affected.append({"name": link.component.name, "impact": ComponentStatus(status).label})
+    return affected
 
 
 def freeze_component_change(change: ComponentStatusChange, *, site: Site) -> None:
@@ -135,11 +160,14 @@ def update_email(
         "manage_url": links.manage,
         "unsubscribe_url": links.unsubscribe,
     }
+    # Rows frozen before subjects and components were: their title, and no list.
+    context.setdefault("components", [])
+    context["subject"] = frozen.get("subject") or frozen["title"]
     text, html = render("incident_update", context)
     return Email(
         recipient=subscriber.address,
         recipient_name=subscriber.name,
-        subject=frozen["title"],
+        subject=context["subject"],
         text=text,
         html=html,
         message_id=_message_id(delivery),
@@ -158,6 +186,7 @@ def subscription_email(
         "page_url": site.url,
         "manage_url": links.manage,
         "confirm_hours": confirm_hours,
+        "following": following(subscriber),
     }
     if delivery.kind is DeliveryKind.CONFIRM_SUBSCRIPTION:
         token = tokens.confirmation(subscriber.id, subscriber.confirm_nonce or "")
@@ -180,6 +209,16 @@ def subscription_email(
         message_id=_message_id(delivery),
         headers=headers,
     )
+
+
+def following(subscriber: Subscriber) -> str:
+    """What the subscription is to, in words: "all components", the components chosen, or one
+    incident ("this incident: Card payments failing")."""
+    if subscriber.incident is not None:
+        return f"this incident only: {subscriber.incident.public_name} (until it is resolved)"
+    if subscriber.components:
+        return ", ".join(component.name for component in subscriber.components)
+    return "all components"
 
 
 def stored_email(

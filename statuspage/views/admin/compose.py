@@ -24,7 +24,7 @@ from statuspage.services.components import all_components
 from statuspage.services.incidents import compose as composing
 from statuspage.services.incidents import edits, impacts, publishing, reviews
 from statuspage.services.incidents.lifecycle import get_incident
-from statuspage.services.subscriptions import Recipients, recipients_by_audience
+from statuspage.services.subscribers import Recipients, recipients_by_audience
 from statuspage.views.access import me, permission_required, require
 from statuspage.views.admin.confirm import ask_first
 from statuspage.views.admin.formdata import (

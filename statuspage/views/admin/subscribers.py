@@ -12,13 +12,14 @@ from statuspage.extensions import db
 from statuspage.models import Audience, DeliveryState, SubscriberKind
 from statuspage.permissions import Permission
 from statuspage.services import configuration, subscriptions
+from statuspage.services import subscribers as subscriber_lists
 from statuspage.services.outbox import status as delivery_status
 from statuspage.services.outbox.webhooks import parse_networks
 from statuspage.views.access import permission_required
 from statuspage.views.admin.downloads import csv_download, spreadsheet_cell
 from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
-from statuspage.views.forms import SubscriberForm, options
+from statuspage.views.forms import SubscriberForm, chosen_ids, options
 
 routes = Routes()
 
@@ -30,7 +31,7 @@ PAGE_SIZE = 100
 def subscribers() -> str:
     where = _filter()
     page = max(parse_int(request.args.get("page")) or 1, 1)
-    rows, total = subscriptions.find_subscribers(
+    rows, total = subscriber_lists.find_subscribers(
         where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     return render_template(
@@ -41,14 +42,14 @@ def subscribers() -> str:
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         where=where,
         audiences=_audiences(),
-        counts=subscriptions.count_subscribers(),
+        counts=subscriber_lists.count_subscribers(),
     )
 
 
 @routes.get("/subscribers.csv")
 @permission_required(Permission.MANAGE_SUBSCRIBERS)
 def export_subscribers() -> Response:
-    rows, _ = subscriptions.find_subscribers(_filter())
+    rows, _ = subscriber_lists.find_subscribers(_filter())
     return csv_download(
         "subscribers.csv",
         ["id", "kind", "audience", "address", "name", "components", "state", "created_at"],
@@ -81,9 +82,9 @@ def new_subscriber() -> str | tuple[str, int] | Response:
         (c.id, c.name) for c in subscriptions.choosable_components(_widest(audiences))
     )
     if request.method == "GET":
-        return render_template("admin/subscribers/new.html", form=form)
+        return _new_page(form, audiences, 200)
     if not form.validate_on_submit():
-        return render_template("admin/subscribers/new.html", form=form), 400
+        return _new_page(form, audiences, 400)
     try:
         subscriber = subscriptions.add_subscriber(
             kind=SubscriberKind(form.kind.data),
@@ -101,10 +102,20 @@ def new_subscriber() -> str | tuple[str, int] | Response:
             error.field or "", form.address
         )
         field.errors.append(str(error))
-        return render_template("admin/subscribers/new.html", form=form), 422
+        return _new_page(form, audiences, 422)
     db.session.commit()
     flash(f"Added {subscriber.address}.", "ok")
     return redirect(url_for("admin.subscriber", subscriber_id=subscriber.id))
+
+
+def _new_page(form: SubscriberForm, audiences: list[Audience], status: int) -> tuple[str, int]:
+    # Components as checkboxes grouped as the pages group them (subscriptions/_choices.html).
+    return render_template(
+        "admin/subscribers/new.html",
+        form=form,
+        groups=subscriptions.choosable_groups(_widest(audiences)),
+        chosen=chosen_ids(form.components),
+    ), status
 
 
 @routes.get("/subscribers/<int:subscriber_id>")
@@ -185,9 +196,9 @@ def retry_delivery(delivery_id: int) -> Response:
     return redirect(request.referrer or url_for("admin.deliveries"))
 
 
-def _filter() -> subscriptions.SubscriberFilter:
+def _filter() -> subscriber_lists.SubscriberFilter:
     kind = request.args.get("kind", "")
-    return subscriptions.SubscriberFilter(
+    return subscriber_lists.SubscriberFilter(
         query=request.args.get("q", "").strip()[:200],
         audience_id=parse_int(request.args.get("audience")),
         kind=SubscriberKind(kind) if kind in {k.value for k in SubscriberKind} else None,
