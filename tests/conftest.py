@@ -15,7 +15,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from statuspage import create_app
 from statuspage.core.clock import pinned
 from statuspage.extensions import db, limiter
+from statuspage.services.defaults import ensure_defaults
 from tests.databases import empty_all_tables, fresh_database_url, postgres_base_url
+from tests.factories import NOW
 from tests.helpers import RUN_INSTANT, TEST_NOW_VARIABLE, page_zone, settings_for
 from tests.mail import MailSink
 from tests.processes import kill_leftovers
@@ -144,6 +146,16 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def mailing(app: Flask, mail_sink: MailSink) -> MailSink:
+    """The app sends its email to the real SMTP sink; its audiences and templates exist."""
+    app.config["SMTP_URL"] = mail_sink.url
+    with app.app_context():
+        ensure_defaults(now=NOW)
+        db.session.commit()
+    return mail_sink
 
 
 @pytest.fixture

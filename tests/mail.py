@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import threading
 import time
 from email import message_from_bytes, policy
@@ -120,3 +121,7 @@ def html_part(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
     assert part is not None, "no text/html part"
     return part.get_content()
+
+
+# A subscription link (confirm, manage, unsubscribe) in an email, as the path it opens.
+SUBSCRIPTION_LINK = re.compile(r"http://status\.test(/subscriptions/[a-z]+/[\w.\-]+)")

@@ -33,12 +33,6 @@ PRIYA, DANA, SAM = "priya@example.com", "dana@example.com", "sam@example.com"
 
 
 @pytest.fixture
-def mailing(app, mail_sink):
-    app.config["SMTP_URL"] = mail_sink.url
-    return mail_sink
-
-
-@pytest.fixture
 def incident_id(app):
     """A SEV3 incident declared at NOW (customers, staff and support are owed updates) whose roster
     has no internal liaison, so the staff and support alerts all go to the commander and deputy."""

@@ -60,12 +60,6 @@ def planned(app):
         return {"window": window.id, "cora": cora.id}
 
 
-@pytest.fixture
-def mailing(app, mail_sink):
-    app.config["SMTP_URL"] = mail_sink.url
-    return mail_sink
-
-
 def _site(app):
     return Site.from_config(app.config)
 

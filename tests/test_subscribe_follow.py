@@ -24,24 +24,12 @@ from statuspage.models import (
     Severity,
     Subscriber,
 )
-from statuspage.services.defaults import ensure_defaults
 from statuspage.services.outbox.messages import subject_for
 from tests.factories import NOW, make_component, make_group, make_incident, make_maintenance
 from tests.factories import make_published as published
 from tests.helpers import csrf_token_from, page_zone
-from tests.mail import html_part, text_part
+from tests.mail import SUBSCRIPTION_LINK, html_part, text_part
 from tests.outbox import deliver
-
-LINK = re.compile(r"http://status\.test(/subscriptions/[a-z]+/[\w.\-]+)")
-
-
-@pytest.fixture
-def mailing(app, mail_sink):
-    app.config["SMTP_URL"] = mail_sink.url
-    with app.app_context():
-        ensure_defaults(now=NOW)
-        db.session.commit()
-    return mail_sink
 
 
 def subscribe(client, email, components=(), incident=None):
@@ -54,7 +42,7 @@ def subscribe(client, email, components=(), incident=None):
 
 
 def link_in(message, kind):
-    return next(p for p in LINK.findall(text_part(message)) if f"/{kind}/" in p)
+    return next(p for p in SUBSCRIPTION_LINK.findall(text_part(message)) if f"/{kind}/" in p)
 
 
 def confirm(client, message):

@@ -23,22 +23,10 @@ from statuspage.models import (
     Severity,
     Subscriber,
 )
-from statuspage.services.defaults import ensure_defaults
 from tests.factories import NOW, audience, make_component, make_incident, make_published
 from tests.helpers import csrf_token_from, page_zone
-from tests.mail import html_part, text_part
+from tests.mail import SUBSCRIPTION_LINK, html_part, text_part
 from tests.outbox import deliver
-
-LINK = re.compile(r"http://status\.test(/subscriptions/[a-z]+/[\w.\-]+)")
-
-
-@pytest.fixture
-def mailing(app, mail_sink):
-    app.config["SMTP_URL"] = mail_sink.url
-    with app.app_context():
-        ensure_defaults(now=NOW)
-        db.session.commit()
-    return mail_sink
 
 
 def subscribe(client, email, components=()):
@@ -50,7 +38,7 @@ def subscribe(client, email, components=()):
 
 
 def links_in(message):
-    return LINK.findall(text_part(message))
+    return SUBSCRIPTION_LINK.findall(text_part(message))
 
 
 def confirm(client, message):

@@ -124,19 +124,24 @@ def nudge_stale_incidents(*, now: datetime, quiet_for: timedelta, site: Site) ->
         quiet_since = max(moment for moment in (monitoring_at, last_update_at) if moment)
         if quiet_since + quiet_for > now:
             continue
-        statement = (
-            insert_ignoring_duplicates(CadenceAlert)
-            .values(
-                incident_id=incident_id,
-                kind=CadenceAlertKind.STALE,
-                about_at=quiet_since,
-                created_at=now,
-            )
-            .returning(*RETURNED)
+        inserted += insert_alert(
+            incident_id=incident_id, kind=CadenceAlertKind.STALE, about_at=quiet_since, now=now
         )
-        inserted.extend(db.session.execute(statement))
     announce(raised_alerts(inserted), now=now, site=site)
     return len(inserted)
+
+
+def insert_alert(
+    *, kind: CadenceAlertKind, about_at: datetime, now: datetime, **about: int
+) -> list[sa.Row]:
+    """Raise one alert that is not about a promise, unless its key was raised before: the row
+    (RETURNED) in a list, or an empty list."""
+    statement = (
+        insert_ignoring_duplicates(CadenceAlert)
+        .values(kind=kind, about_at=about_at, created_at=now, **about)
+        .returning(*RETURNED)
+    )
+    return list(db.session.execute(statement))
 
 
 # What an insert returns of each alert it raised.

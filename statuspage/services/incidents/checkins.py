@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from statuspage.core.config import ConfigurationError
 from statuspage.core.site import Site
 from statuspage.core.times import is_overdue
-from statuspage.extensions import db, insert_ignoring_duplicates
+from statuspage.extensions import db
 from statuspage.models import (
-    CadenceAlert,
     CadenceAlertKind,
     Incident,
     IncidentKind,
@@ -33,7 +32,7 @@ from statuspage.models import (
     TimelineKind,
     User,
 )
-from statuspage.services.cadence.alerts import RETURNED, announce, raised_alerts
+from statuspage.services.cadence.alerts import announce, insert_alert, raised_alerts
 
 # Who owes check-ins: the experts working the problem (the leads and liaisons report otherwise).
 REPORTING_DUTY = RosterRole.EXPERT
@@ -119,18 +118,13 @@ def remind_missed_checkins(
         due = max(filter(None, (last, assigned_at))) + intervals[severity]
         if not is_overdue(due, now):
             continue
-        statement = (
-            insert_ignoring_duplicates(CadenceAlert)
-            .values(
-                incident_id=incident_id,
-                kind=CadenceAlertKind.CHECKIN,
-                about_at=due,
-                about_user_id=user_id,
-                created_at=now,
-            )
-            .returning(*RETURNED)
+        inserted += insert_alert(
+            incident_id=incident_id,
+            about_user_id=user_id,
+            kind=CadenceAlertKind.CHECKIN,
+            about_at=due,
+            now=now,
         )
-        inserted.extend(db.session.execute(statement))
     announce(raised_alerts(inserted), now=now, site=site)
     return len(inserted)
 
