@@ -168,9 +168,9 @@ ROUTES = [
     Route("admin.enrol_second_factor", "POST", "/admin/profile/second-factor", EVERYONE, 422,
           {"code": "000000"}),
     Route("admin.second_factor_qr", "GET", "/admin/profile/second-factor/qr.svg", EVERYONE, 200),
-    # The viewer has no second factor: resetting it is allowed, and changes nothing.
+    # The viewer has no second factor: admins are told so (409), others 403.
     Route("admin.reset_second_factor", "POST", "/admin/users/{w.viewer_id}/second-factor/reset",
-          ADMINS, 302),
+          ADMINS, 409),
     Route("admin.rotate_feed_token", "POST", "/admin/profile/feed-token", EVERYONE, 302),
     Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
           {"audience": "{w.audience_id}"}),

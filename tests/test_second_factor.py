@@ -209,6 +209,20 @@ def test_an_admin_reset_turns_it_off_ends_sessions_and_is_audited(app, client, e
         assert audit.actor.name == "Boss" and audit.target_id == enrolled["id"]
 
 
+def test_resetting_someone_without_one_is_refused_and_ends_nothing(app, client):
+    with app.app_context():
+        boss, viewer = make_user(Role.ADMIN).id, make_user(Role.VIEWER)
+        generation, viewer_id = viewer.session_generation, viewer.id
+        db.session.commit()
+    act_as(client, boss)
+    answer = client.post(
+        f"/admin/users/{viewer_id}/second-factor/reset", data={"csrf_token": csrf_token(client)}
+    )
+    assert answer.status_code == 409 and "has no second factor" in answer.text
+    with app.app_context():
+        assert db.session.get(User, viewer_id).session_generation == generation
+
+
 def test_only_admins_may_reset_someone_elses(app, client, enrolled):
     with app.app_context():
         commander = make_user(Role.COMMANDER).id

@@ -105,6 +105,8 @@ def check_code(user: User, code: str, *, key: str, now: datetime) -> bool:
 
 def reset(user: User, *, by: User, now: datetime) -> None:
     """Turn the user's second factor off (a lost device; audited) and end their sessions."""
+    if not user.has_second_factor:
+        raise InvalidTransition(f"{user.name} has no second factor to reset.")
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
