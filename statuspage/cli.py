@@ -1,4 +1,5 @@
-"""Flask commands: accounts, defaults and demo data, the scheduler, and running a job by hand."""
+"""Flask commands: accounts, defaults and demo data, the web server, the scheduler, and running a
+job by hand."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from statuspage.models import Role
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.snapshot import start_in_background
 from statuspage.scheduler import run_job_by_name, run_scheduler
+from statuspage.serving import serve as serve_forever
 from statuspage.services import accounts
 from statuspage.services.defaults import ensure_defaults
 
@@ -32,6 +34,7 @@ def init_app(app: Flask) -> None:
         run_job,
         export,
         snapshot,
+        serve,
     ):
         app.cli.add_command(command)
 
@@ -124,6 +127,13 @@ def seed_demo(if_empty: bool) -> None:
 def scheduler() -> None:
     """Run the scheduler in the foreground (one per deployment on SQLite)."""
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.command("serve")
+@with_appcontext
+def serve() -> None:
+    """Serve the app as production does: STATUSPAGE_BIND, WEB_CONCURRENCY workers (Ctrl-C stops)."""
+    serve_forever(current_app)
 
 
 @click.command("run-job")
