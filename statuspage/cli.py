@@ -19,9 +19,9 @@ from statuspage.models import Role
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.snapshot import start_in_background
 from statuspage.scheduler import run_job_by_name, run_scheduler
-from statuspage.serving import serve as serve_forever
 from statuspage.services import accounts
 from statuspage.services.defaults import ensure_defaults
+from statuspage.serving import serve as serve_forever
 
 
 def init_app(app: Flask) -> None:

@@ -20,7 +20,7 @@ from tests.databases import postgres_base_url
 from tests.factories import make_published
 from tests.helpers import settings_for
 from tests.outage import breakable_database
-from tests.processes import free_port, nginx_conf, start_web, start_nginx
+from tests.processes import free_port, nginx_conf, start_nginx, start_web
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.slow
