@@ -197,16 +197,21 @@ SHIPPED_NGINX_CONF = ROOT / "deploy" / "nginx" / "statuspage.conf"
 
 
 def nginx_conf(
-    folder: Path, *, port: int, root: Path, app_url: str | None = None, workers: int = 1
+    folder: Path, *, port: int, root: Path, app_url: str | None = None, workers: int | str = 1
 ) -> Path:
     """A whole nginx configuration in `folder` around the shipped server block, or (app_url None)
-    plain nginx serving `root` with gzip_static, the ceiling the benchmark compares with.
-    """
+    nginx tuned for static files serving `root`: the ceiling the benchmark compares with."""
     if app_url is None:
-        server = (
-            f"server {{ listen 127.0.0.1:{port}; root {root}; gzip_static on; "
-            "location = / { try_files /index.html =404; } }"
-        )
+        server = f"""server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    gzip_static on;
+    open_file_cache max=10000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_errors on;
+    location = / {{ try_files /index.html =404; }}
+}}
+"""
     else:
         server = (
             SHIPPED_NGINX_CONF.read_text()
