@@ -149,3 +149,18 @@ class Delivery(db.Model):
     def idempotency_key(self) -> str:
         """The same on every attempt, so a receiver can recognise a retry (Message-ID, header)."""
         return f"{self.id}.{int(self.created_at.timestamp())}"
+
+
+class Fanout(db.Model):
+    """An update's subscribers not yet written to the outbox. Publishing writes the deliveries of
+    the first ones itself (so it stays quick however long the list); the outbox worker writes the
+    rest a chunk at a time, in subscriber order after `after_subscriber_id`, and then deletes it."""
+
+    __tablename__ = "fanout"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("incident_update.id", ondelete="CASCADE"), unique=True
+    )
+    after_subscriber_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

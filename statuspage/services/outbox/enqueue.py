@@ -28,6 +28,7 @@ from statuspage.models import (
     Delivery,
     DeliveryKind,
     DeliveryState,
+    Fanout,
     Subscriber,
     SubscriberKind,
     Update,
@@ -40,8 +41,14 @@ SUBJECT_LENGTH = 300
 TEXT_LENGTH = 20_000
 
 
+# Deliveries publishing writes itself; beyond them, the outbox worker writes the rest
+# (continue_fanout), so publishing to a hundred thousand subscribers is as quick as to a thousand.
+FIRST_CHUNK = 1000
+
+
 def enqueue_update(update: Update, *, now: datetime) -> int:
-    """Write one delivery per subscriber of the update's audience whose filter matches it.
+    """Write one delivery per subscriber of the update's audience whose filter matches it: the
+    first FIRST_CHUNK now, and a Fanout that has the outbox worker write the rest.
 
     A subscriber with no components chosen hears about everything; one with components hears about
     incidents touching any of them, and about incidents that name no component at all. One that
@@ -51,23 +58,63 @@ def enqueue_update(update: Update, *, now: datetime) -> int:
     if not update.deliver_notifications:
         _end_incident_subscriptions(update, now=now)
         return 0
+    queued, last = _write_update_chunk(update, after=0, limit=FIRST_CHUNK, now=now)
+    if queued == FIRST_CHUNK:
+        db.session.add(Fanout(update_id=update.id, after_subscriber_id=last, created_at=now))
+    _end_incident_subscriptions(update, now=now)
+    return queued
+
+
+def continue_fanout(*, now: datetime, limit: int) -> int:
+    """Write the next `limit` deliveries of the oldest update whose subscribers are not all
+    written yet (the caller commits: the chunk and the new position go together)."""
+    fanout = db.session.scalar(
+        sa.select(Fanout).order_by(Fanout.id).limit(1).with_for_update(skip_locked=True)
+    )
+    if fanout is None:
+        return 0
+    update = db.session.get_one(Update, fanout.update_id)
+    queued, last = _write_update_chunk(
+        update, after=fanout.after_subscriber_id, limit=limit, now=now
+    )
+    if queued < limit:
+        db.session.delete(fanout)
+    else:
+        fanout.after_subscriber_id = last
+    return queued
+
+
+def _write_update_chunk(
+    update: Update, *, after: int, limit: int, now: datetime
+) -> tuple[int, int]:
+    """The deliveries of the next `limit` receivers after subscriber `after`: how many were
+    written, and the last subscriber's id."""
     component_ids = [link.component_id for link in update.incident.components]
     everything = Subscriber.incident_id.is_(None)
     if component_ids:
         everything = sa.and_(everything, _wants_any_of(component_ids))
+    # A follower whose subscription the closing update ended still hears that update.
+    still_following = Subscriber.ended_at.is_(None)
+    if update.published_at is not None:
+        still_following = sa.or_(still_following, Subscriber.ended_at >= update.published_at)
     receivers = _receiving(
         Subscriber.audience_id == update.audience_id,
         sa.or_(everything, Subscriber.incident_id == update.incident_id),
+        Subscriber.id > after,
+        followed=still_following,
     )
+    chunk = receivers.order_by(Subscriber.id).limit(limit).subquery()
+    last = db.session.scalar(sa.select(sa.func.max(chunk.c.id)))
+    if last is None:
+        return 0, after
     queued = _insert_from(
-        receivers,
+        receivers.where(Subscriber.id <= last),
         kind=DeliveryKind.INCIDENT_UPDATE,
         key_prefix=f"update:{update.id}:subscriber:",
         now=now,
         update_id=update.id,
     )
-    _end_incident_subscriptions(update, now=now)
-    return queued
+    return queued, last
 
 
 def _end_incident_subscriptions(update: Update, *, now: datetime) -> None:
@@ -240,12 +287,14 @@ def cancel_pending(subscriber: Subscriber, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def _receiving(*conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
+def _receiving(
+    *conditions: sa.ColumnElement[bool], followed: sa.ColumnElement[bool] | None = None
+) -> sa.Select[Any]:
     return sa.select(Subscriber.id, Subscriber.kind, Subscriber.address).where(
         Subscriber.confirmed_at.is_not(None),
         Subscriber.is_active.is_(True),
         Subscriber.unsubscribed_at.is_(None),
-        Subscriber.ended_at.is_(None),
+        Subscriber.ended_at.is_(None) if followed is None else followed,
         *conditions,
     )
 
