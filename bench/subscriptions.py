@@ -220,6 +220,7 @@ def run_case(app, audience_slug, kind, count, target, options) -> dict[str, floa
         if sample < options.publishes - 1:
             with app.app_context():
                 db.session.execute(sa.text("DELETE FROM delivery"))
+                db.session.execute(sa.text("DELETE FROM fanout"))
                 db.session.commit()
     started = time.perf_counter()
     with app.app_context():
