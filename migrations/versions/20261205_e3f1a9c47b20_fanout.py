@@ -1,4 +1,5 @@
-"""The outbox fan-out: an update's subscribers still to be written as deliveries, a chunk at a time.
+"""The outbox fan-out: an update's subscribers still to be written as deliveries, a chunk at a time,
+walked in id order along an index of each audience's subscribers to everything.
 
 Revision ID: e3f1a9c47b20
 Revises: badb1369421b
@@ -30,7 +31,15 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_fanout')),
         sa.UniqueConstraint('update_id', name=op.f('uq_fanout_update_id')),
     )
+    with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_subscriber_audience_everything', ['audience_id', 'id'], unique=False,
+            sqlite_where=sa.text('incident_id IS NULL'),
+            postgresql_where=sa.text('incident_id IS NULL'),
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriber_audience_everything')
     op.drop_table('fanout')

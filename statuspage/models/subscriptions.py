@@ -47,6 +47,15 @@ class Subscriber(db.Model):
             sqlite_where=sa.text("incident_id IS NULL"),
             postgresql_where=sa.text("incident_id IS NULL"),
         ),
+        # Writing an update's deliveries walks the audience's subscribers to everything in id
+        # order, a chunk at a time (services/outbox/enqueue.py).
+        sa.Index(
+            "ix_subscriber_audience_everything",
+            "audience_id",
+            "id",
+            sqlite_where=sa.text("incident_id IS NULL"),
+            postgresql_where=sa.text("incident_id IS NULL"),
+        ),
         sa.Index(
             "uq_subscriber_incident_kind_address",
             "incident_id",

@@ -47,8 +47,9 @@ FIRST_CHUNK = 1000
 
 
 def enqueue_update(update: Update, *, now: datetime) -> int:
-    """Write one delivery per subscriber of the update's audience whose filter matches it: the
-    first FIRST_CHUNK now, and a Fanout that has the outbox worker write the rest.
+    """Write one delivery per subscriber of the update's audience whose filter matches it: for
+    those following this incident alone and the first FIRST_CHUNK of the others now, and a
+    Fanout that has the outbox worker write the rest.
 
     A subscriber with no components chosen hears about everything; one with components hears about
     incidents touching any of them, and about incidents that name no component at all. One that
@@ -58,11 +59,16 @@ def enqueue_update(update: Update, *, now: datetime) -> int:
     if not update.deliver_notifications:
         _end_incident_subscriptions(update, now=now)
         return 0
+    following = _receiving(
+        Subscriber.audience_id == update.audience_id,
+        Subscriber.incident_id == update.incident_id,
+    )
+    followers = _insert_update_deliveries(update, following, now=now)
     queued, last = _write_update_chunk(update, after=0, limit=FIRST_CHUNK, now=now)
     if queued == FIRST_CHUNK:
         db.session.add(Fanout(update_id=update.id, after_subscriber_id=last, created_at=now))
     _end_incident_subscriptions(update, now=now)
-    return queued
+    return followers + queued
 
 
 def continue_fanout(*, now: datetime, limit: int) -> int:
@@ -87,34 +93,33 @@ def continue_fanout(*, now: datetime, limit: int) -> int:
 def _write_update_chunk(
     update: Update, *, after: int, limit: int, now: datetime
 ) -> tuple[int, int]:
-    """The deliveries of the next `limit` receivers after subscriber `after`: how many were
-    written, and the last subscriber's id."""
+    """The deliveries of the next `limit` subscribers to everything (or to components the
+    incident touches) after subscriber `after`: how many were written, and the last one's id."""
     component_ids = [link.component_id for link in update.incident.components]
-    everything = Subscriber.incident_id.is_(None)
-    if component_ids:
-        everything = sa.and_(everything, _wants_any_of(component_ids))
-    # A follower whose subscription the closing update ended still hears that update.
-    still_following = Subscriber.ended_at.is_(None)
-    if update.published_at is not None:
-        still_following = sa.or_(still_following, Subscriber.ended_at >= update.published_at)
+    chosen = (_wants_any_of(component_ids),) if component_ids else ()
+    # In subscriber order along ix_subscriber_audience_everything: no sort of the whole list.
     receivers = _receiving(
         Subscriber.audience_id == update.audience_id,
-        sa.or_(everything, Subscriber.incident_id == update.incident_id),
+        Subscriber.incident_id.is_(None),
         Subscriber.id > after,
-        followed=still_following,
+        *chosen,
     )
     chunk = receivers.order_by(Subscriber.id).limit(limit).subquery()
     last = db.session.scalar(sa.select(sa.func.max(chunk.c.id)))
     if last is None:
         return 0, after
-    queued = _insert_from(
-        receivers.where(Subscriber.id <= last),
+    written = _insert_update_deliveries(update, receivers.where(Subscriber.id <= last), now=now)
+    return written, last
+
+
+def _insert_update_deliveries(update: Update, receivers: sa.Select[Any], *, now: datetime) -> int:
+    return _insert_from(
+        receivers,
         kind=DeliveryKind.INCIDENT_UPDATE,
         key_prefix=f"update:{update.id}:subscriber:",
         now=now,
         update_id=update.id,
     )
-    return queued, last
 
 
 def _end_incident_subscriptions(update: Update, *, now: datetime) -> None:
@@ -287,14 +292,12 @@ def cancel_pending(subscriber: Subscriber, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def _receiving(
-    *conditions: sa.ColumnElement[bool], followed: sa.ColumnElement[bool] | None = None
-) -> sa.Select[Any]:
+def _receiving(*conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
     return sa.select(Subscriber.id, Subscriber.kind, Subscriber.address).where(
         Subscriber.confirmed_at.is_not(None),
         Subscriber.is_active.is_(True),
         Subscriber.unsubscribed_at.is_(None),
-        Subscriber.ended_at.is_(None) if followed is None else followed,
+        Subscriber.ended_at.is_(None),
         *conditions,
     )
 
