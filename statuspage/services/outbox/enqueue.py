@@ -46,7 +46,7 @@ TEXT_LENGTH = 20_000
 FIRST_CHUNK = 1000
 
 
-def enqueue_update(update: Update, *, now: datetime) -> int:
+def enqueue_update(update: Update, *, now: datetime) -> None:
     """Write one delivery per subscriber of the update's audience whose filter matches it: for
     those following this incident alone and the first FIRST_CHUNK of the others now, and a
     Fanout that has the outbox worker write the rest.
@@ -58,17 +58,16 @@ def enqueue_update(update: Update, *, now: datetime) -> int:
     """
     if not update.deliver_notifications:
         _end_incident_subscriptions(update, now=now)
-        return 0
+        return
     following = _receiving(
         Subscriber.audience_id == update.audience_id,
         Subscriber.incident_id == update.incident_id,
     )
-    followers = _insert_update_deliveries(update, following, now=now)
+    _insert_update_deliveries(update, following, now=now)
     queued, last = _write_update_chunk(update, after=0, limit=FIRST_CHUNK, now=now)
     if queued == FIRST_CHUNK:
         db.session.add(Fanout(update_id=update.id, after_subscriber_id=last, created_at=now))
     _end_incident_subscriptions(update, now=now)
-    return followers + queued
 
 
 def continue_fanout(*, now: datetime, limit: int) -> int:
@@ -105,15 +104,18 @@ def _write_update_chunk(
         *chosen,
     )
     chunk = receivers.order_by(Subscriber.id).limit(limit).subquery()
-    last = db.session.scalar(sa.select(sa.func.max(chunk.c.id)))
-    if last is None:
+    # Counted here: some drivers cannot tell how many rows an INSERT ... SELECT wrote.
+    count, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(chunk.c.id)).select_from(chunk)
+    ).one()
+    if not count:
         return 0, after
-    written = _insert_update_deliveries(update, receivers.where(Subscriber.id <= last), now=now)
-    return written, last
+    _insert_update_deliveries(update, receivers.where(Subscriber.id <= last), now=now)
+    return count, last
 
 
-def _insert_update_deliveries(update: Update, receivers: sa.Select[Any], *, now: datetime) -> int:
-    return _insert_from(
+def _insert_update_deliveries(update: Update, receivers: sa.Select[Any], *, now: datetime) -> None:
+    _insert_from(
         receivers,
         kind=DeliveryKind.INCIDENT_UPDATE,
         key_prefix=f"update:{update.id}:subscriber:",
@@ -140,7 +142,7 @@ def _end_incident_subscriptions(update: Update, *, now: datetime) -> None:
 
 def enqueue_component_change(
     component: Component, change: ComponentStatusChange, *, now: datetime
-) -> int:
+) -> None:
     """Write one delivery per webhook subscriber that follows this component.
 
     Subscribers of a public audience hear only of public components (invariant 1); internal
@@ -154,7 +156,7 @@ def enqueue_component_change(
         receivers = receivers.where(
             Subscriber.audience_id.in_(sa.select(Audience.id).where(Audience.is_public.is_(False)))
         )
-    return _insert_from(
+    _insert_from(
         receivers,
         kind=DeliveryKind.COMPONENT_UPDATE,
         key_prefix=f"component-change:{change.id}:subscriber:",
@@ -320,7 +322,7 @@ def _insert_from(
     now: datetime,
     update_id: int | None = None,
     component_change_id: int | None = None,
-) -> int:
+) -> None:
     # One INSERT ... SELECT: ten thousand subscribers cost one statement, not ten thousand rows
     # travelling through Python, which keeps publishing fast.
     rows = receivers.subquery()
@@ -339,7 +341,7 @@ def _insert_from(
         at,
     )
     table = Delivery.__table__
-    result = db.session.execute(
+    db.session.execute(
         table.insert().from_select(
             [
                 table.c.kind,
@@ -357,4 +359,3 @@ def _insert_from(
             select,
         )
     )
-    return result.rowcount or 0
