@@ -27,6 +27,7 @@ from statuspage.views import (
     errors,
     filters,
     health,
+    hooks,
     inputs,
     internal,
     public,
@@ -89,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         internal.bp,
         health.bp,
         subscriptions.bp,
+        hooks.bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
