@@ -150,7 +150,7 @@ def parse_impacts(text: str) -> dict[str, str]:
 
 def rules_text(integration: Integration) -> str:
     """The rules as the form shows them (components by name)."""
-    names = dict(db.session.execute(sa.select(Component.id, Component.name)).tuples())
+    names = {cid: name for cid, name in db.session.execute(sa.select(Component.id, Component.name))}
     return "\n".join(
         ", ".join(f"{k}={v}" for k, v in rule["match"].items())
         + f" -> {names.get(rule['component_id'], rule['component_id'])}"
@@ -158,9 +158,9 @@ def rules_text(integration: Integration) -> str:
     )
 
 
-def impacts_text(integration: Integration) -> str:
-    """The impacts as the form shows them."""
-    return "\n".join(f"{severity} = {status}" for severity, status in integration.impacts.items())
+def impacts_text(impacts: dict[str, str]) -> str:
+    """Impacts as the form shows them."""
+    return "\n".join(f"{severity} = {status}" for severity, status in impacts.items())
 
 
 def _pairs(text: str, where: str) -> dict[str, str]:
