@@ -249,6 +249,16 @@ def test_a_flapping_alert_is_held_down(app, client):
     assert receiver.count(ComponentStatusChange, where) == 3  # no flap in between
 
 
+def test_a_component_shows_the_worst_of_its_alerts_until_the_last_resolves(am):
+    major, degraded = alert(fingerprint="a"), alert(fingerprint="b", severity="warning")
+    am.post(alertmanager(major, degraded))
+    assert am.status(am.api) is ComponentStatus.MAJOR_OUTAGE
+    am.post(alertmanager(alert("resolved", fingerprint="a")))
+    assert am.status(am.api) is ComponentStatus.DEGRADED_PERFORMANCE
+    am.post(alertmanager(alert("resolved", fingerprint="b", severity="warning")))
+    assert am.status(am.api) is ComponentStatus.OPERATIONAL
+
+
 def test_a_resolved_alert_leaves_a_status_a_person_set_since(app, am):
     am.post(alertmanager(alert()))
     with app.app_context():

@@ -124,7 +124,9 @@ def _fire(
         record = AlertRecord(integration_id=integration.id, fingerprint=alert.fingerprint,
                              first_fired_at=now)  # fmt: skip
         db.session.add(record)
-    record.component, record.labels, record.summary = component, alert.labels, alert.summary
+    if record.status_set is None:  # held down, it stays on the component it set
+        record.component = component
+    record.labels, record.summary = alert.labels, alert.summary
     record.firing, record.received_at, record.resolved_at = True, now, None
     status = impact_of(integration, alert.labels)
     details = {"integration": integration.name, "fingerprint": alert.fingerprint,
@@ -135,8 +137,7 @@ def _fire(
         record.restore_due_at = None  # back inside the hold-down: what it set stays
         details["held_down"] = True
     else:
-        record.status_before, record.status_set = component.manual_status, status
-        _set_status(component, status, site=site, now=now)
+        _raise_status(record, component, status, site=site, now=now)
     db.session.flush()
     record_audit(None, "alert.fire", "component", component.id, now=now, details=details)
     return record
@@ -195,11 +196,49 @@ def _resolve(integration: Integration, record: AlertRecord, *, site: Site, now: 
     return True
 
 
+def _raise_status(
+    record: AlertRecord,
+    component: Component,
+    status: ComponentStatus,
+    *,
+    site: Site,
+    now: datetime,
+) -> None:
+    """Set the component's status, unless another of its alerts holds it at worse already.
+
+    Every alert on one component keeps the status from before the first (status_before), which
+    the last to end restores; the component shows the worst of those still active.
+    """
+    others = _others_active(record, component)
+    record.status_set = status
+    record.status_before = others[0].status_before if others else component.manual_status
+    if not others or status.rank > max(other.status_set.rank for other in others):
+        _set_status(component, status, site=site, now=now)
+
+
+def _others_active(record: AlertRecord, component: Component) -> list[AlertRecord]:
+    """The other alerts holding a status on the component (firing, or resolved and held down)."""
+    return list(
+        db.session.scalars(
+            sa.select(AlertRecord).where(
+                AlertRecord.component_id == component.id,
+                AlertRecord.status_set.is_not(None),
+                AlertRecord.id != record.id if record.id is not None else sa.true(),
+            )
+        )
+    )
+
+
 def restore(record: AlertRecord, *, site: Site, now: datetime) -> None:
-    """Put back the status from before the alert, unless a person has changed it since."""
+    """Put back the status from before the alert (or the worst of the component's other alerts
+    still active), unless a person has changed it since."""
     component = record.component
     put_back = component.manual_status is record.status_set
-    if put_back:
+    others = [other for other in _others_active(record, component) if other.firing]
+    if put_back and others:
+        worst = max((other.status_set for other in others), key=lambda status: status.rank)
+        _set_status(component, worst, site=site, now=now)
+    elif put_back:
         _set_status(component, record.status_before, site=site, now=now)
     record_audit(None, "alert.restore" if put_back else "alert.leave", "component", component.id,
                  now=now, details={"fingerprint": record.fingerprint,
