@@ -328,3 +328,11 @@ def test_create_integration_prints_its_receiver_url_last(app, runner):
         content_type="application/json",
     )
     assert answer.status_code == 200, answer.json
+
+
+def test_the_receiver_secret_never_reaches_the_logs(am, caplog):
+    with caplog.at_level("INFO", logger="statuspage.request"):
+        am.post(alertmanager(alert()))
+    paths = [getattr(record, "path", "") for record in caplog.records]
+    assert f"/hooks/alerts/{am.id}/<secret>" in paths
+    assert am.secret not in caplog.text
