@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from statuspage.core.clock import pinned
+from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.jobs import restore_after_alerts
 from statuspage.models import (
@@ -32,7 +33,7 @@ from statuspage.models import (
 )
 from statuspage.services import components
 from statuspage.services.alerts import integrations
-from statuspage.services.incidents import impacts
+from statuspage.services.incidents import impacts, postmortem
 from statuspage.services.outbox.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.factories import NOW, make_component, make_user
 from tests.helpers import TEST_SECRET_KEY
@@ -307,6 +308,17 @@ def test_draft_mode_opens_an_incident_for_the_commander_and_nothing_public(app, 
     deliver(app)
     [email] = mail_sink.to("cora@example.com")
     assert email["Subject"] == "You are commander on Prometheus: API is down (SEV2)"
+
+
+def test_the_postmortem_draft_says_when_monitoring_raised_and_ended_the_alert(app, client):
+    receiver = Receiver(app, client, IntegrationKind.ALERTMANAGER, mode=IntegrationMode.DRAFT)
+    receiver.post(alertmanager(alert()))
+    receiver.post(alertmanager(alert("resolved")))
+    with app.app_context():
+        incident = db.session.scalars(sa.select(Incident)).one()
+        text = postmortem.postmortem_markdown(incident, site=current_site(), now=NOW)
+    assert "Prometheus raised an alert on API: API is down" in text
+    assert "Prometheus resolved its alert on API" in text
 
 
 # The command line
