@@ -99,11 +99,15 @@ def impact_of(integration: Integration, labels: dict[str, str]) -> ComponentStat
 
 
 def _records(integration: Integration, fingerprints: list[str]) -> dict[str, AlertRecord]:
+    # Locked (PostgreSQL): a restore by the scheduler or a second body about the same alerts
+    # finishes first, and what it wrote is what this one reads.
     rows = db.session.scalars(
-        sa.select(AlertRecord).where(
+        sa.select(AlertRecord)
+        .where(
             AlertRecord.integration_id == integration.id,
             AlertRecord.fingerprint.in_(set(fingerprints)),
         )
+        .with_for_update()
     )
     return {record.fingerprint: record for record in rows}
 
