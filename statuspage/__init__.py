@@ -30,6 +30,7 @@ from statuspage.views import (
     errors,
     filters,
     health,
+    hooks,
     inputs,
     internal,
     public,
@@ -92,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         internal.bp,
         health.bp,
         subscriptions.bp,
+        hooks.bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

@@ -1,5 +1,5 @@
-"""Flask commands: accounts, defaults and demo data, the web server, the scheduler, and running a
-job by hand."""
+"""Flask commands: accounts, defaults and demo data, alert integrations, the web server, the
+scheduler, and running a job by hand."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from statuspage import demo
+from statuspage.core.addresses import alert_receiver_path
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import ValidationError
 from statuspage.core.site import current_site
 from statuspage.extensions import db
-from statuspage.models import Role
+from statuspage.models import IntegrationKind, IntegrationMode, Role
 from statuspage.publicsite.export import export_site
 from statuspage.publicsite.snapshot import start_in_background
 from statuspage.scheduler import run_job_by_name, run_scheduler
 from statuspage.services import accounts
+from statuspage.services.alerts import integrations
 from statuspage.services.defaults import ensure_defaults
 from statuspage.serving import serve as serve_forever
 
@@ -28,6 +30,7 @@ def init_app(app: Flask) -> None:
     for command in (
         create_user,
         set_password,
+        create_integration,
         setup,
         seed_demo,
         scheduler,
@@ -98,6 +101,33 @@ def set_password(email: str, generate_password: bool) -> None:
     click.echo(f"Password changed for {user.email}")
     if generate_password:
         click.echo(f"Password (shown once): {password}")
+
+
+@click.command("create-integration")
+@with_appcontext
+@click.argument("kind", type=click.Choice([kind.value for kind in IntegrationKind]))
+@click.option("--name", required=True, help="How the console and the timeline name it.")
+@click.option(
+    "--mode",
+    type=click.Choice([mode.value for mode in IntegrationMode]),
+    default=IntegrationMode.DRAFT.value,
+    show_default=True,
+)
+def create_integration(kind: str, name: str, mode: str) -> None:
+    """Create a monitoring integration and print its receiver URL (with its secret, shown once)
+    alone on the last line."""
+    settings = integrations.Settings(name=name, mode=IntegrationMode(mode))
+    try:
+        integration, secret = integrations.create_integration(
+            IntegrationKind(kind), settings, key=current_app.config["SECRET_KEY"], by=None,
+            now=utcnow(),
+        )  # fmt: skip
+    except ValidationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created the {integration.kind.label} integration {integration.name!r} "
+               f"({integration.mode}). Its receiver URL, shown once:")  # fmt: skip
+    click.echo(current_site().url + alert_receiver_path(integration.id, secret))
 
 
 @click.command("setup")

@@ -10,6 +10,7 @@ from typing import Any
 
 from statuspage.core.site import Site
 from statuspage.extensions import db
+from statuspage.services.alerts import handling
 from statuspage.services.cadence import alerts
 from statuspage.services.incidents import checkins, maintenance, reminders
 from statuspage.services.outbox import enqueue, worker
@@ -98,6 +99,11 @@ def remind_missed_checkins(now: datetime, config: Mapping[str, Any]) -> int:
     )
 
 
+def restore_after_alerts(now: datetime, config: Mapping[str, Any]) -> int:
+    """Restore the component statuses of resolved alerts whose hold-down has passed."""
+    return handling.restore_due(site=Site.from_config(config), now=now)
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge-login-failures", forget_old_login_failures, timedelta(minutes=10)),
     Job("send-deliveries", send_deliveries, timedelta(seconds=5)),
@@ -106,6 +112,7 @@ JOBS: tuple[Job, ...] = (
     Job("maintenance-reminders", send_maintenance_reminders, "CADENCE_TICK_SECONDS"),
     Job("stale-incidents", nudge_stale_incidents, timedelta(minutes=1)),
     Job("responder-checkins", remind_missed_checkins, "CADENCE_TICK_SECONDS"),
+    Job("alert-restores", restore_after_alerts, "ALERT_RESTORE_SECONDS"),
 )
 
 

@@ -12,12 +12,15 @@ from statuspage.models import (
     ComponentStatus,
     Delivery,
     IncidentStatus,
+    IntegrationKind,
+    IntegrationMode,
     MessageTemplate,
     Role,
     RosterRole,
     Severity,
     User,
 )
+from statuspage.services.alerts import integrations
 from statuspage.services.incidents import attachments, edits
 from tests.factories import (
     audience,
@@ -31,7 +34,7 @@ from tests.factories import (
     make_subscriber,
     make_user,
 )
-from tests.helpers import csrf_token_from
+from tests.helpers import TEST_SECRET_KEY, csrf_token_from
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class World:
     delivery_id: int
     screenshot_id: int
     window_id: int  # a maintenance window planned for tomorrow, announced to customers
+    integration_id: int  # an Alertmanager integration in automate mode
+    secret: str  # its receiver URL's secret
 
 
 def make_world() -> World:
@@ -83,6 +88,13 @@ def make_world() -> World:
     [screenshot] = attachments.attach_screenshots(
         note, [attachments.Upload("graph.png", make_png())], now=utcnow()
     )
+    integration, secret = integrations.create_integration(
+        IntegrationKind.ALERTMANAGER,
+        integrations.Settings(name="Prometheus", mode=IntegrationMode.AUTOMATE),
+        key=TEST_SECRET_KEY,
+        by=people["admin"],
+        now=utcnow(),
+    )
     world = World(
         users={role: user.id for role, user in people.items()},
         incident_id=incident.id,
@@ -97,6 +109,8 @@ def make_world() -> World:
         delivery_id=delivery.id,
         screenshot_id=screenshot.id,
         window_id=window.id,
+        integration_id=integration.id,
+        secret=secret,
     )
     db.session.commit()
     return world

@@ -154,6 +154,17 @@ ROUTES = [
           {"name": "Core services", "visibility": "public"}),
     Route("admin.move_group", "POST", "/admin/groups/{w.group_id}/move", ADMINS, 302,
           {"direction": "down"}),
+    Route("admin.integrations_list", "GET", "/admin/integrations", ADMINS, 200),
+    Route("admin.new_integration", "GET", "/admin/integrations/new", ADMINS, 200),
+    # Created: the page that answers shows the receiver URL once (200, no redirect).
+    Route("admin.new_integration", "POST", "/admin/integrations/new", ADMINS, 200,
+          {"kind": "grafana", "name": "Grafana", "mode": "draft", "holddown_seconds": "120",
+           "commander_id": "0", "active": "y"}),
+    Route("admin.edit_integration", "GET", "/admin/integrations/{w.integration_id}", ADMINS, 200),
+    Route("admin.edit_integration", "POST", "/admin/integrations/{w.integration_id}", ADMINS,
+          302, {"name": "Prometheus", "mode": "automate", "component_label": "service",
+                "rules": "team=core -> API", "impacts": "critical = major_outage",
+                "holddown_seconds": "60", "commander_id": "{w.commander_id}"}),
     Route("admin.users", "GET", "/admin/users", ADMINS, 200),
     Route("admin.new_user", "GET", "/admin/users/new", ADMINS, 200),
     Route("admin.new_user", "POST", "/admin/users/new", ADMINS, 302,
@@ -206,6 +217,7 @@ class Ids:
         self.update_version = db.session.get(Update, world.update_id).version
         self.customers_id = audience("customers").id
         self.viewer_id = world.users["viewer"]
+        self.commander_id = world.users["commander"]
 
 
 module_world, app = shared_world(lambda: Ids(make_world()))

@@ -85,6 +85,11 @@ def console_update_path(update_id: int) -> str:
     return f"/admin/updates/{update_id}"
 
 
+def alert_receiver_path(integration_id: int, secret: str) -> str:
+    """Where a monitoring integration posts its alerts: the secret is the last part."""
+    return f"/hooks/alerts/{integration_id}/{secret}"
+
+
 def invitation_path(token: str) -> str:
     """Where an invited person chooses their password (views.auth.accept_invitation)."""
     return f"/invitations/{token}"

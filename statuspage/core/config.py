@@ -112,6 +112,11 @@ DEFAULTS: dict[str, Any] = {
     # Who may declare an incident: everyone signed in to the console (whoever notices first), or
     # false: only commanders and admins.
     "ANYONE_MAY_DECLARE": True,
+    # Alert receivers (/hooks/alerts/...): posts per integration (Flask-Limiter) and body size.
+    "ALERT_RATE_LIMIT": "120 per minute",
+    "ALERT_BODY_LIMIT": 256 * 1024,
+    # How often the scheduler restores what resolved alerts set, once their hold-down has passed.
+    "ALERT_RESTORE_SECONDS": 5,
 }
 
 

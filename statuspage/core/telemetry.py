@@ -97,7 +97,10 @@ def metrics_response(multiprocess_dir: str | None) -> Response:
 
 
 def _loggable_path() -> str:
-    """The request path with secrets carried in the URL (internal feed tokens) blanked out."""
+    """The request path with secrets carried in the URL (internal feed tokens, alert receivers'
+    secrets) blanked out."""
     path = request.path
-    token = (request.view_args or {}).get("token")
-    return path.replace(token, "<token>") if token else path
+    for name in ("token", "secret"):
+        value = (request.view_args or {}).get(name)
+        path = path.replace(value, f"<{name}>") if value else path
+    return path

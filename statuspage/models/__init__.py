@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per area; importing this package registers them all."""
 
+from statuspage.models.alerts import AlertRecord, Integration
 from statuspage.models.audiences import Audience, MessageTemplate
 from statuspage.models.cadence import CadenceAlert, CadenceAlertRecipient, CadencePolicy, Promise
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
@@ -11,6 +12,8 @@ from statuspage.models.enums import (
     Impact,
     IncidentKind,
     IncidentStatus,
+    IntegrationKind,
+    IntegrationMode,
     MilestoneKind,
     NoteType,
     PromiseState,
@@ -37,6 +40,7 @@ from statuspage.models.subscriptions import Delivery, Fanout, Subscriber, subscr
 from statuspage.models.updates import Update
 
 __all__ = [
+    "AlertRecord",
     "Audience",
     "AuditEntry",
     "CadenceAlert",
@@ -57,6 +61,9 @@ __all__ = [
     "IncidentKind",
     "IncidentMilestone",
     "IncidentStatus",
+    "Integration",
+    "IntegrationKind",
+    "IntegrationMode",
     "LoginThrottle",
     "MaintenanceReminder",
     "MessageTemplate",

@@ -237,6 +237,8 @@ class TimelineKind(StrEnum):
     MILESTONE_SET = "milestone_set"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    ALERT_FIRED = "alert_fired"  # monitoring (an integration) raised or re-raised an alert
+    ALERT_RESOLVED = "alert_resolved"
 
 
 class MilestoneKind(StrEnum):
@@ -285,3 +287,30 @@ class DeliveryKind(StrEnum):
     CONFIRM_SUBSCRIPTION = "confirm_subscription"  # the double opt-in link
     MANAGE_SUBSCRIPTION = "manage_subscription"  # "you are already subscribed": the manage link
     MESSAGE = "message"  # stored subject and text to any address (reminders, escalations)
+
+
+class IntegrationKind(StrEnum):
+    """Where an integration's alerts come from: the payload its receiver reads."""
+
+    ALERTMANAGER = "alertmanager"  # Prometheus Alertmanager's webhook, payload version 4
+    GRAFANA = "grafana"  # Grafana (unified) alerting's webhook contact point
+    GENERIC = "generic"  # our own JSON shape, signed like our outgoing webhooks
+
+    @property
+    def label(self) -> str:
+        return {"alertmanager": "Prometheus Alertmanager", "grafana": "Grafana"}.get(
+            self.value, "Generic JSON (signed)"
+        )
+
+
+class IntegrationMode(StrEnum):
+    """What an integration does with a firing alert."""
+
+    AUTOMATE = "automate"  # set the component's public status until the alert resolves
+    DRAFT = "draft"  # open an incident (nothing public) and call its commander
+
+    @property
+    def label(self) -> str:
+        return {"automate": "Automate the component's status", "draft": "Draft an incident"}[
+            self.value
+        ]

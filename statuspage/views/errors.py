@@ -116,7 +116,10 @@ def _page_without_database(status: int, title: str, detail: str) -> str:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/hooks/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _problem_document(status: int, title: str, detail: str) -> tuple[object, int, dict[str, str]]:

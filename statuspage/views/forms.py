@@ -33,7 +33,14 @@ from statuspage.core.dbtypes import LARGEST_INTEGER
 from statuspage.core.errors import ValidationError
 from statuspage.core.site import current_site
 from statuspage.core.times import WALL_CLOCK_FORMAT, check_input_year, read_wall_clock
-from statuspage.models import ComponentStatus, Role, RosterRole, Severity
+from statuspage.models import (
+    ComponentStatus,
+    IntegrationKind,
+    IntegrationMode,
+    Role,
+    RosterRole,
+    Severity,
+)
 
 
 def record_id(value: object) -> int:
@@ -331,3 +338,21 @@ class PeriodForm(FlaskForm):
 
     start = DateField("From", validators=[Optional(), InInputYears()])
     end = DateField("To (included)", validators=[Optional(), InInputYears()])
+
+
+class IntegrationForm(FlaskForm):
+    kind = SelectField("Sends from", choices=options((k.value, k.label) for k in IntegrationKind))
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    mode = SelectField(
+        "What an alert does", choices=options((m.value, m.label) for m in IntegrationMode)
+    )
+    component_label = StringField(
+        "Label naming the component", default="component", validators=[Length(max=120)]
+    )
+    rules = TextAreaField("Rules, one a line", validators=[Length(max=10_000)])
+    impacts = TextAreaField("Severity to status, one a line", validators=[Length(max=2000)])
+    holddown_seconds = IntegerField(
+        "Hold-down (seconds)", default=120, validators=[NumberRange(min=0, max=86_400)]
+    )
+    commander_id = SelectField("Commander of drafted incidents", choices=[], coerce=record_id)
+    active = BooleanField("Active (its receiver takes alerts)", default=True)

@@ -40,6 +40,8 @@ from statuspage.models import (
     Delivery,
     Incident,
     IncidentStatus,
+    IntegrationKind,
+    IntegrationMode,
     MessageTemplate,
     Role,
     Subscriber,
@@ -49,6 +51,7 @@ from statuspage.models import (
     User,
 )
 from statuspage.services import accounts, subscriptions
+from statuspage.services.alerts import handling, integrations, payloads
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.identity import invitations
@@ -244,6 +247,15 @@ CONSOLE = [
     console("group", "/admin/groups/{w.group}"),
     posted("group without a name", "/admin/groups/{w.group}",
            {"name": "", "visibility": "public"}, 422),
+    console("integrations", "/admin/integrations"),
+    console("new integration", "/admin/integrations/new"),
+    posted("new integration created", "/admin/integrations/new",
+           {"kind": "alertmanager", "name": "Alertmanager", "mode": "automate",
+            "holddown_seconds": "120", "commander_id": "0", "active": "y"}, 200),
+    console("integration", "/admin/integrations/{w.integration}"),
+    posted("integration with a rule naming no component", "/admin/integrations/{w.integration}",
+           {"name": "Prometheus", "mode": "draft", "rules": "service=x -> Nowhere",
+            "holddown_seconds": "120", "commander_id": "0"}, 422),
     console("users", "/admin/users"),
     console("new user", "/admin/users/new"),
     posted("new user with a bad address", "/admin/users/new",
@@ -307,6 +319,7 @@ class World:
     screenshot: int
     invitation: str
     follower_token: str
+    integration: int
 
     def fill(self, text: str) -> str:
         return text.format(w=self)
@@ -404,6 +417,7 @@ def build_world(app: Flask) -> World:
                 invited.id, invited.session_generation
             ),
             follower_token=_follower_token(open_incident, tokens),
+            integration=_integration_with_an_alert(admin, site),
         )
         db.session.commit()
         db.engine.dispose()
@@ -437,6 +451,17 @@ def _follower_token(incident: Incident, tokens: SubscriptionTokens) -> str:
     follower = _one(Subscriber, Subscriber.address == "follower@example.org")
     subscriptions.confirm_subscription(follower.id, follower.confirm_nonce, now=NOW)
     return tokens.manage(follower.id, follower.token_key)
+
+
+def _integration_with_an_alert(admin: User, site: Site) -> int:
+    """A draft-mode integration whose one alert opened an incident, for the alert tables."""
+    settings = integrations.Settings(name="Prometheus", mode=IntegrationMode.DRAFT, commander=admin)
+    integration, _ = integrations.create_integration(
+        IntegrationKind.ALERTMANAGER, settings, key=TEST_SECRET_KEY, by=admin, now=NOW
+    )
+    alert = payloads.Alert("a1b2c3", True, {"component": "API"}, "API error rate above 5%")
+    handling.receive(integration, [alert], site=site, now=NOW)
+    return integration.id
 
 
 def _one(model: type, *where: Any) -> Any:

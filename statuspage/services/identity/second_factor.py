@@ -9,7 +9,6 @@ step or an earlier one is refused (a code read over a shoulder cannot be replaye
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import io
@@ -21,10 +20,10 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken
 
 from statuspage.core.config import ConfigurationError
 from statuspage.core.errors import InvalidTransition, ValidationError
+from statuspage.core.sealing import seal, unseal
 from statuspage.extensions import db
 from statuspage.models import RecoveryCode, Role, User
 from statuspage.services.accounts import end_sessions
@@ -33,6 +32,7 @@ from statuspage.services.records import record_audit
 RECOVERY_CODES = 10
 # A code typed a little early or late (clock drift, typing) still counts: one step either side.
 DRIFT_STEPS = 1
+_PURPOSE = b"statuspage second factor"
 
 
 def new_secret() -> str:
@@ -81,7 +81,7 @@ def enrol(user: User, secret: str, code: str, *, key: str, now: datetime) -> lis
         raise ValidationError(
             "That code does not match: type the 6 digits your app shows now.", field="code"
         )
-    user.totp_secret = _fernet(key).encrypt(secret.encode()).decode()
+    user.totp_secret = seal(secret, key=key, purpose=_PURPOSE)
     user.totp_enabled_at = now
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
@@ -95,7 +95,8 @@ def check_code(user: User, code: str, *, key: str, now: datetime) -> bool:
     code = "".join(code.split())
     if not user.has_second_factor or not code:
         return False
-    secret = _decrypt(user.totp_secret or "", key)
+    # None: the secret key changed, so the user must be reset and enrol again.
+    secret = unseal(user.totp_secret or "", key=key, purpose=_PURPOSE)
     step = _accepted_step(secret, code, after=user.totp_last_step, now=now) if secret else None
     if step is not None:
         user.totp_last_step = step
@@ -159,15 +160,3 @@ def _use_recovery_code(user: User, code: str, *, now: datetime) -> bool:
 def _hash(code: str) -> str:
     # The codes are 64 random bits: a plain digest is enough (no password to slow guessing of).
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def _fernet(key: str) -> Fernet:
-    derived = hashlib.sha256(b"statuspage second factor\x00" + key.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(derived))
-
-
-def _decrypt(token: str, key: str) -> str | None:
-    try:
-        return _fernet(key).decrypt(token.encode()).decode()
-    except InvalidToken:
-        return None  # the secret key changed: the user must be reset and enrol again

@@ -252,6 +252,8 @@ CURATED_KINDS = frozenset(
         TimelineKind.NOTE,
         TimelineKind.RESOLVED,
         TimelineKind.REOPENED,
+        TimelineKind.ALERT_FIRED,  # when monitoring saw it: detection, for the response times
+        TimelineKind.ALERT_RESOLVED,
     }
 )
 
