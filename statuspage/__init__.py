@@ -18,7 +18,7 @@ from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
 from statuspage.services import accounts
-from statuspage.services.identity import second_factor
+from statuspage.services.identity import second_factor, sso
 from statuspage.services.incidents import checkins
 from statuspage.views import (
     admin,
@@ -29,7 +29,9 @@ from statuspage.views import (
     health,
     inputs,
     internal,
+    oidc,
     public,
+    sessions,
     subscriptions,
 )
 
@@ -60,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECOND_FACTOR_ROLES"] = second_factor.roles_needing_it(
         app.config["SECOND_FACTOR_ROLES"]
     )
+    app.config["SSO_PROVIDER"] = sso.Provider.from_settings(app.config)
     if app.config["ENV"] != "testing":
         telemetry.configure_logging(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:
@@ -80,11 +83,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.user_loader(accounts.user_for_session)
+    sessions.init_app(app)
 
     for blueprint in (
         public.bp,
         api.bp,
         auth.bp,
+        oidc.bp,
         admin.bp,
         internal.bp,
         health.bp,

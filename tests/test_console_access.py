@@ -172,6 +172,8 @@ ROUTES = [
     Route("admin.reset_second_factor", "POST", "/admin/users/{w.viewer_id}/second-factor/reset",
           ADMINS, 409),
     Route("admin.rotate_feed_token", "POST", "/admin/profile/feed-token", EVERYONE, 302),
+    # No session of theirs has this id (ending their own: test_session_list.py).
+    Route("admin.end_session", "POST", "/admin/profile/sessions/999999/end", EVERYONE, 404),
     Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
           {"audience": "{w.audience_id}"}),
     Route("admin.subscribers", "GET", "/admin/subscribers", ADMINS, 200),

@@ -82,6 +82,13 @@ ADMIN_EMAIL = "admin@example.com"
 LIAISON_EMAIL = "priya.shah@example.com"
 PASSWORD = "correct horse battery staple"
 SIGN_IN = {"admin": ADMIN_EMAIL, "liaison": LIAISON_EMAIL}
+# The sign-in page offers single sign-on too (the provider is never asked: no page goes there).
+SINGLE_SIGN_ON = {
+    "OIDC_ISSUER": "https://id.example.com",
+    "OIDC_CLIENT_ID": "statuspage",
+    "OIDC_CLIENT_SECRET": "not-used-here",
+    "OIDC_NAME": "Example ID",
+}
 # What the tests break on purpose, to show each validator would catch a single new error.
 DELIBERATE = "login page with an image missing its text alternative"
 
@@ -150,6 +157,7 @@ PUBLIC = [
     Page("sign in", "/login"),
     Page("sign in with a wrong password", "/login", 401,
          form={"email": ADMIN_EMAIL, "password": "wrong"}, form_page="/login"),
+    Page("single sign-on answer to no sign-in", "/login/sso/callback?code=c&state=s", 401),
 ]  # fmt: skip
 
 
@@ -524,7 +532,7 @@ def checked(
     if reason:
         skip_or_fail(reason)
     url = fresh_database_url(f"statuspage_html_{worker_id}", tmp_path_factory.mktemp("html-db"))
-    app = create_app(settings_for(url, SUBSCRIBE_RATE_LIMIT="1000 per minute"))
+    app = create_app(settings_for(url, SUBSCRIBE_RATE_LIMIT="1000 per minute", **SINGLE_SIGN_ON))
     server = LocalServer(app)
     try:
         # Built, signed and served at NOW: the demo's open incident open, its promise due, its

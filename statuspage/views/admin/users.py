@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
@@ -15,6 +14,7 @@ from statuspage.models import Role
 from statuspage.permissions import ROLE_PERMISSIONS, Permission
 from statuspage.services import accounts
 from statuspage.services.identity import invitations
+from statuspage.views import sessions
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.formdata import form_status, submit_form
 from statuspage.views.admin.routing import Routes
@@ -87,5 +87,5 @@ def reset_password(user_id: int) -> str:
     password = accounts.reset_password(user, by=me(), now=utcnow())
     db.session.commit()
     if user.id == me().id:
-        login_user(user)  # the reset ended every session of theirs but this one, renewed here
+        sessions.sign_in(user)  # the reset ended every session of theirs; this one goes on
     return render_template("admin/password.html", user=user, password=password)
