@@ -145,6 +145,7 @@ class ForgingProvider:
     unsigned: bool = False
     issuer: str = ""
     codes: dict[str, str] = field(default_factory=dict)  # code -> nonce
+    accounts: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(ACCOUNTS))
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -172,7 +173,7 @@ class ForgingProvider:
             "iat": now,
             "exp": now + 300,
             "nonce": nonce,
-            **ACCOUNTS[account],
+            **self.accounts[account],
             **self.forged,
         }
         if self.unsigned:
