@@ -163,7 +163,7 @@ ROUTES = [
     Route("admin.edit_user", "GET", "/admin/users/{w.viewer_id}", ADMINS, 200),
     Route("admin.edit_user", "POST", "/admin/users/{w.viewer_id}", ADMINS, 302,
           {"name": "Viewer", "role": "liaison", "is_active": "y"}),
-    Route("admin.reset_password", "POST", "/admin/users/{w.viewer_id}/password", ADMINS, 200),
+    Route("admin.reset_password", "POST", "/admin/users/{w.viewer_id}/password", ADMINS, 302),
     Route("admin.audit", "GET", "/admin/audit", COMMANDERS, 200),
     Route("admin.profile", "GET", "/admin/profile", EVERYONE, 200),
     Route("admin.enrol_second_factor", "GET", "/admin/profile/second-factor", EVERYONE, 200),

@@ -163,11 +163,3 @@ def user_for_feed_token(token: str) -> User | None:
         return None
     user = db.session.scalar(sa.select(User).where(User.feed_token == token))
     return user if user is not None and user.is_active else None
-
-
-def reset_password(user: User, *, by: User, now: datetime) -> str:
-    """Give the account a new generated password, to be handed over once."""
-    password = generate_password()
-    set_password(user, password)
-    record_audit(by, "user.password.reset", "user", user.id, now=now)
-    return password

@@ -260,7 +260,7 @@ CONSOLE = [
            {"email": "new@example.com", "name": "New", "role": "viewer"}, 200, follow=True),
     console("user", "/admin/users/{w.user}"),
     posted("password reset", "/admin/users/{w.user}", {}, 200,
-           to="/admin/users/{w.user}/password"),
+           to="/admin/users/{w.user}/password", follow=True),
     console("audit", "/admin/audit"),
     console("profile", "/admin/profile"),
     console("second factor set-up", "/admin/profile/second-factor"),

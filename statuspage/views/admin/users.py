@@ -1,4 +1,5 @@
-"""Users and roles (admins only): invite, change role, deactivate, reset a password."""
+"""Users and roles (admins only): invite, change role, deactivate, reset a password (by an
+emailed link)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from statuspage.models import Role
 from statuspage.permissions import ROLE_PERMISSIONS, Permission
 from statuspage.services import accounts
 from statuspage.services.identity import invitations
-from statuspage.views import sessions
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.formdata import form_status, submit_form
 from statuspage.views.admin.routing import Routes
@@ -82,10 +82,20 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
 
 @routes.post("/users/<int:user_id>/password")
 @permission_required(Permission.MANAGE_USERS)
-def reset_password(user_id: int) -> str:
+def reset_password(user_id: int) -> Response:
     user = accounts.get_user(user_id)
-    password = accounts.reset_password(user, by=me(), now=utcnow())
+    invitations.reset_password(
+        user,
+        by=me(),
+        site=current_site(),
+        tokens=InvitationTokens(current_app.config["SECRET_KEY"]),
+        valid_hours=int(current_app.config["INVITATION_HOURS"]),
+        now=utcnow(),
+    )
     db.session.commit()
-    if user.id == me().id:
-        sessions.sign_in(user)  # the reset ended every session of theirs; this one goes on
-    return render_template("admin/password.html", user=user, password=password)
+    flash(
+        f"{user.name}'s password no longer works and their sessions ended: a link to choose a "
+        f"new one is emailed to {user.email}.",
+        "success",
+    )
+    return redirect(url_for("admin.edit_user", user_id=user_id))
