@@ -3,18 +3,20 @@ end, and they are emailed a link (the invitation's: once, expiring) to choose a 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from statuspage.extensions import db
 from statuspage.models import Role
-from tests.console import act_as, csrf_token
+from tests.console import act_as
 from tests.factories import PASSWORD, make_user
 from tests.helpers import sign_in
 from tests.mail import text_part
-from tests.outbox import deliver
-from tests.test_invitations import NEW_PASSWORD, accept
+from tests.test_invitations import (
+    NEW_PASSWORD,
+    accept,
+    emailed_after_admin_posts,
+    invitation_path,
+)
 
 LIAISON = "lia@example.com"
 
@@ -22,22 +24,15 @@ LIAISON = "lia@example.com"
 @pytest.fixture
 def reset(app, client, mail_sink):
     """Ada resets Lia's password; the page Ada sees, and the email Lia receives."""
-    app.config["SMTP_URL"] = mail_sink.url
     with app.app_context():
-        admin_id = make_user(Role.ADMIN, name="Ada").id
         lia_id = make_user(Role.LIAISON, email=LIAISON, name="Lia", password=PASSWORD).id
         db.session.commit()
-    act_as(client, admin_id)
-    answer = client.post(f"/admin/users/{lia_id}/password", data={"csrf_token": csrf_token(client)})
+    answer, message = emailed_after_admin_posts(
+        app, client, mail_sink, f"/admin/users/{lia_id}/password", {}, to=LIAISON
+    )
     page = client.get(answer.headers["Location"]).text
-    deliver(app)
-    [message] = mail_sink.to(LIAISON)
     act_as(client, None)
     return {"answer": answer, "page": page, "message": message}
-
-
-def link(message) -> str:
-    return re.search(r"http://status\.test(/invitations/\S+)", text_part(message)).group(1)
 
 
 def test_the_admin_sees_no_password_only_that_a_link_was_sent(reset):
@@ -57,7 +52,7 @@ def test_the_old_password_stops_working_at_once(client, reset):
 
 
 def test_the_link_sets_a_new_password_once(app, client, reset):
-    path = link(reset["message"])
+    path = invitation_path(reset["message"])
     assert accept(client, path).status_code == 302
     assert client.get("/admin/").status_code == 200
     assert accept(app.test_client(), path, password="another long password").status_code == 400
