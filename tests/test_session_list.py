@@ -12,7 +12,8 @@ import pytest
 from statuspage.core.clock import pinned
 from statuspage.extensions import db
 from statuspage.models import Role, UserSession
-from statuspage.services.accounts import end_sessions, find_user
+from statuspage.services.accounts import end_sessions, find_user, set_password
+from tests.console import act_as
 from tests.factories import PASSWORD, make_user
 from tests.helpers import csrf_token_from, sign_in
 
@@ -22,14 +23,17 @@ LIAISON = "liaison@example.com"
 @pytest.fixture
 def liaison(app):
     with app.app_context():
-        make_user(Role.LIAISON, email=LIAISON, name="Lia", password=PASSWORD)
+        user = make_user(Role.LIAISON, email=LIAISON, name="Lia")
         db.session.commit()
+        return user.id
 
 
-def browser(app, agent: str, address: str):
+def browser(app, liaison: int, agent: str, address: str):
+    """Another browser of Lia's (its session begins at its first console page)."""
     client = app.test_client()
     client.environ_base.update(HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
-    assert sign_in(client, LIAISON, PASSWORD, address=address).status_code == 302
+    act_as(client, liaison)
+    assert client.get("/admin/").status_code == 200
     return client
 
 
@@ -51,8 +55,13 @@ def signed_in(client) -> bool:
 
 
 def test_the_profile_lists_each_signed_in_browser(app, liaison):
-    browser(app, "Firefox on a laptop", "10.0.0.1")
-    phone = browser(app, "Safari on a phone", "10.0.0.2")
+    with app.app_context():
+        set_password(find_user(LIAISON), PASSWORD)
+        db.session.commit()
+    browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
+    phone = app.test_client()
+    phone.environ_base.update(HTTP_USER_AGENT="Safari on a phone")
+    assert sign_in(phone, LIAISON, PASSWORD, address="10.0.0.2").status_code == 302
     page = profile(phone)
     assert "Firefox on a laptop" in page and "10.0.0.1" in page
     assert "Safari on a phone <strong>(this browser)</strong>" in page
@@ -60,9 +69,9 @@ def test_the_profile_lists_each_signed_in_browser(app, liaison):
 
 
 def test_signing_one_browser_out_from_the_list_ends_only_that_one(app, liaison):
-    laptop = browser(app, "Firefox on a laptop", "10.0.0.1")
-    phone = browser(app, "Safari on a phone", "10.0.0.2")
-    laptops_button = end_buttons(profile(phone))[1]  # the one seen longest ago: the laptop
+    laptop = browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
+    phone = browser(app, liaison, "Safari on a phone", "10.0.0.2")
+    laptops_button = end_buttons(profile(phone))[1]  # as recent as the phone, and older
     assert post(phone, laptops_button).status_code == 302
     assert not signed_in(laptop)
     assert signed_in(phone)
@@ -70,19 +79,18 @@ def test_signing_one_browser_out_from_the_list_ends_only_that_one(app, liaison):
 
 
 def test_someone_elses_session_cannot_be_ended(app, liaison):
-    laptop = browser(app, "Firefox on a laptop", "10.0.0.1")
+    laptop = browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
     with app.app_context():
-        make_user(Role.VIEWER, email="vic@example.com", password=PASSWORD)
+        vic = make_user(Role.VIEWER, email="vic@example.com").id
         db.session.commit()
-    other = app.test_client()
-    sign_in(other, "vic@example.com", PASSWORD)
+    other = browser(app, vic, "Edge", "10.0.0.3")
     laptops_button = end_buttons(profile(laptop))[0]
     assert post(other, laptops_button).status_code == 404
     assert signed_in(laptop)
 
 
 def test_last_seen_moves_on_as_the_browser_is_used(app, liaison, now):
-    laptop = browser(app, "Firefox on a laptop", "10.0.0.1")
+    laptop = browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
     with pinned(now + timedelta(minutes=5)):
         laptop.get("/admin/", environ_base={"REMOTE_ADDR": "10.9.9.9"})
     with app.app_context():
@@ -92,15 +100,15 @@ def test_last_seen_moves_on_as_the_browser_is_used(app, liaison, now):
 
 
 def test_signing_out_everywhere_ends_every_browser(app, liaison):
-    laptop = browser(app, "Firefox on a laptop", "10.0.0.1")
-    phone = browser(app, "Safari on a phone", "10.0.0.2")
+    laptop = browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
+    phone = browser(app, liaison, "Safari on a phone", "10.0.0.2")
     assert "Sign out everywhere" in profile(phone)
     assert post(phone, "/logout").status_code == 302
     assert not signed_in(laptop) and not signed_in(phone)
 
 
 def test_ending_all_sessions_empties_the_list(app, liaison):
-    browser(app, "Firefox on a laptop", "10.0.0.1")
+    browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
     with app.app_context():
         end_sessions(find_user(LIAISON))  # a password, role or second-factor change, deactivation
         db.session.commit()

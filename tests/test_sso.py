@@ -144,7 +144,7 @@ def test_with_passwords_off_only_the_break_glass_admin_uses_one(app, client, pro
     app.config.update(PASSWORD_SIGNIN=False, BREAK_GLASS_ADMIN="Glass@Example.com")
     with app.app_context():
         make_user(Role.ADMIN, email="glass@example.com", password=PASSWORD)
-        make_user(Role.ADMIN, email="other@example.com", password=PASSWORD)
+        make_user(Role.ADMIN, email="other@example.com")  # refused before any password is read
         db.session.commit()
     refused = sign_in(client, "other@example.com", PASSWORD)
     assert refused.status_code == 403
@@ -180,3 +180,17 @@ def test_single_sign_on_settings_that_cannot_work_stop_the_start(settings, compl
     }
     with pytest.raises(ConfigurationError, match=complaint):
         create_app(settings_for("sqlite://", **{**sso_settings, **settings}))
+
+
+def test_a_sign_in_the_provider_refused_says_why(client, provider):
+    state = begin(client).split("state=")[1].split("&")[0]
+    answer = client.get(
+        f"/login/sso/callback?error=access_denied&error_description=Not+allowed&state={state}"
+    )
+    assert "Corp ID did not sign you in: Not allowed." in refusal(answer)
+
+
+def test_an_error_in_an_answer_to_no_sign_in_shows_nothing_of_it(client, provider):
+    begin(client)
+    answer = client.get("/login/sso/callback?error=x&error_description=Call+0800&state=forged")
+    assert "Call 0800" not in refusal(answer)

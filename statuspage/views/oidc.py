@@ -48,7 +48,7 @@ def callback() -> Response | tuple[str, int]:
     provider = current_app.config["SSO_PROVIDER"]
     pending = sso.Pending.from_dict(session.pop(PENDING, None))
     if provider is None or pending is None:
-        return _refused("This sign-in was not started here, or already used: start again.", 401)
+        return _refused(sso.NOT_STARTED, sso.SignInRefused.status_code)
     now = utcnow()
     try:
         claims = sso.finish(provider, pending, request.args, redirect_uri=_callback(), now=now)

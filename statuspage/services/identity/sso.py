@@ -41,6 +41,7 @@ SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "E
 LEEWAY_SECONDS = 60
 # When several of someone's groups map to roles, the most powerful one counts.
 ROLE_RANK = (Role.ADMIN, Role.COMMANDER, Role.LIAISON, Role.VIEWER)
+NOT_STARTED = "This sign-in was not started here, or already used: start again."
 _discovered: dict[str, dict[str, Any]] = {}
 _key_sets: dict[str, KeySet] = {}
 
@@ -155,11 +156,12 @@ def finish(
     now: datetime,
 ) -> dict[str, Any]:
     """The checked claims of the ID token the provider's answer leads to."""
-    if answer.get("error"):
-        why = answer.get("error_description") or answer["error"]
-        raise SignInRefused(f"{provider.name} did not sign you in: {why}.")
+    # The state first: a link someone else made must not put their words on our sign-in page.
     if not hmac.compare_digest(answer.get("state", ""), pending.state):
-        raise SignInRefused("This sign-in was not started here, or already used: start again.")
+        raise SignInRefused(NOT_STARTED)
+    if answer.get("error"):
+        why = (answer.get("error_description") or answer["error"])[:200]
+        raise SignInRefused(f"{provider.name} did not sign you in: {why}.")
     if answer.get("iss") not in (None, provider.issuer):  # RFC 9207: answers from another issuer
         raise SignInRefused("The answer came from another provider: start again.")
     client = _client(provider, redirect_uri)
