@@ -10,12 +10,14 @@ from datetime import timedelta
 import pytest
 
 from statuspage import create_app
+from statuspage.core.addresses import invitation_path
 from statuspage.core.config import ConfigurationError
+from statuspage.core.tokens import InvitationTokens
 from statuspage.extensions import db
 from statuspage.models import Role
 from statuspage.services.accounts import find_user
 from tests.factories import PASSWORD, make_user
-from tests.helpers import settings_for, sign_in
+from tests.helpers import TEST_SECRET_KEY, settings_for, sign_in
 from tests.oidc import CLIENT_ID, begin, callback_path, forging_provider, provider_settings
 from tests.processes import free_port
 
@@ -194,3 +196,32 @@ def test_an_error_in_an_answer_to_no_sign_in_shows_nothing_of_it(client, provide
     begin(client)
     answer = client.get("/login/sso/callback?error=x&error_description=Call+0800&state=forged")
     assert "Call 0800" not in refusal(answer)
+
+
+@pytest.fixture
+def invitation(app):
+    """The link of an invitation to liaison@corp.example, whose groups make them a liaison."""
+    with app.app_context():
+        user = make_user(Role.LIAISON, email="liaison@corp.example")
+        db.session.commit()
+        token = InvitationTokens(TEST_SECRET_KEY).invitation(user.id, user.session_generation)
+    return invitation_path(token)
+
+
+def test_an_invitation_offers_the_provider_beside_a_password(client, provider, invitation):
+    page = client.get(invitation).get_data(as_text=True)
+    assert 'href="/login/sso">Sign in with Corp ID</a>' in page
+    assert 'name="password"' in page
+
+
+def test_with_passwords_off_an_invitation_offers_only_the_provider(app, client, invitation):
+    app.config.update(PASSWORD_SIGNIN=False, BREAK_GLASS_ADMIN="glass@example.com")
+    app.config["SSO_PROVIDER"] = provider_settings("https://id.example.com")
+    page = client.get(invitation).get_data(as_text=True)
+    assert "Sign in with Corp ID" in page
+    assert 'name="password"' not in page
+
+
+def test_signing_in_with_the_provider_uses_the_invitation_up(client, provider, invitation):
+    assert sso_sign_in(client, provider, "liaison").status_code == 302
+    assert "used already" in client.get(invitation).get_data(as_text=True)

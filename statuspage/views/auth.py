@@ -124,6 +124,8 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         user = invitations.invited_user(token, tokens=tokens, valid_hours=hours)
     except InvalidLink as error:
         return render_template("auth/invitation.html", form=None, problem=str(error)), 400
+    if not current_app.config["PASSWORD_SIGNIN"]:  # the page offers single sign-on only
+        return render_template("auth/invitation.html", form=None, user=user, problem=None), 200
     form = InvitationForm()
     if form.validate_on_submit():
         try:

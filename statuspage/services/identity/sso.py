@@ -222,9 +222,11 @@ def account_for(provider: Provider, claims: Mapping[str, Any], *, now: datetime)
             raise SignInRefused(f"There is no account for {email}: ask an admin to invite you.")
         user = create_user(email, name=claims.get("name"), role=role, now=now)
         record_audit(user, "user.sso_created", "user", user.id, now=now)
-    elif not user.is_active:
+    if not user.is_active:
         raise SignInRefused(f"The account for {email} is deactivated.")
-    elif user.role is not role:
+    if user.password_hash is None and user.last_login_at is None:
+        end_sessions(user)  # invited, and here for the first time: the invitation link is used
+    if user.role is not role:
         # The provider's groups decide the role; sessions under the old role end with it.
         record_audit(
             user, "user.sso_role", "user", user.id, now=now, details={"before": str(user.role)}
