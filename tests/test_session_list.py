@@ -113,3 +113,12 @@ def test_ending_all_sessions_empties_the_list(app, liaison):
         end_sessions(find_user(LIAISON))  # a password, role or second-factor change, deactivation
         db.session.commit()
         assert db.session.query(UserSession).count() == 0
+
+
+def test_a_browser_left_unused_too_long_is_signed_out(app, liaison, now):
+    laptop = browser(app, liaison, "Firefox on a laptop", "10.0.0.1")
+    later = now + timedelta(hours=app.config["SESSION_IDLE_HOURS"], minutes=1)
+    with pinned(later):
+        phone = browser(app, liaison, "Safari on a phone", "10.0.0.2")
+        assert "Firefox on a laptop" not in profile(phone)
+        assert not signed_in(laptop)

@@ -111,6 +111,8 @@ DEFAULTS: dict[str, Any] = {
     # (an email address), who can still sign in with a password when the provider is down.
     "PASSWORD_SIGNIN": True,
     "BREAK_GLASS_ADMIN": None,
+    # A signed-in browser left unused this long is signed out (its row in the profile's list goes).
+    "SESSION_IDLE_HOURS": 24 * 14,
     # How long an invitation link works.
     "INVITATION_HOURS": 72,
     "CHECKIN_MINUTES": {"SEV1": 15, "SEV2": 30, "SEV3": 60},

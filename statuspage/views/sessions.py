@@ -7,7 +7,9 @@ as the company's provider asked for its own.
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from datetime import timedelta
+
+from flask import Flask, current_app, request, session
 from flask_login import current_user, login_user, logout_user
 
 from statuspage.core.clock import utcnow
@@ -25,11 +27,7 @@ GUARDED = frozenset({"admin", "internal"})
 def sign_in(user: User, *, by: str = "password") -> None:
     """Sign this browser in as the user, in a new session of theirs (committed)."""
     login_user(user)
-    row = sessions.begin(
-        user, user_agent=request.user_agent.string, address=_address(), now=utcnow()
-    )
-    db.session.commit()
-    session[SESSION_KEY] = row.key
+    _begin(user)
     session[SIGNED_IN_BY] = by
 
 
@@ -42,16 +40,18 @@ def check_session() -> None:
         return
     user, key = me(), session.get(SESSION_KEY)
     if not isinstance(key, str):
-        row = sessions.begin(
-            user, user_agent=request.user_agent.string, address=_address(), now=utcnow()
-        )
-        db.session.commit()
-        session[SESSION_KEY] = row.key
-    elif sessions.current(user, key, address=_address(), now=utcnow()) is None:
+        _begin(user)
+    elif sessions.current(user, key, address=_address(), idle=idle(), now=utcnow()) is None:
+        db.session.commit()  # an idle session's row goes
         logout_user()
         session.pop(SESSION_KEY, None)
     elif db.session.dirty:  # seen again
         db.session.commit()
+
+
+def idle() -> timedelta:
+    """How long a session may go unused before it ends (SESSION_IDLE_HOURS)."""
+    return timedelta(hours=float(current_app.config["SESSION_IDLE_HOURS"]))
 
 
 def current_key() -> str | None:
@@ -60,6 +60,14 @@ def current_key() -> str | None:
 
 def init_app(app: Flask) -> None:
     app.before_request(check_session)
+
+
+def _begin(user: User) -> None:
+    row = sessions.begin(
+        user, user_agent=request.user_agent.string, address=_address(), idle=idle(), now=utcnow()
+    )
+    db.session.commit()
+    session[SESSION_KEY] = row.key
 
 
 def _address() -> str:

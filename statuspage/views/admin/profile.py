@@ -14,7 +14,7 @@ from statuspage.services.identity import sessions as user_sessions
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
-from statuspage.views.sessions import current_key
+from statuspage.views.sessions import current_key, idle
 
 routes = Routes()
 
@@ -27,7 +27,7 @@ def profile() -> str:
         "admin/profile.html",
         user=user,
         subscribed=subscriptions.own_subscriptions(user),
-        sessions=user_sessions.list_sessions(user),
+        sessions=user_sessions.list_sessions(user, idle=idle(), now=utcnow()),
         this_session=current_key(),
     )
 
