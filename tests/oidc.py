@@ -22,7 +22,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import pytest
 import requests
 from flask.testing import FlaskClient
 from joserfc import jwt
@@ -30,6 +29,7 @@ from joserfc.jwk import RSAKey
 
 from statuspage.core.clock import utcnow
 from statuspage.services.identity import sso
+from tests.browser import skip_or_fail
 from tests.processes import ROOT, RUNNING, ManagedProcess, free_port
 
 CLIENT_ID = "statuspage"
@@ -87,7 +87,7 @@ class RealProvider:
         node = shutil.which("node")
         module = ROOT / "node_modules" / "oidc-provider"
         if node is None or not module.is_dir():
-            pytest.fail("node and node_modules/oidc-provider are needed (make test installs them)")
+            skip_or_fail("node and node_modules/oidc-provider are needed (make test installs them)")
         self.issuer = f"http://127.0.0.1:{free_port()}"
         self.process = ManagedProcess(
             [node, str(ROOT / "tests" / "oidc_provider.mjs")],
