@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage import cli
@@ -21,7 +21,7 @@ from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
 from statuspage.publicsite.snapshot import start_in_background
 from statuspage.services import accounts
-from statuspage.services.identity import second_factor
+from statuspage.services.identity import second_factor, sso
 from statuspage.services.incidents import checkins
 from statuspage.views import (
     admin,
@@ -33,7 +33,9 @@ from statuspage.views import (
     hooks,
     inputs,
     internal,
+    oidc,
     public,
+    sessions,
     subscriptions,
 )
 
@@ -59,11 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_FOLDER),
     )
     load_config(app, test_config)
-    # Checked at start, like the other settings; the tick and the incident page read the result.
-    app.config["CHECKIN_INTERVALS"] = checkins.checkin_intervals(app.config["CHECKIN_MINUTES"])
-    app.config["SECOND_FACTOR_ROLES"] = second_factor.roles_needing_it(
-        app.config["SECOND_FACTOR_ROLES"]
-    )
+    _read_domain_settings(app.config)
     if app.config["ENV"] != "testing":
         telemetry.configure_logging(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:
@@ -84,11 +82,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.user_loader(accounts.user_for_session)
+    sessions.init_app(app)
 
     for blueprint in (
         public.bp,
         api.bp,
         auth.bp,
+        oidc.bp,
         admin.bp,
         internal.bp,
         health.bp,
@@ -103,6 +103,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     public_cache.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _read_domain_settings(config: Config) -> None:
+    """Settings the domain reads, checked at start like the others (the tick, the incident page
+    and sign-in read the results)."""
+    config["CHECKIN_INTERVALS"] = checkins.checkin_intervals(config["CHECKIN_MINUTES"])
+    config["SECOND_FACTOR_ROLES"] = second_factor.roles_needing_it(config["SECOND_FACTOR_ROLES"])
+    config["SSO_PROVIDER"] = sso.Provider.from_settings(config)
 
 
 def worker_app() -> Flask:

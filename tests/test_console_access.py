@@ -1,4 +1,5 @@
-"""Acceptance 1: every console route and the internal page, for every role, and CSRF on every POST."""
+"""Acceptance 1: every console route and the internal page, for every role, and CSRF on every POST;
+the console's pages for people of each role signed in by the OpenID provider."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 from flask import Flask
 
 from statuspage.extensions import db
-from statuspage.models import Incident, Update
+from statuspage.models import Incident, Role, Update, User
 from tests.console import World, act_as, csrf_token, make_world
 from tests.factories import NOW, audience
 from tests.helpers import form_time
+from tests.oidc import begin, callback_path, forging_provider, provider_settings
 from tests.worlds import ModuleWorld, shared_world
 
 ROLES = ("anonymous", "viewer", "liaison", "commander", "admin")
@@ -172,7 +174,7 @@ ROUTES = [
     Route("admin.edit_user", "GET", "/admin/users/{w.viewer_id}", ADMINS, 200),
     Route("admin.edit_user", "POST", "/admin/users/{w.viewer_id}", ADMINS, 302,
           {"name": "Viewer", "role": "liaison", "is_active": "y"}),
-    Route("admin.reset_password", "POST", "/admin/users/{w.viewer_id}/password", ADMINS, 200),
+    Route("admin.reset_password", "POST", "/admin/users/{w.viewer_id}/password", ADMINS, 302),
     Route("admin.audit", "GET", "/admin/audit", COMMANDERS, 200),
     Route("admin.profile", "GET", "/admin/profile", EVERYONE, 200),
     Route("admin.enrol_second_factor", "GET", "/admin/profile/second-factor", EVERYONE, 200),
@@ -183,6 +185,8 @@ ROUTES = [
     Route("admin.reset_second_factor", "POST", "/admin/users/{w.viewer_id}/second-factor/reset",
           ADMINS, 409),
     Route("admin.rotate_feed_token", "POST", "/admin/profile/feed-token", EVERYONE, 302),
+    # No session of theirs has this id (ending their own: test_session_list.py).
+    Route("admin.end_session", "POST", "/admin/profile/sessions/999999/end", EVERYONE, 404),
     Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
           {"audience": "{w.audience_id}"}),
     Route("admin.subscribers", "GET", "/admin/subscribers", ADMINS, 200),
@@ -269,3 +273,23 @@ def test_every_post_without_a_csrf_token_is_refused(client, world, route):
     response = request(client, route, world, with_token=False)
     assert response.status_code == 400
     assert "security token" in response.get_data(as_text=True)
+
+
+GETS = [route for route in ROUTES if route.method == "GET"]
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_people_signed_in_by_the_provider_reach_what_their_role_may(app, client, world, role):
+    """The console's people, signed in through the OpenID provider where every role would
+    otherwise need our second factor: the provider's groups give the role, and the role decides."""
+    app.config["SECOND_FACTOR_ROLES"] = frozenset(Role)
+    with app.app_context():
+        email = db.session.get(User, world.users[role]).email
+    with forging_provider() as provider:
+        provider.accounts[role] = {**provider.accounts[role], "email": email}
+        app.config["SSO_PROVIDER"] = provider_settings(provider.issuer, OIDC_CREATE_ACCOUNTS=False)
+        location = provider.authorize(begin(client), role)
+        assert client.get(callback_path(location)).status_code == 302
+    answers = {route.url(world): request(client, route, world).status_code for route in GETS}
+    expected = {route.url(world): route.ok if role in route.allowed else 403 for route in GETS}
+    assert answers == expected

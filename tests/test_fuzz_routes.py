@@ -114,6 +114,7 @@ class Fuzz:
             "document": "summary",
             "filename": "css/app.css",
             "attachment_id": world.screenshot_id,
+            "session_id": 1,
         }
         return {
             name: str(values[name] if name in values else getattr(world, name))

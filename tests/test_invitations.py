@@ -21,31 +21,33 @@ from tests.outbox import deliver
 NEW_PASSWORD = "a long password of my own"
 
 
-@pytest.fixture
-def invited(app, client, mail_sink):
-    """An admin invites nina@example.com as a liaison; the link from the email she received."""
+def emailed_after_admin_posts(app, client, mail_sink, path, form, *, to):
+    """Ada, an admin, posts a console form: her answer, and the one email `to` then receives."""
     app.config["SMTP_URL"] = mail_sink.url
     with app.app_context():
         admin_id = make_user(Role.ADMIN, name="Ada").id
         db.session.commit()
     act_as(client, admin_id)
-    answer = client.post(
-        "/admin/users/new",
-        data={
-            "csrf_token": csrf_token(client),
-            "email": "nina@example.com",
-            "name": "Nina",
-            "role": "liaison",
-        },
-    )
+    answer = client.post(path, data={"csrf_token": csrf_token(client), **form})
     assert answer.status_code == 302
     deliver(app)
-    [message] = mail_sink.to("nina@example.com")
+    [message] = mail_sink.to(to)
+    return answer, message
+
+
+def invitation_path(message) -> str:
+    return re.search(r"http://status\.test(/invitations/\S+)", text_part(message)).group(1)
+
+
+@pytest.fixture
+def invited(app, client, mail_sink):
+    """An admin invites nina@example.com as a liaison; the link from the email she received."""
+    form = {"email": "nina@example.com", "name": "Nina", "role": "liaison"}
+    _, message = emailed_after_admin_posts(
+        app, client, mail_sink, "/admin/users/new", form, to="nina@example.com"
+    )
     act_as(client, None)
-    return {
-        "message": message,
-        "path": re.search(r"http://status\.test(/invitations/\S+)", text_part(message)).group(1),
-    }
+    return {"message": message, "path": invitation_path(message)}
 
 
 def accept(client, path, password=NEW_PASSWORD, confirmation=None):

@@ -130,12 +130,13 @@ def test_a_recovery_code_signs_in_once(client, enrolled, app):
     assert left == second_factor.RECOVERY_CODES - 1
 
 
-def test_an_admin_without_one_is_sent_to_set_it_up_first(app, client, admins_need_it):
+@pytest.mark.parametrize("page", ["/admin/incidents", "/internal"])
+def test_an_admin_without_one_is_sent_to_set_it_up_first(app, client, admins_need_it, page):
     with app.app_context():
         admin_id = make_user(Role.ADMIN).id
         db.session.commit()
     act_as(client, admin_id)
-    answer = client.get("/admin/incidents")
+    answer = client.get(page)
     assert (
         answer.status_code == 302 and answer.headers["Location"] == "/admin/profile/second-factor"
     )

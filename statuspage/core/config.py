@@ -99,6 +99,25 @@ DEFAULTS: dict[str, Any] = {
     # Roles that sign in with a second factor (TOTP) after the password (JSON list in the
     # environment: STATUSPAGE_SECOND_FACTOR_ROLES='["admin", "commander"]').
     "SECOND_FACTOR_ROLES": ["admin"],
+    # Single sign-on with OpenID Connect (services/identity/sso.py): the provider's issuer URL and
+    # this service's client there; its name on the sign-in button (default: the issuer's host);
+    # the ID token claim whose values map to roles (JSON in the environment:
+    # STATUSPAGE_OIDC_ROLES='{"statuspage-admins": "admin"}'); whether someone it signs in gets an
+    # account on first sign-in (else only invited addresses and existing accounts may sign in).
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_NAME": None,
+    "OIDC_ROLE_CLAIM": "groups",
+    "OIDC_ROLES": {},
+    "OIDC_CREATE_ACCOUNTS": False,
+    "OIDC_TIMEOUT_SECONDS": 10,
+    # Password sign-in: switched off once single sign-on works, except for the break-glass admin
+    # (an email address), who can still sign in with a password when the provider is down.
+    "PASSWORD_SIGNIN": True,
+    "BREAK_GLASS_ADMIN": None,
+    # A signed-in browser left unused this long is signed out (its row in the profile's list goes).
+    "SESSION_IDLE_HOURS": 24 * 14,
     # How long an invitation link works.
     "INVITATION_HOURS": 72,
     "CHECKIN_MINUTES": {"SEV1": 15, "SEV2": 30, "SEV3": 60},
@@ -245,6 +264,13 @@ def _check(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             "STATUSPAGE_SMTP_URL must start with smtp:// (plain, or STARTTLS with ?starttls=true) "
             "or smtps:// (TLS from the start)."
+        )
+    if not config["PASSWORD_SIGNIN"] and not (
+        config["OIDC_ISSUER"] and config["BREAK_GLASS_ADMIN"]
+    ):
+        raise ConfigurationError(
+            "STATUSPAGE_PASSWORD_SIGNIN=false needs single sign-on (STATUSPAGE_OIDC_ISSUER) and a "
+            "break-glass admin who may still use a password (STATUSPAGE_BREAK_GLASS_ADMIN)."
         )
     token = config["METRICS_TOKEN"]
     if token and len(token) < MIN_METRICS_TOKEN_LENGTH:

@@ -33,7 +33,7 @@ from statuspage.models.incidents import (
     Postmortem,
     RosterAssignment,
 )
-from statuspage.models.people import LoginThrottle, RecoveryCode, User
+from statuspage.models.people import LoginThrottle, RecoveryCode, User, UserSession
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, NoteAttachment, TimelineEvent
 from statuspage.models.subscriptions import Delivery, Fanout, Subscriber, subscriber_component
@@ -86,6 +86,7 @@ __all__ = [
     "Update",
     "UpdateState",
     "User",
+    "UserSession",
     "Visibility",
     "subscriber_component",
 ]

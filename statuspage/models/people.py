@@ -1,4 +1,4 @@
-"""Users of the console, and failed sign-ins counted per key."""
+"""Users of the console, their sessions, and failed sign-ins counted per key."""
 
 from __future__ import annotations
 
@@ -59,6 +59,22 @@ class RecoveryCode(db.Model):
     )
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     used_at: Mapped[datetime | None]
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its cookie names `key`; deleting the row signs that browser out."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(sa.String(255))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    signed_in_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
 
 
 class LoginThrottle(db.Model):

@@ -1,8 +1,10 @@
 """User accounts: creating them, hashing and checking passwords with Argon2id, and their sessions.
 
 A session holds the user's id and session generation (`User.get_id`); raising the generation
-ends every session and remember-me cookie of the user at once. It is raised on logout, on any
-password change, and when an admin changes the role or whether the account may sign in.
+ends every session and remember-me cookie of the user at once (and their rows in the list of
+sessions, services/identity/sessions.py). It is raised on logout, on any password change, on a
+second-factor reset, and when an admin (or the single sign-on provider) changes the role or
+whether the account may sign in.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from statuspage.core.errors import NotFound, ValidationError
 from statuspage.extensions import db
-from statuspage.models import Role, User
+from statuspage.models import Role, User, UserSession
 from statuspage.services.records import record_audit
 from statuspage.services.validation import clean_text
 
@@ -78,6 +80,8 @@ def set_password(user: User, password: str) -> None:
 def end_sessions(user: User) -> None:
     """Sign the user out everywhere: no session made before this still loads the user."""
     user.session_generation = (user.session_generation or 0) + 1
+    if user.id is not None:
+        db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
 
 
 def user_for_session(session_id: str) -> User | None:
@@ -159,11 +163,3 @@ def user_for_feed_token(token: str) -> User | None:
         return None
     user = db.session.scalar(sa.select(User).where(User.feed_token == token))
     return user if user is not None and user.is_active else None
-
-
-def reset_password(user: User, *, by: User, now: datetime) -> str:
-    """Give the account a new generated password, to be handed over once."""
-    password = generate_password()
-    set_password(user, password)
-    record_audit(by, "user.password.reset", "user", user.id, now=now)
-    return password

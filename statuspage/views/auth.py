@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required, logout_user
 from werkzeug.wrappers import Response
 
 from statuspage.core.addresses import local_path
@@ -15,8 +15,9 @@ from statuspage.core.tokens import InvitationTokens
 from statuspage.extensions import csrf, db
 from statuspage.models import User
 from statuspage.services import accounts, signin
-from statuspage.services.identity import invitations
+from statuspage.services.identity import invitations, sso
 from statuspage.services.identity import second_factor as second_factors
+from statuspage.views import sessions
 from statuspage.views.access import me
 from statuspage.views.forms import CodeForm, InvitationForm, LoginForm
 
@@ -24,6 +25,7 @@ bp = Blueprint("auth", __name__)
 # The session key saying the password was right, and how long the code may take after it.
 PASSWORD_PASSED = "password_passed"
 CODE_WITHIN_SECONDS = 300
+PASSWORD_OFF = "Sign in with single sign-on: passwords are for the break-glass admin only."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -34,6 +36,12 @@ def login() -> Response | tuple[str, int, dict[str, str]]:
         return _form(form, None, 200)
     if not form.validate_on_submit():
         return _form(form, signin.BAD_CREDENTIALS, 400)
+    if not sso.password_allowed(
+        form.email.data or "",
+        enabled=bool(current_app.config["PASSWORD_SIGNIN"]),
+        break_glass=current_app.config["BREAK_GLASS_ADMIN"],
+    ):
+        return _form(form, PASSWORD_OFF, 403)
     now = utcnow()
     try:
         attempt = signin.admit(
@@ -56,7 +64,7 @@ def login() -> Response | tuple[str, int, dict[str, str]]:
         # The password was right; the session holds only that, for a few minutes, until a code.
         session[PASSWORD_PASSED] = {"id": user.get_id(), "at": now.timestamp(), "next": target}
         return redirect(url_for("auth.second_factor"))
-    login_user(user)
+    sessions.sign_in(user)
     return redirect(target)
 
 
@@ -92,7 +100,7 @@ def second_factor() -> Response | tuple[str, int, dict[str, str]]:
     signin.forget_client(attempt)
     db.session.commit()
     session.pop(PASSWORD_PASSED, None)
-    login_user(user)
+    sessions.sign_in(user)
     return redirect(target)
 
 
@@ -116,6 +124,8 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         user = invitations.invited_user(token, tokens=tokens, valid_hours=hours)
     except InvalidLink as error:
         return render_template("auth/invitation.html", form=None, problem=str(error)), 400
+    if not current_app.config["PASSWORD_SIGNIN"]:  # the page offers single sign-on only
+        return render_template("auth/invitation.html", form=None, user=user, problem=None), 200
     form = InvitationForm()
     if form.validate_on_submit():
         try:
@@ -127,7 +137,7 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            login_user(user)
+            sessions.sign_in(user)
             return redirect(url_for("admin.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/invitation.html", form=form, user=user, problem=None), status

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from statuspage.core.clock import utcnow
 from statuspage.core.feeds import CONTENT_TYPES, build_feed
@@ -13,8 +15,17 @@ from statuspage.services import accounts
 from statuspage.services.dashboards import internal_feed, internal_view
 from statuspage.services.incidents.lifecycle import get_incident
 from statuspage.views.access import permission_required
+from statuspage.views.admin.second_factor import second_factor_missing
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
+
+
+@bp.before_request
+def _second_factor_first() -> BaseResponse | None:
+    # As in the console: a role that needs a second factor sees nothing before setting it up.
+    if not current_user.is_authenticated:
+        return None
+    return second_factor_missing()
 
 
 @bp.get("")

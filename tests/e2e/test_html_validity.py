@@ -85,6 +85,13 @@ ADMIN_EMAIL = "admin@example.com"
 LIAISON_EMAIL = "priya.shah@example.com"
 PASSWORD = "correct horse battery staple"
 SIGN_IN = {"admin": ADMIN_EMAIL, "liaison": LIAISON_EMAIL}
+# The sign-in page offers single sign-on too (the provider is never asked: no page goes there).
+SINGLE_SIGN_ON = {
+    "OIDC_ISSUER": "https://id.example.com",
+    "OIDC_CLIENT_ID": "statuspage",
+    "OIDC_CLIENT_SECRET": "not-used-here",
+    "OIDC_NAME": "Example ID",
+}
 # What the tests break on purpose, to show each validator would catch a single new error.
 DELIBERATE = "login page with an image missing its text alternative"
 
@@ -153,6 +160,7 @@ PUBLIC = [
     Page("sign in", "/login"),
     Page("sign in with a wrong password", "/login", 401,
          form={"email": ADMIN_EMAIL, "password": "wrong"}, form_page="/login"),
+    Page("single sign-on answer to no sign-in", "/login/sso/callback?code=c&state=s", 401),
 ]  # fmt: skip
 
 
@@ -264,7 +272,7 @@ CONSOLE = [
            {"email": "new@example.com", "name": "New", "role": "viewer"}, 200, follow=True),
     console("user", "/admin/users/{w.user}"),
     posted("password reset", "/admin/users/{w.user}", {}, 200,
-           to="/admin/users/{w.user}/password"),
+           to="/admin/users/{w.user}/password", follow=True),
     console("audit", "/admin/audit"),
     console("profile", "/admin/profile"),
     console("second factor set-up", "/admin/profile/second-factor"),
@@ -549,7 +557,7 @@ def checked(
     if reason:
         skip_or_fail(reason)
     url = fresh_database_url(f"statuspage_html_{worker_id}", tmp_path_factory.mktemp("html-db"))
-    app = create_app(settings_for(url, SUBSCRIBE_RATE_LIMIT="1000 per minute"))
+    app = create_app(settings_for(url, SUBSCRIBE_RATE_LIMIT="1000 per minute", **SINGLE_SIGN_ON))
     server = LocalServer(app)
     try:
         # Built, signed and served at NOW: the demo's open incident open, its promise due, its

@@ -1,6 +1,7 @@
 """Invitations instead of passwords typed by an admin: the admin names an address and a role, the
 person gets a signed link that expires and works once, and chooses their own password (and then,
-where their role needs one, sets up their second factor before anything else)."""
+where their role needs one, sets up their second factor before anything else). An admin's
+password reset sends the same link, so no admin ever sees or hands over a password."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from statuspage.core.site import Site
 from statuspage.core.tokens import InvitationTokens
 from statuspage.extensions import db
 from statuspage.models import Role, User
-from statuspage.services.accounts import create_user, set_password
+from statuspage.services.accounts import create_user, end_sessions, set_password
 from statuspage.services.outbox.enqueue import OutgoingEmail, enqueue_emails
 from statuspage.services.records import record_audit
 
@@ -31,26 +32,41 @@ def invite(
     """Create the account without a password and email its owner the link to choose one."""
     user = create_user(email, name=name, role=role, password=None, now=now)
     db.session.flush()
-    link = site.url + invitation_path(tokens.invitation(user.id, user.session_generation))
-    enqueue_emails(
-        [
-            OutgoingEmail(
-                address=user.email,
-                name=user.name,
-                subject=f"You are invited to the {site.name} console",
-                text=(
-                    f"{by.name} invited you to the console of {site.name}, as {role.value}. "
-                    f"Choose your password with the link below; it works once, for "
-                    f"{valid_hours} hours."
-                ),
-                link=link,
-                dedupe_key=f"invitation:{user.id}:{user.session_generation}",
-            )
-        ],
+    _email_link(
+        user,
+        subject=f"You are invited to the {site.name} console",
+        text=(
+            f"{by.name} invited you to the console of {site.name}, as {role.value}. "
+            f"Choose your password with the link below; it works once, for {valid_hours} hours."
+        ),
+        site=site,
+        tokens=tokens,
         now=now,
     )
     record_audit(by, "user.invite", "user", user.id, now=now, details={"role": str(role)})
     return user
+
+
+def reset_password(
+    user: User, *, by: User, site: Site, tokens: InvitationTokens, valid_hours: int, now: datetime
+) -> None:
+    """An admin's reset: the password stops working and every session ends at once, and its
+    owner is emailed a link to choose a new one (nobody else ever sees a password)."""
+    user.password_hash = None
+    end_sessions(user)
+    _email_link(
+        user,
+        subject=f"Choose a new password for the {site.name} console",
+        text=(
+            f"{by.name} reset your password for the console of {site.name}: the old one no "
+            f"longer works. Choose a new one with the link below; it works once, for "
+            f"{valid_hours} hours."
+        ),
+        site=site,
+        tokens=tokens,
+        now=now,
+    )
+    record_audit(by, "user.password.reset", "user", user.id, now=now)
 
 
 def invited_user(token: str, *, tokens: InvitationTokens, valid_hours: int) -> User:
@@ -62,6 +78,27 @@ def invited_user(token: str, *, tokens: InvitationTokens, valid_hours: int) -> U
     if user.password_hash is not None or user.session_generation != generation:
         raise InvalidLink(InvitationTokens.USED)
     return user
+
+
+def _email_link(
+    user: User, *, subject: str, text: str, site: Site, tokens: InvitationTokens, now: datetime
+) -> None:
+    # The link names the session generation: choosing a password (or any later ending of the
+    # sessions) raises it, so the link works once.
+    link = site.url + invitation_path(tokens.invitation(user.id, user.session_generation))
+    enqueue_emails(
+        [
+            OutgoingEmail(
+                address=user.email,
+                name=user.name,
+                subject=subject,
+                text=text,
+                link=link,
+                dedupe_key=f"invitation:{user.id}:{user.session_generation}",
+            )
+        ],
+        now=now,
+    )
 
 
 def accept(user: User, password: str, confirmation: str, *, now: datetime) -> User:

@@ -1,5 +1,5 @@
-"""The signed-in person's page: their duties, their secret internal feed links, and the internal
-audiences they have updates emailed to."""
+"""The signed-in person's page: their duties, their secret internal feed links, the internal
+audiences they have updates emailed to, and their signed-in browsers (each can be signed out)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from statuspage.core.clock import utcnow
 from statuspage.extensions import db
 from statuspage.permissions import Permission
 from statuspage.services import accounts, subscriptions
+from statuspage.services.identity import sessions as user_sessions
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
+from statuspage.views.sessions import current_key, idle
 
 routes = Routes()
 
@@ -22,8 +24,21 @@ routes = Routes()
 def profile() -> str:
     user = me()
     return render_template(
-        "admin/profile.html", user=user, subscribed=subscriptions.own_subscriptions(user)
+        "admin/profile.html",
+        user=user,
+        subscribed=subscriptions.own_subscriptions(user),
+        sessions=user_sessions.list_sessions(user, idle=idle(), now=utcnow()),
+        this_session=current_key(),
     )
+
+
+@routes.post("/profile/sessions/<int:session_id>/end")
+@permission_required(Permission.VIEW_CONSOLE)
+def end_session(session_id: int) -> Response:
+    user_sessions.end(me(), session_id)
+    db.session.commit()
+    flash("That browser is signed out.", "success")
+    return redirect(url_for("admin.profile") + "#sessions")
 
 
 @routes.post("/profile/feed-token")

@@ -15,6 +15,7 @@ from statuspage.services.accounts import get_user
 from statuspage.services.identity import second_factor
 from statuspage.views.access import me, permission_required
 from statuspage.views.admin.routing import Routes
+from statuspage.views.sessions import SIGNED_IN_BY
 
 routes = Routes()
 # The secret being enrolled lives in the signed session until a code proves it (then the user row).
@@ -74,6 +75,8 @@ def second_factor_missing() -> BaseResponse | None:
     roles = current_app.config["SECOND_FACTOR_ROLES"]
     if user.has_second_factor or not second_factor.required_for(user, roles):
         return None
+    if session.get(SIGNED_IN_BY) == "sso":
+        return None  # their provider asked for its own second factor
     if request.endpoint in {"admin.enrol_second_factor", "admin.second_factor_qr"}:
         return None
     flash("Your role signs in with a second factor: set it up to go on.", "error")

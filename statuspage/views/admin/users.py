@@ -1,9 +1,9 @@
-"""Users and roles (admins only): invite, change role, deactivate, reset a password."""
+"""Users and roles (admins only): invite, change role, deactivate, reset a password (by an
+emailed link)."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
@@ -82,10 +82,20 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
 
 @routes.post("/users/<int:user_id>/password")
 @permission_required(Permission.MANAGE_USERS)
-def reset_password(user_id: int) -> str:
+def reset_password(user_id: int) -> Response:
     user = accounts.get_user(user_id)
-    password = accounts.reset_password(user, by=me(), now=utcnow())
+    invitations.reset_password(
+        user,
+        by=me(),
+        site=current_site(),
+        tokens=InvitationTokens(current_app.config["SECRET_KEY"]),
+        valid_hours=int(current_app.config["INVITATION_HOURS"]),
+        now=utcnow(),
+    )
     db.session.commit()
-    if user.id == me().id:
-        login_user(user)  # the reset ended every session of theirs but this one, renewed here
-    return render_template("admin/password.html", user=user, password=password)
+    flash(
+        f"{user.name}'s password no longer works and their sessions ended: a link to choose a "
+        f"new one is emailed to {user.email}.",
+        "success",
+    )
+    return redirect(url_for("admin.edit_user", user_id=user_id))
