@@ -23,6 +23,7 @@ from statuspage.services.incidents import checkins
 from statuspage.views import (
     admin,
     api,
+    api_v1,
     auth,
     errors,
     filters,
@@ -84,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (
         public.bp,
         api.bp,
+        api_v1.bp,
         auth.bp,
         admin.bp,
         internal.bp,

@@ -30,13 +30,14 @@ from statuspage.models.incidents import (
     Postmortem,
     RosterAssignment,
 )
-from statuspage.models.people import LoginThrottle, RecoveryCode, User
+from statuspage.models.people import ApiKey, LoginThrottle, RecoveryCode, User
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, NoteAttachment, TimelineEvent
 from statuspage.models.subscriptions import Delivery, Subscriber, subscriber_component
 from statuspage.models.updates import Update
 
 __all__ = [
+    "ApiKey",
     "Audience",
     "AuditEntry",
     "CadenceAlert",

@@ -1,9 +1,9 @@
-"""The signed-in person's page: their duties, their secret internal feed links, and the internal
-audiences they have updates emailed to."""
+"""The signed-in person's page: their duties, their secret internal feed links, the internal
+audiences they have updates emailed to (and their API keys: views.admin.api_keys)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
@@ -11,6 +11,7 @@ from statuspage.extensions import db
 from statuspage.permissions import Permission
 from statuspage.services import accounts, subscriptions
 from statuspage.views.access import me, permission_required
+from statuspage.views.admin import api_keys
 from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
 
@@ -20,10 +21,7 @@ routes = Routes()
 @routes.get("/profile")
 @permission_required(Permission.VIEW_CONSOLE)
 def profile() -> str:
-    user = me()
-    return render_template(
-        "admin/profile.html", user=user, subscribed=subscriptions.own_subscriptions(user)
-    )
+    return api_keys.profile_page()
 
 
 @routes.post("/profile/feed-token")
