@@ -233,11 +233,11 @@ def test_bad_input_is_refused_by_name(api, body, wanted):
     assert answer.status_code == 422 and wanted in answer.get_json()["error"]
 
 
-def test_a_body_that_is_not_an_object_is_refused(api):
+@pytest.mark.parametrize("data", ["[1, 2", "[" * 5000, '"text"', "\u0000"])
+def test_a_body_that_is_not_an_object_is_refused(api, data):
     answer = api.client.post(
-        api.url("/incidents"), data="[1, 2", headers=api.headers(),
-        content_type="application/json",
-    )  # fmt: skip
+        api.url("/incidents"), data=data, headers=api.headers(), content_type="application/json"
+    )
     assert answer.status_code == 422 and "error" in answer.get_json()
 
 

@@ -27,7 +27,10 @@ _LONGEST_TEXT = 100_000
 def read_body() -> dict[str, Any]:
     """The request's fields: its JSON object, or its form as nested objects and lists."""
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested past what the parser follows: not a body we take
+            data = None
         if not isinstance(data, dict):
             raise ValidationError("The body is not a JSON object.", field="body")
         _check_strings(data)
