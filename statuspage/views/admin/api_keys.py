@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
+from statuspage.models import ApiKey, User
 from statuspage.permissions import Permission
 from statuspage.services import subscriptions
 from statuspage.services.api import keys
@@ -57,9 +58,7 @@ def rotate_api_key() -> str:
 @routes.post("/profile/api-keys/revoke")
 @permission_required(Permission.VIEW_CONSOLE)
 def revoke_api_key() -> Response:
-    api_key = keys.get_key(parse_int(request.form.get("key_id")) or 0, owner=me())
-    keys.revoke_key(api_key, by=me(), now=utcnow())
-    db.session.commit()
+    api_key = _revoke(owner=me())
     flash(f"Revoked the key {api_key.name!r}: it stopped working at once.", "success")
     return redirect(url_for("admin.profile") + "#api-keys")
 
@@ -73,8 +72,14 @@ def api_keys() -> str:
 @routes.post("/api-keys/revoke")
 @permission_required(Permission.MANAGE_USERS)
 def revoke_any_api_key() -> Response:
-    api_key = keys.get_key(parse_int(request.form.get("key_id")) or 0)
-    keys.revoke_key(api_key, by=me(), now=utcnow())
-    db.session.commit()
+    api_key = _revoke(owner=None)
     flash(f"Revoked {api_key.user.name}'s key {api_key.name!r}.", "success")
     return redirect(url_for("admin.api_keys"))
+
+
+def _revoke(*, owner: User | None) -> ApiKey:
+    """The form's key (only among the owner's, when given), revoked and committed."""
+    api_key = keys.get_key(parse_int(request.form.get("key_id")) or 0, owner=owner)
+    keys.revoke_key(api_key, by=me(), now=utcnow())
+    db.session.commit()
+    return api_key

@@ -45,15 +45,9 @@ def get_component(component_id: int) -> Any:
     return shapes.component(catalogue.get_component(component_id))
 
 
-@routes.route(BASE + "/<int:component_id>", "PATCH", "Update a component",
+@routes.route(BASE + "/<int:component_id>", ("PATCH", "PUT"), "Update a component",
               container="component", fields=COMPONENT_FIELDS)  # fmt: skip
 def update_component(component_id: int) -> Any:
-    return _save(catalogue.get_component(component_id))
-
-
-@routes.route(BASE + "/<int:component_id>", "PUT", "Replace a component",
-              container="component", fields=COMPONENT_FIELDS)  # fmt: skip
-def replace_component(component_id: int) -> Any:
     return _save(catalogue.get_component(component_id))
 
 
@@ -113,15 +107,9 @@ def get_group(group_id: int) -> Any:
     return shapes.group(catalogue.get_group(group_id))
 
 
-@routes.route(GROUPS + "/<int:group_id>", "PATCH", "Update a component group",
+@routes.route(GROUPS + "/<int:group_id>", ("PATCH", "PUT"), "Update a component group",
               container="component_group", fields=GROUP_FIELDS)  # fmt: skip
 def update_group(group_id: int) -> Any:
-    return _save_group(catalogue.get_group(group_id))
-
-
-@routes.route(GROUPS + "/<int:group_id>", "PUT", "Replace a component group",
-              container="component_group", fields=GROUP_FIELDS)  # fmt: skip
-def replace_group(group_id: int) -> Any:
     return _save_group(catalogue.get_group(group_id))
 
 

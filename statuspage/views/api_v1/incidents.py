@@ -4,6 +4,7 @@ text of an update already out. Incidents are the record: a DELETE is refused (40
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
@@ -39,7 +40,7 @@ INCIDENT_FIELDS = ("name", "status", "body", "impact_override", "component_ids",
                    "deliver_notifications", "scheduled_for", "scheduled_until", *IGNORED)  # fmt: skip
 UPDATE_FIELDS = ("body", "display_at", "deliver_notifications", "wants_twitter_update",
                  "custom_tweet")  # fmt: skip
-LIST_QUERY = ("q", "limit", "page", "per_page")
+LIST_QUERY = ("q", "limit")  # besides page and per_page
 
 
 def _list(which: lists.Which) -> Any:
@@ -51,30 +52,25 @@ def _list(which: lists.Which) -> Any:
     return [shapes.incident(i) for i in found]
 
 
-@routes.route(BASE, "GET", "List incidents (q searches their names)", paginated=True,
-              query=("q", "limit"))  # fmt: skip
-def list_incidents() -> Any:
-    return _list(lists.Which.ALL)
+LISTS = [
+    ("", lists.Which.ALL, "List incidents (q searches their names)"),
+    ("/unresolved", lists.Which.UNRESOLVED, "List unresolved incidents"),
+    ("/scheduled", lists.Which.SCHEDULED, "List scheduled maintenance"),
+    ("/upcoming", lists.Which.UPCOMING, "List upcoming maintenance"),
+    ("/active_maintenance", lists.Which.ACTIVE_MAINTENANCE, "List maintenance underway"),
+]
 
 
-@routes.route(BASE + "/unresolved", "GET", "List unresolved incidents", paginated=True)
-def list_unresolved() -> Any:
-    return _list(lists.Which.UNRESOLVED)
+def _lister(which: lists.Which) -> Callable[[], Any]:
+    def view() -> Any:
+        return _list(which)
+
+    view.__name__ = f"list_{which}"
+    return view
 
 
-@routes.route(BASE + "/scheduled", "GET", "List scheduled maintenance", paginated=True)
-def list_scheduled() -> Any:
-    return _list(lists.Which.SCHEDULED)
-
-
-@routes.route(BASE + "/upcoming", "GET", "List upcoming maintenance", paginated=True)
-def list_upcoming() -> Any:
-    return _list(lists.Which.UPCOMING)
-
-
-@routes.route(BASE + "/active_maintenance", "GET", "List maintenance underway", paginated=True)
-def list_active_maintenance() -> Any:
-    return _list(lists.Which.ACTIVE_MAINTENANCE)
+for path, which, summary in LISTS:
+    routes.route(BASE + path, "GET", summary, paginated=True, query=LIST_QUERY)(_lister(which))
 
 
 @routes.route(BASE, "POST", "Create an incident or a scheduled maintenance",
@@ -125,19 +121,9 @@ def get_incident(incident_id: int) -> Any:
     return shapes.incident(lifecycle.get_incident(incident_id))
 
 
-@routes.route(ONE, "PATCH", "Update an incident (a status or body is a new update)",
+@routes.route(ONE, ("PATCH", "PUT"), "Update an incident (a status or body is a new update)",
               container="incident", fields=INCIDENT_FIELDS)  # fmt: skip
 def update_incident(incident_id: int) -> Any:
-    return _update(incident_id)
-
-
-@routes.route(ONE, "PUT", "Update an incident (as PATCH)",
-              container="incident", fields=INCIDENT_FIELDS)  # fmt: skip
-def replace_incident(incident_id: int) -> Any:
-    return _update(incident_id)
-
-
-def _update(incident_id: int) -> Any:
     incident = lifecycle.get_incident(incident_id)
     body = Envelope("incident", INCIDENT_FIELDS)
     allowed = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES

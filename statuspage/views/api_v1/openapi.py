@@ -71,7 +71,7 @@ def _request_body(operation: Operation) -> dict[str, Any]:
 def _operation(operation: Operation, rule: str, suffix: str) -> dict[str, Any]:
     created = operation.method == "POST"
     document: dict[str, Any] = {
-        "operationId": operation.endpoint + suffix,
+        "operationId": f"{operation.method.lower()}_{operation.endpoint}{suffix}",
         "summary": operation.summary,
         "tags": [operation.tag],
         "parameters": _parameters(operation, rule),

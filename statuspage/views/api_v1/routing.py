@@ -29,7 +29,8 @@ class Operation:
 
 
 class ApiRoutes:
-    """`@routes.route(rule, method, summary, ...)`; each view answers one method."""
+    """`@routes.route(rule, method(s), summary, ...)`: PATCH and PUT share a view, as
+    Statuspage treats them alike."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
@@ -38,7 +39,7 @@ class ApiRoutes:
     def route(
         self,
         rule: str,
-        method: str,
+        methods: str | Sequence[str],
         summary: str,
         *,
         container: str | None = None,
@@ -47,19 +48,20 @@ class ApiRoutes:
         query: Sequence[str] = (),
     ) -> Callable[[View], View]:
         def record(view: View) -> View:
-            operation = Operation(
-                rule=rule,
-                method=method,
-                summary=summary,
-                tag=self.tag,
-                endpoint=view.__name__,
-                container=container,
-                fields=tuple(fields),
-                writes=method != "GET",
-                paginated=paginated,
-                query=tuple(query),
-            )
-            self.operations.append((operation, view))
+            for method in [methods] if isinstance(methods, str) else methods:
+                operation = Operation(
+                    rule=rule,
+                    method=method,
+                    summary=summary,
+                    tag=self.tag,
+                    endpoint=view.__name__,
+                    container=container,
+                    fields=tuple(fields),
+                    writes=method != "GET",
+                    paginated=paginated,
+                    query=tuple(query),
+                )
+                self.operations.append((operation, view))
             return view
 
         return record
