@@ -20,6 +20,8 @@ from statuspage.views.api_v1.bodies import Envelope, pagination, record_id
 from statuspage.views.api_v1.routing import ApiRoutes
 
 routes = ApiRoutes("Components")
+# showcase, only_show_if_degraded and start_date are accepted as Statuspage's clients send them,
+# and change nothing: the console sets none of them either.
 COMPONENT_FIELDS = ("name", "description", "group_id", "status", "showcase",
                     "only_show_if_degraded", "start_date", "visibility")  # fmt: skip
 GROUP_FIELDS = ("name", "description", "components", "visibility")
@@ -84,8 +86,6 @@ def _save(component: Component | None) -> Any:
         by=user,
         now=utcnow(),
     )
-    saved.showcase = body.flag("showcase", saved.showcase)
-    saved.only_show_if_degraded = body.flag("only_show_if_degraded", saved.only_show_if_degraded)
     db.session.commit()
     return shapes.component(saved)
 
