@@ -282,3 +282,32 @@ def test_incidents_are_kept_not_deleted(app, api, component_id):
     assert api.send("DELETE", f"/incidents/{incident['id']}").status_code == 409
     with app.app_context():
         assert db.session.get(Incident, int(incident["id"])) is not None
+
+
+def test_a_second_person_publishes_an_update_left_waiting(api, client, keys, component_id):
+    incident = _declare(api, component_id, impact_override="critical")
+    waiting = incident["awaiting_review"][0]["update_id"]
+    path = f"/incidents/{incident['id']}/incident_updates/{waiting}/publish"
+    assert api.send("POST", path).status_code == 403  # its author may not approve it
+    answer = Api(client, keys.page, keys.commander).send("POST", path)
+    assert answer.status_code == 200 and answer.get_json()["state"] == "published"
+    public = client.get("/api/v2/incidents.json").get_json()["incidents"]
+    assert [i["name"] for i in public] == ["Checkout fails"]
+
+
+def test_a_reviewer_sends_an_update_back_with_a_comment(api, client, keys, component_id):
+    incident = _declare(api, component_id, impact_override="critical")
+    waiting = incident["awaiting_review"][0]["update_id"]
+    answer = Api(client, keys.page, keys.commander).send(
+        "POST",
+        f"/incidents/{incident['id']}/incident_updates/{waiting}/send_back",
+        {"review": {"comment": "Say which regions."}},
+    )
+    assert answer.status_code == 200 and answer.get_json()["state"] == "draft"
+
+
+def test_the_cadence_figures_of_an_incident(api, component_id):
+    incident = _declare(api, component_id)
+    rows = api.get(f"/incidents/{incident['id']}/cadence").get_json()
+    customers = next(row for row in rows if row["audience"] == "customers")
+    assert customers["time_to_first_update_seconds"] == 0 and customers["open"] == 1

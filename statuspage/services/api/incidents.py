@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from statuspage.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from statuspage.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.models import (
@@ -259,3 +259,23 @@ def correct_text(update: Update, body: str, *, by: User, now: datetime) -> Updat
     if update.audience.is_public:
         bump_publication(now=now)
     return update
+
+
+def update_of(incident_id: int, update_id: int) -> Update:
+    """The incident's update with this id, or NotFound (another incident's is not found here)."""
+    update = publishing.get_update(update_id)
+    if update.incident_id != incident_id:
+        raise NotFound(f"Incident {incident_id} has no update {update_id}.")
+    return update
+
+
+def approve(update: Update, *, by: User, now: datetime) -> Update:
+    """Publish an update waiting for review, as its second person (the console's "Publish" on the
+    draft, its text unchanged): refused unless `by` may approve it."""
+    if update.is_published:
+        raise InvalidTransition("This update is already published.")
+    return compose.act_on_draft(
+        update, version=update.version, title=update.title, body=update.body,
+        next_update_due_at=update.next_update_due_at, action=compose.Action.PUBLISH,
+        by=by, now=now,
+    ) or update  # fmt: skip

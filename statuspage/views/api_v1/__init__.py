@@ -24,11 +24,12 @@ from statuspage.views.api_v1 import (
     incidents,
     pages,
     reference,
+    review,
     shapes,
     subscribers,
 )
 
-AREAS = (pages, components, incidents, subscribers, extras)
+AREAS = (pages, components, incidents, subscribers, extras, review)
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 for area in AREAS:
     area.routes.register(bp)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app, request
 
 from statuspage.core.clock import utcnow
-from statuspage.core.errors import Conflict, NotFound, ValidationError
+from statuspage.core.errors import Conflict, ValidationError
 from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentStatus, Impact, IncidentStatus
@@ -154,9 +154,7 @@ def delete_incident(incident_id: int) -> Any:
               "Edit the text of an update already published (nobody is notified again)",
               container="incident_update", fields=UPDATE_FIELDS)  # fmt: skip
 def update_incident_update(incident_id: int, update_id: int) -> Any:
-    update = publishing.get_update(update_id)
-    if update.incident_id != incident_id:
-        raise NotFound(f"Incident {incident_id} has no update {update_id}.")
+    update = writing.update_of(incident_id, update_id)
     body = Envelope("incident_update", UPDATE_FIELDS)
     text = body.text("body", max_length=publishing.BODY_LENGTH)
     if text is not None:
