@@ -311,3 +311,8 @@ def test_the_cadence_figures_of_an_incident(api, component_id):
     rows = api.get(f"/incidents/{incident['id']}/cadence").get_json()
     customers = next(row for row in rows if row["audience"] == "customers")
     assert customers["time_to_first_update_seconds"] == 0 and customers["open"] == 1
+
+
+def test_an_address_the_api_does_not_have_answers_in_its_error_shape(api, client):
+    answer = client.get("/api/v1/nothing/here", headers=api.headers())
+    assert answer.status_code == 404 and answer.get_json()["error"]
