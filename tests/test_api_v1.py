@@ -63,6 +63,8 @@ def test_declaring_tells_the_public_through_its_template(api, client, component_
     assert [i["name"] for i in public] == ["Checkout fails"]
     assert "Card payments fail" in public[0]["incident_updates"][0]["body"]
     assert {u["audience"] for u in incident["updates"]} >= {"customers", "staff"}
+    customers = next(u for u in incident["updates"] if u["audience"] == "customers")
+    assert incident["next_update_at"] == customers["next_update_at"] == public[0]["next_update_at"]
 
 
 def test_an_update_with_a_body_and_status_reaches_every_audience(api, component_id):

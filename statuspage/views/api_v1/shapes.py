@@ -159,21 +159,17 @@ def _postmortem(item: Incident) -> Document:
 
 def _ours(item: Incident, updates: list[Update]) -> Document:
     """The working title and severity, every audience's updates, the open promises."""
+    waiting = promises.open_promises(item)
+    public_due = [p.due_at for p in waiting if p.audience.is_public]
     return {
         "title": item.title,
         "severity": str(item.severity) if item.severity else None,
         "updates": [incident_update(u) for u in updates],
         "promises": [
-            {"audience_id": str(p.audience_id), "next_update_at": _time(p.due_at)}
-            for p in promises.open_promises(item)
+            {"audience_id": str(p.audience_id), "next_update_at": _time(p.due_at)} for p in waiting
         ],
-        "next_update_at": _time(_public_promise(item)),
+        "next_update_at": _time(min(public_due) if public_due else None),
     }
-
-
-def _public_promise(item: Incident) -> Any:
-    due = [p.due_at for p in promises.open_promises(item) if p.audience.is_public]
-    return min(due) if due else None
 
 
 def subscriber(item: Subscriber) -> Document:
