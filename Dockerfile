@@ -11,7 +11,7 @@ RUN groupadd --system --gid 10001 statuspage \
     && useradd --system --uid 10001 --gid statuspage --home-dir /app --shell /usr/sbin/nologin statuspage
 
 WORKDIR /app
-COPY pyproject.toml README.md gunicorn.conf.py ./
+COPY pyproject.toml README.md ./
 COPY statuspage ./statuspage
 COPY templates ./templates
 COPY static ./static

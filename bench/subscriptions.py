@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from statuspage.models import Audience, Severity, Subscriber, SubscriberKind
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.incidents import lifecycle as incidents
 from statuspage.services.incidents import publishing
+from statuspage.services.outbox.mailer import Email, SmtpSettings, compose, connect
 from tests.databases import recreate_postgres_database
 from tests.helpers import settings_for
 from tests.mail import MailSink
@@ -60,6 +62,10 @@ def main() -> int:
             db.create_all()
             ensure_defaults(now=utcnow())
             db.session.commit()
+        # What the receiver accepts from senders that do nothing else, over as many sessions as
+        # the worker opens, just before the worker sends to it: the ceiling for email.
+        alone = receiver_alone(sink.url, options.emails, app.config["SMTP_CONNECTIONS"])
+        sink.forget()
         email = run_case(app, "customers", SubscriberKind.EMAIL, options.emails, sink.url, options)
         hooks = run_case(
             app, "staff", SubscriberKind.WEBHOOK, options.webhooks, receiver.url, options
@@ -73,6 +79,10 @@ def main() -> int:
             db.engine.dispose()
     report(
         "email", email, received=len(email_keys), unique=len(set(email_keys)), wanted=options.emails
+    )
+    print(
+        f"email receiver alone: {alone:.0f}/s over {app.config['SMTP_CONNECTIONS']} sessions; "
+        f"the worker reached {email['per_second'] / alone:.0%} of it"
     )
     report(
         "webhook",
@@ -100,6 +110,11 @@ class Receiver:
         self._process.start()
         self.url = self._connection.recv()
 
+    def forget(self) -> None:
+        """Drop what was received so far."""
+        self._connection.send("forget")
+        self._connection.recv()
+
     def keys(self) -> list[str]:
         """The idempotency key of every message received (accepted) so far."""
         self._connection.send("keys")
@@ -112,14 +127,46 @@ class Receiver:
 
 
 def serve(kind: str, connection: Connection) -> None:
-    server = MailSink().start() if kind == "mail" else WebhookReceiver().start()
+    server = MailSink(parse=False).start() if kind == "mail" else WebhookReceiver().start()
     connection.send(server.url)
-    while connection.recv() == "keys":
-        if isinstance(server, MailSink):
-            connection.send([message["Message-ID"] for message in server.messages])
+    while (command := connection.recv()) != "stop":
+        if command == "forget":
+            server.message_ids.clear()
+            connection.send("ok")
+        elif isinstance(server, MailSink):
+            connection.send(list(server.message_ids))
         else:
             connection.send([r.headers["X-Statuspage-Delivery"] for r in server.accepted()])
     server.stop()
+
+
+def receiver_alone(url: str, count: int, sessions: int) -> float:
+    """Messages per second the SMTP receiver accepts from `sessions` senders sending one ready,
+    typical message (a few kB of text and HTML) `count` times between them."""
+    message = compose(
+        Email(
+            recipient="reader@example.com",
+            subject="[Investigating] Bench",
+            text="Update. " * 200,
+            html="<p>" + "Update. " * 200 + "</p>",
+            message_id="alone",
+        ),
+        sender="status@localhost",
+        sender_name="Bench",
+        now=utcnow(),
+    )
+    settings = SmtpSettings.from_url(url, timeout=30)
+
+    def send(share: int) -> None:
+        session = connect(settings)
+        for _ in range(share):
+            session.sendmail("status@localhost", ["reader@example.com"], message)
+        session.quit()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(sessions) as pool:
+        list(pool.map(send, [count // sessions + (n < count % sessions) for n in range(sessions)]))
+    return count / (time.perf_counter() - started)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -173,6 +220,7 @@ def run_case(app, audience_slug, kind, count, target, options) -> dict[str, floa
         if sample < options.publishes - 1:
             with app.app_context():
                 db.session.execute(sa.text("DELETE FROM delivery"))
+                db.session.execute(sa.text("DELETE FROM fanout"))
                 db.session.commit()
     started = time.perf_counter()
     with app.app_context():

@@ -1,5 +1,5 @@
 #!/bin/sh
-# web (default): apply migrations and defaults, then serve with gunicorn.
+# web (default): apply migrations and defaults, then serve (granian, `flask serve`).
 # scheduler: run the one scheduler process. Anything else runs as given (e.g. flask commands).
 set -eu
 flask="flask --app statuspage"
@@ -7,7 +7,7 @@ case "${1:-web}" in
   web)
     $flask db upgrade
     $flask setup
-    exec gunicorn --config gunicorn.conf.py "statuspage:create_app()"
+    exec $flask serve
     ;;
   scheduler)
     exec $flask scheduler

@@ -1,10 +1,12 @@
 """statuspage: a status page that keeps the promises made during an incident.
 
-create_app() is the only place that wires the pieces together.
+create_app() is the only place that wires the pieces together; worker_app() is the app one web
+server worker serves (statuspage/serving.py starts the server).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from statuspage.core import database, security, telemetry
 from statuspage.core.config import ConfigurationError, load_config
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
+from statuspage.publicsite.snapshot import start_in_background
 from statuspage.services import accounts
 from statuspage.services.identity import second_factor
 from statuspage.services.incidents import checkins
@@ -99,4 +102,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     public_cache.init_app(app)
     cli.init_app(app)
+    return app
+
+
+def worker_app() -> Flask:
+    """The app one production web worker serves: built in the worker process itself (nothing
+    connected is shared across a fork) and, in snapshot mode, keeping the host's snapshot folder."""
+    app = create_app()
+    start_in_background(app)
+    # Whoever stops the server soon after start (tests, deploy scripts) can wait for one of these
+    # lines per worker: a worker still building its app would hold the stop up.
+    app.logger.info("worker ready", extra={"pid": os.getpid()})
     return app

@@ -1,4 +1,5 @@
-"""Flask commands: accounts, defaults and demo data, the scheduler, and running a job by hand."""
+"""Flask commands: accounts, defaults and demo data, the web server, the scheduler, and running a
+job by hand."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from statuspage.scheduler import run_job_by_name, run_scheduler
 from statuspage.services import accounts
 from statuspage.services.api import keys
 from statuspage.services.defaults import ensure_defaults
+from statuspage.serving import serve as serve_forever
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +36,7 @@ def init_app(app: Flask) -> None:
         run_job,
         export,
         snapshot,
+        serve,
     ):
         app.cli.add_command(command)
 
@@ -146,6 +149,13 @@ def seed_demo(if_empty: bool) -> None:
 def scheduler() -> None:
     """Run the scheduler in the foreground (one per deployment on SQLite)."""
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.command("serve")
+@with_appcontext
+def serve() -> None:
+    """Serve the app as production does: STATUSPAGE_BIND, WEB_CONCURRENCY workers (Ctrl-C stops)."""
+    serve_forever(current_app)
 
 
 @click.command("run-job")

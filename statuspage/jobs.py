@@ -12,7 +12,7 @@ from statuspage.core.site import Site
 from statuspage.extensions import db
 from statuspage.services.cadence import alerts
 from statuspage.services.incidents import checkins, maintenance, reminders
-from statuspage.services.outbox import worker
+from statuspage.services.outbox import enqueue, worker
 from statuspage.services.outbox.settings import DeliverySettings
 from statuspage.services.signin import purge_login_failures
 
@@ -47,6 +47,9 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> worker.Report:
     deadline = time.monotonic() + float(config["DELIVERY_RUN_SECONDS"])
     report = worker.Report()
     while time.monotonic() < deadline:
+        # A chunk of a long subscriber list at a time, so its first messages leave at once.
+        enqueue.continue_fanout(now=now, limit=settings.batch_size)
+        db.session.commit()
         claimed = worker.claim_due(now=now, limit=settings.batch_size, lease=settings.lease)
         db.session.commit()
         if not claimed:

@@ -1,7 +1,7 @@
 """The scheduler process: runs every job in jobs.JOBS on its interval, each in a fresh app context.
 
 It is its own process (`flask --app statuspage scheduler`), never a thread in a web worker, so
-several gunicorn workers do not run every job several times. On PostgreSQL several schedulers may
+several web workers do not run every job several times. On PostgreSQL several schedulers may
 run: only the leader (see Leadership) runs jobs, the others stand by to take over. Every job is
 safe to run twice anyway (unique keys on what it creates), so a brief overlap does no harm.
 """

@@ -23,8 +23,12 @@ from tests.processes import free_port
 class MailSink:
     """Collects (envelope recipients, parsed message) for every accepted message."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, parse: bool = True) -> None:
         self.port = port or free_port()
+        # Without parsing, only each message's Message-ID is kept (the benchmark's receiver,
+        # which must not be slower than a real server).
+        self.parse = parse
+        self.message_ids: list[str] = []
         self.received: list[tuple[list[str], EmailMessage]] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
@@ -96,12 +100,19 @@ class MailSink:
         raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
 
 
+_MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>\r\n]*>)", re.MULTILINE | re.IGNORECASE)
+
+
 class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope) -> str:
         await self.sink.wait_if_held()
+        if not self.sink.parse:
+            found = _MESSAGE_ID.search(envelope.original_content or envelope.content)
+            self.sink.message_ids.append(found.group(1).decode() if found else "")
+            return "250 Message accepted"
         message = message_from_bytes(
             envelope.original_content or envelope.content, policy=policy.default
         )

@@ -1,4 +1,4 @@
-"""Real processes for tests: gunicorn, the scheduler, scripts, in their own process groups.
+"""Real processes for tests: the web server, the scheduler, scripts, in their own process groups.
 
 Each process's output (stdout and stderr) is collected line by line so a test can wait for a log
 line and show everything when it fails. The `spawn` fixture (conftest) kills whatever is left.
@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from werkzeug.datastructures import Headers
 
 from tests.helpers import TEST_SECRET_KEY
 
@@ -130,14 +132,15 @@ class WebProcess(ManagedProcess):
 
     def get(
         self, path: str, headers: Mapping[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
-        """GET a path: status, headers and body, for any status code."""
+    ) -> tuple[int, Headers, bytes]:
+        """GET a path: status, headers (names in any case, as HTTP has them) and body, for any
+        status code."""
         request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
-                return answer.status, dict(answer.headers), answer.read()
+                return answer.status, Headers(answer.headers.items()), answer.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, Headers(error.headers.items()), error.read()
 
     def wait_until_serving(self, path: str = "/healthz", timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -153,7 +156,7 @@ class WebProcess(ManagedProcess):
         raise AssertionError(f"never served {path} within {timeout}s:\n{self.output}")
 
     def wait_for_workers(self, workers: int, timeout: float = 60) -> None:
-        """Wait until every gunicorn worker can take a stop signal (see gunicorn.conf.py)."""
+        """Wait until every worker has built its app and can take a stop signal."""
         deadline = time.monotonic() + timeout
         while sum('"message": "worker ready"' in line for line in list(self.lines)) < workers:
             if time.monotonic() > deadline:
@@ -161,26 +164,14 @@ class WebProcess(ManagedProcess):
             time.sleep(0.05)
 
 
-def start_gunicorn(database_url: str, *, workers: int = 2, **settings: str) -> WebProcess:
-    """gunicorn with the shipped configuration, serving the app over this database."""
+def start_web(database_url: str, *, workers: int = 2, **settings: str) -> WebProcess:
+    """The production web server (`flask --app statuspage serve`) over this database."""
     port = free_port()
-    process = WebProcess(
-        [
-            str(BIN / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            # A worker that loses its stop signal (a rare gunicorn race) is killed after this.
-            "--graceful-timeout",
-            "3",
-            "statuspage:create_app()",
-        ],
-        port=port,
-        env=app_environment(database_url, **settings),
-    )
+    env = app_environment(database_url, BIND=f"127.0.0.1:{port}", **settings)
+    env["WEB_CONCURRENCY"] = str(workers)
+    # A worker still busy when a test stops the server is killed after this.
+    env.setdefault("STATUSPAGE_GRACEFUL_TIMEOUT", "3")
+    process = WebProcess([str(BIN / "flask"), "--app", "statuspage", "serve"], port=port, env=env)
     process.wait_until_serving()
     process.wait_for_workers(workers)
     return process
@@ -206,16 +197,21 @@ SHIPPED_NGINX_CONF = ROOT / "deploy" / "nginx" / "statuspage.conf"
 
 
 def nginx_conf(
-    folder: Path, *, port: int, root: Path, app_url: str | None = None, workers: int = 1
+    folder: Path, *, port: int, root: Path, app_url: str | None = None, workers: int | str = 1
 ) -> Path:
     """A whole nginx configuration in `folder` around the shipped server block, or (app_url None)
-    plain nginx serving `root` with gzip_static, the ceiling the benchmark compares with.
-    """
+    nginx tuned for static files serving `root`: the ceiling the benchmark compares with."""
     if app_url is None:
-        server = (
-            f"server {{ listen 127.0.0.1:{port}; root {root}; gzip_static on; "
-            "location = / { try_files /index.html =404; } }"
-        )
+        server = f"""server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    gzip_static on;
+    open_file_cache max=10000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_errors on;
+    location = / {{ try_files /index.html =404; }}
+}}
+"""
     else:
         server = (
             SHIPPED_NGINX_CONF.read_text()

@@ -1,5 +1,5 @@
 """Acceptance: a published Statuspage client (crunch-statuspageio 0.7 from PyPI), unchanged but for
-its base URL, drives a whole incident and a maintenance against the app in gunicorn on
+its base URL, drives a whole incident and a maintenance against the app served as shipped on
 127.0.0.1; the public page, the v2 JSON, the feeds and the webhooks show each step. And a key
 revoked on one app instance stops at once on another over the same database."""
 
@@ -21,7 +21,7 @@ from statuspage.services.defaults import ensure_defaults
 from statuspage.services.public.api import page_id
 from tests.factories import make_subscriber, make_user
 from tests.outbox import deliver
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 SETTINGS = {"BASE_URL": "http://status.test", "PUBLIC_VERSION_CHECK_SECONDS": "0",
@@ -66,7 +66,7 @@ class Watch:
 
 def test_a_statuspage_client_drives_a_whole_incident(app, database_url, prepared, webhook_receiver):
     key, page = prepared
-    server = start_gunicorn(database_url, workers=1, **SETTINGS)
+    server = start_web(database_url, workers=1, **SETTINGS)
     client = statuspageio.Client(api_key=key, page_id=page, base_url=server.url + "/api")
     watch = Watch(app, server, webhook_receiver)
 
@@ -129,8 +129,8 @@ def test_a_statuspage_client_drives_a_whole_incident(app, database_url, prepared
 
 def test_a_revoked_key_stops_at_once_on_every_instance(app, database_url, prepared):
     key, page = prepared
-    first = start_gunicorn(database_url, workers=1, **SETTINGS)
-    second = start_gunicorn(database_url, workers=1, **SETTINGS)
+    first = start_web(database_url, workers=1, **SETTINGS)
+    second = start_web(database_url, workers=1, **SETTINGS)
     clients = [
         statuspageio.Client(api_key=key, page_id=page, base_url=server.url + "/api")
         for server in (first, second)

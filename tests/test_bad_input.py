@@ -63,7 +63,7 @@ class Attack:
         path = self.path.format(w=ids)
         kwargs: dict[str, object] = {"method": self.method}
         if self.path_bytes is not None:
-            # The test client would decode the path itself; gunicorn hands the bytes over.
+            # The test client would decode the path itself; a real server hands the bytes over.
             kwargs["environ_overrides"] = {"PATH_INFO": self.path_bytes}
         if self.json is not None:
             return client.open(path, json=self.json, **kwargs)

@@ -37,5 +37,5 @@ def test_the_image_ships_what_the_package_needs_beside_it():
 
 def test_the_entrypoint_migrates_before_serving_and_can_run_the_scheduler():
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
-    assert entrypoint.index("db upgrade") < entrypoint.index("exec gunicorn")
+    assert entrypoint.index("db upgrade") < entrypoint.index("exec $flask serve")
     assert "exec $flask scheduler" in entrypoint

@@ -1,11 +1,15 @@
-"""Liveness, readiness and metrics."""
+"""Liveness, readiness and metrics; the production web server keeps serving and stops cleanly."""
+
+import json
+import os
+import signal
 
 import pytest
 
 from statuspage import create_app
 from statuspage.core.config import ConfigurationError
 from tests.helpers import settings_for
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 # Nothing listens on port 9 of loopback, so connecting fails at once.
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:9/none"
@@ -79,8 +83,23 @@ def test_a_short_metrics_token_is_refused_at_start(database_url):
 
 
 @pytest.mark.slow
-def test_gunicorn_serves_the_app_with_the_shipped_configuration(database_url):
-    web = start_gunicorn(database_url, workers=2)
+def test_the_web_server_serves_with_its_workers_and_stops_on_sigterm(database_url):
+    web = start_web(database_url, workers=2)
     statuses = {web.get("/readyz")[0] for _ in range(10)}
     assert statuses == {200}
     assert web.stop() == 0
+    assert web.group_processes() == []
+
+
+@pytest.mark.slow
+def test_the_web_server_replaces_a_worker_that_dies(database_url):
+    web = start_web(database_url, workers=2)
+    first = {_worker_pid(line) for line in web.lines if '"worker ready"' in line}
+    os.kill(first.pop(), signal.SIGKILL)
+    web.wait_for_workers(3)  # the replacement has built its app
+    assert {web.get("/readyz")[0] for _ in range(10)} == {200}
+    assert web.stop() == 0
+
+
+def _worker_pid(line: str) -> int:
+    return json.loads(line)["pid"]

@@ -26,6 +26,7 @@ LAYERS = (
     ("statuspage.services",),
     (
         "statuspage.publicsite",
+        "statuspage.serving",
         "statuspage.views",
         "statuspage.jobs",
         "statuspage.scheduler",

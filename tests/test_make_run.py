@@ -59,7 +59,7 @@ def test_make_run_serves_the_app_and_runs_the_scheduler_until_ctrl_c(make_run):
     run.wait_for_line('"message": "scheduler started"')
     run.wait_for_line('"job": "purge-login-failures"')
     commands = run.group_processes()
-    assert any("gunicorn" in command for command in commands)
+    assert any("statuspage serve" in command for command in commands)
     assert any("statuspage scheduler" in command for command in commands)
 
     run.stop(signal.SIGINT)

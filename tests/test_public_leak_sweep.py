@@ -23,6 +23,7 @@ from statuspage.publicsite.export import export_site
 from statuspage.publicsite.render import every_surface
 from tests.console_flows import Console
 from tests.factories import make_component, make_group, make_subscriber, make_user
+from tests.mail import html_part, text_part
 from tests.outbox import deliver
 
 INTERNAL_COMPONENT = "Ledger canary-comp-1188"
@@ -135,5 +136,7 @@ def test_nothing_internal_reaches_any_public_surface_message_or_template(
     emails = mail_sink.to("reader@example.com")
     assert len(emails) >= 3
     for number, message in enumerate(emails):
-        found[f"email {number}"] = leaks(message.as_bytes())
+        # The raw message (headers), and each part as a reader sees it (bodies are encoded).
+        shown = [message.as_bytes().decode("ascii"), text_part(message), html_part(message)]
+        found[f"email {number}"] = leaks("\n".join(shown))
     assert {where: hits for where, hits in found.items() if hits} == {}

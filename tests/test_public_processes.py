@@ -1,4 +1,4 @@
-"""The public site in real processes: gunicorn with the shipped settings, snapshot folders on two
+"""The public site in real processes: the web server as production runs it, snapshot folders on two
 hosts, the shipped nginx configuration, and a database that goes away.
 """
 
@@ -20,7 +20,7 @@ from tests.databases import postgres_base_url
 from tests.factories import make_published
 from tests.helpers import settings_for
 from tests.outage import breakable_database
-from tests.processes import free_port, nginx_conf, start_gunicorn, start_nginx
+from tests.processes import free_port, nginx_conf, start_nginx, start_web
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.slow
@@ -90,7 +90,7 @@ def seen_within(fetchers, text, started):
 def test_a_publication_shows_on_every_surface_of_both_workers_within_a_second(
     app, database_url, world
 ):
-    web = start_gunicorn(database_url, workers=2)
+    web = start_web(database_url, workers=2)
     paths = surfaces_showing_news(world)
     for path in paths * 6:  # both workers render and cache every surface
         assert web.get(path)[0] == 200, path
@@ -126,7 +126,7 @@ def test_snapshot_folders_on_two_hosts_follow_a_publication_within_a_second(
 ):
     hosts = [tmp_path / "host-a", tmp_path / "host-b"]
     for folder in hosts:
-        start_gunicorn(database_url, workers=2, SNAPSHOT_DIR=str(folder))
+        start_web(database_url, workers=2, SNAPSHOT_DIR=str(folder))
     for folder in hosts:
         wait_for_file(folder / "current" / "index.html")
     news, started = publish_news(app, world)
@@ -155,7 +155,7 @@ def test_the_shipped_nginx_configuration_serves_the_snapshot_and_passes_the_rest
 ):
     nginx_or_skip()
     snapshot = tmp_path / "snapshot"
-    web = start_gunicorn(database_url, workers=2, SNAPSHOT_DIR=str(snapshot))
+    web = start_web(database_url, workers=2, SNAPSHOT_DIR=str(snapshot))
     wait_for_file(snapshot / "current" / "index.html")
     port = free_port()
     proxy = start_nginx(
@@ -210,16 +210,16 @@ needs_postgres = pytest.mark.skipif(
 
 @pytest.fixture
 def outage(tmp_path, worker_id):
-    return breakable_database(f"statuspage_gunicorn_outage_{worker_id}", tmp_path)
+    return breakable_database(f"statuspage_web_outage_{worker_id}", tmp_path)
 
 
 @needs_postgres
-def test_gunicorn_keeps_serving_every_surface_when_the_database_stops(outage, now):
+def test_the_web_server_keeps_serving_every_surface_when_the_database_stops(outage, now):
     app = create_app(settings_for(outage.url))
     with app.app_context():
         build_world(now=now)
         paths = [surface.path for surface in every_surface(now=now)]
-    web = start_gunicorn(outage.url, workers=1)
+    web = start_web(outage.url, workers=1)
     warm = {path: web.get(path) for path in paths}
     assert {answer[0] for answer in warm.values()} == {200}
     outage.stop()
@@ -235,9 +235,9 @@ def test_gunicorn_keeps_serving_every_surface_when_the_database_stops(outage, no
 
 
 @needs_postgres
-def test_gunicorn_started_with_the_database_down_answers_a_clear_503(outage):
+def test_the_web_server_started_with_the_database_down_answers_a_clear_503(outage):
     outage.stop()
-    web = start_gunicorn(outage.url, workers=1)
+    web = start_web(outage.url, workers=1)
     status, headers, body = web.get("/")
     assert status == 503 and b"cannot reach its database" in body
     assert headers["Content-Type"].startswith("text/html") and headers["Retry-After"]

@@ -181,7 +181,7 @@ def test_a_process_that_grew_large_answers_then_leaves_its_place_to_a_fresh_one(
 def test_a_forked_process_starts_children_of_its_own_and_leaves_the_parents_alone(confined):
     pool = confined(HOGS)
     parents = pool.call({"do": "nothing"})["pid"]
-    forked = os.fork()  # as gunicorn forks its workers
+    forked = os.fork()  # as a web server forks its workers
     if forked == 0:
         try:
             os._exit(0 if pool.call({"do": "nothing"})["pid"] != parents else 1)

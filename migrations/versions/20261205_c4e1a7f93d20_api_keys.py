@@ -1,7 +1,7 @@
 """API keys: a user's keys for the management API, kept as digests and found by their prefix.
 
 Revision ID: c4e1a7f93d20
-Revises: badb1369421b
+Revises: e3f1a9c47b20
 Create Date: 2026-12-05 06:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7f93d20'
-down_revision = 'badb1369421b'
+down_revision = 'e3f1a9c47b20'
 branch_labels = None
 depends_on = None
 

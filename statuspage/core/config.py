@@ -36,6 +36,11 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_URL": None,
     "MAIL_FROM": "status@localhost",
     "LOG_LEVEL": "INFO",
+    # The web server (`flask --app statuspage serve`): its address, and how long a stopping worker
+    # may finish the requests in hand before it is killed. WEB_CONCURRENCY (worker processes) and
+    # WEB_THREADS (threads per worker) are read without the prefix, as hosting platforms set them.
+    "BIND": "127.0.0.1:8000",
+    "GRACEFUL_TIMEOUT": 20,
     # How many reverse proxies sit in front of the app (X-Forwarded-For / -Proto hops to trust).
     "TRUSTED_PROXIES": 0,
     # Sign-in throttling (services/signin.py): failures slow down the account at that address and
@@ -143,6 +148,8 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     # prometheus-client reads this variable itself; it is recorded here so the app can see it too.
     app.config.setdefault("METRICS_MULTIPROC_DIR", os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    app.config.setdefault("WEB_CONCURRENCY", int(os.environ.get("WEB_CONCURRENCY", "2")))
+    app.config.setdefault("WEB_THREADS", int(os.environ.get("WEB_THREADS", "4")))
     _derive(app)
     _check(app.config)
 

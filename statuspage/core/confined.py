@@ -20,7 +20,7 @@ interpreter imports only what the handler imports (Jinja: about 25 MB). The hand
 with `handle(request: dict) -> dict` that imports nothing of the app.
 
 A pool belongs to the process that made it: created at import and started lazily, it starts its own
-children after a fork (a gunicorn worker, a pytest-xdist worker) and leaves the parent's alone.
+children after a fork (a web worker, a pytest-xdist worker) and leaves the parent's alone.
 """
 
 from __future__ import annotations

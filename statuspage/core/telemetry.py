@@ -46,7 +46,7 @@ def json_formatter() -> logging.Formatter:
 def configure_logging(level: str) -> None:
     """Send every logger's records to stderr as JSON lines; calling it twice changes nothing."""
     root = logging.getLogger()
-    # gunicorn's logconfig_dict (gunicorn.conf.py) may have installed one already.
+    # The web server's logging configuration (statuspage/serving.py) may have installed one already.
     if not any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(json_formatter())

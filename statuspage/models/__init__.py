@@ -33,7 +33,7 @@ from statuspage.models.incidents import (
 from statuspage.models.people import ApiKey, LoginThrottle, RecoveryCode, User
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, NoteAttachment, TimelineEvent
-from statuspage.models.subscriptions import Delivery, Subscriber, subscriber_component
+from statuspage.models.subscriptions import Delivery, Fanout, Subscriber, subscriber_component
 from statuspage.models.updates import Update
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
+    "Fanout",
     "Impact",
     "Incident",
     "IncidentComponent",

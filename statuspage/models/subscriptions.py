@@ -47,6 +47,15 @@ class Subscriber(db.Model):
             sqlite_where=sa.text("incident_id IS NULL"),
             postgresql_where=sa.text("incident_id IS NULL"),
         ),
+        # Writing an update's deliveries walks the audience's subscribers to everything in id
+        # order, a chunk at a time (services/outbox/enqueue.py).
+        sa.Index(
+            "ix_subscriber_audience_everything",
+            "audience_id",
+            "id",
+            sqlite_where=sa.text("incident_id IS NULL"),
+            postgresql_where=sa.text("incident_id IS NULL"),
+        ),
         sa.Index(
             "uq_subscriber_incident_kind_address",
             "incident_id",
@@ -149,3 +158,18 @@ class Delivery(db.Model):
     def idempotency_key(self) -> str:
         """The same on every attempt, so a receiver can recognise a retry (Message-ID, header)."""
         return f"{self.id}.{int(self.created_at.timestamp())}"
+
+
+class Fanout(db.Model):
+    """An update's subscribers not yet written to the outbox. Publishing writes the deliveries of
+    the first ones itself (so it stays quick however long the list); the outbox worker writes the
+    rest a chunk at a time, in subscriber order after `after_subscriber_id`, and then deletes it."""
+
+    __tablename__ = "fanout"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("incident_update.id", ondelete="CASCADE"), unique=True
+    )
+    after_subscriber_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ site or half a file. Incident pages, thousands of files that rarely change, live
 `incidents/` folder that every build links to; each of them is replaced by a rename too.
 
 How a host learns of a new version: one process on the host (whichever holds the folder's lock;
-every gunicorn worker tries, so another takes over within a second if it dies) asks the database
+every web worker tries, so another takes over within a second if it dies) asks the database
 for the publication version every POLL_SECONDS, a single-row query, and exports when it moved, or
 when time alone changes a page (midnight, a promise falling due). Each host polls on its own, so
 there is nothing to configure between hosts. While the database is down the last build stays.

@@ -1,5 +1,5 @@
 """Browser tests: Debian's chromium driven by Playwright, against the app on 127.0.0.1 (a real
-gunicorn, or werkzeug in a thread where a test holds the app's clock still). One Playwright and one
+the web server, or werkzeug in a thread where a test holds the app's clock still). One Playwright and one
 chromium per process: a second sync Playwright cannot start beside the first.
 
 Without chromium or Playwright they skip with the reason, unless STATUSPAGE_REQUIRE_BROWSER=1 (CI),
@@ -27,7 +27,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import expect, sync_playwright
 
     # Assertions poll until this deadline: generous, because the suite shares two cores with
-    # chromium and gunicorn, and a live preview is a debounce plus a round trip.
+    # chromium and the web server, and a live preview is a debounce plus a round trip.
     expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = launch(playwright)

@@ -12,7 +12,7 @@ from statuspage.extensions import db
 from statuspage.models import Role, Severity, Update, UpdateState
 from tests.browser import sign_in
 from tests.factories import PASSWORD, make_incident, make_user
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 FACTS = "Card payments fail for about 30% of attempts; the payment provider is rolling back."
@@ -25,7 +25,7 @@ def server(app, database_url):
         incident = make_incident(severity=Severity.SEV3, title="Card payments failing")
         db.session.commit()
         incident_id = incident.id
-    process = start_gunicorn(database_url)
+    process = start_web(database_url)
     yield process, incident_id
     process.stop()
 

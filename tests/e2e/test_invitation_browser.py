@@ -18,7 +18,7 @@ from tests.browser import sign_in
 from tests.factories import NOW, PASSWORD, make_user
 from tests.mail import text_part
 from tests.outbox import deliver
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 WIDTHS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -32,7 +32,7 @@ def server(app, database_url, mail_sink):
         ensure_defaults(now=NOW)
         make_user(Role.ADMIN, email="ada@example.com", name="Ada", password=PASSWORD)
         db.session.commit()
-    process = start_gunicorn(database_url, SECOND_FACTOR_ROLES='["liaison"]')
+    process = start_web(database_url, SECOND_FACTOR_ROLES='["liaison"]')
     yield process
     process.stop()
 

@@ -14,7 +14,7 @@ from statuspage.models import Role
 from statuspage.services.defaults import ensure_defaults
 from tests.browser import sign_in
 from tests.factories import NOW, PASSWORD, make_component, make_user
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 FACTS = "A bad deploy of the checkout service is being rolled back."
@@ -32,7 +32,7 @@ def server(app, database_url):
         make_component("Checkout API")
         make_component("Dashboard")
         db.session.commit()
-    process = start_gunicorn(database_url)
+    process = start_web(database_url)
     yield process
     process.stop()
 

@@ -19,7 +19,7 @@ from statuspage.services.incidents.maintenance import plan_maintenance
 from tests.browser import sign_in
 from tests.factories import PASSWORD, audience, make_component, make_user
 from tests.helpers import page_zone
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 ZONE = page_zone()
@@ -42,7 +42,7 @@ def server(app, database_url):
         )
         db.session.commit()
         window_id = window.id
-    process = start_gunicorn(database_url)
+    process = start_web(database_url)
     yield process, window_id, start
     process.stop()
 

@@ -18,7 +18,7 @@ from tests.browser import sign_in
 from tests.factories import NOW, PASSWORD, make_user
 from tests.mail import text_part
 from tests.outbox import deliver
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 WIDTHS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -33,7 +33,7 @@ def server(app, database_url, mail_sink):
         make_user(Role.LIAISON, email="lia@example.com", name="Lia", password=PASSWORD)
         make_user(Role.COMMANDER, email="ben@example.com", name="Ben", password=PASSWORD)
         db.session.commit()
-    process = start_gunicorn(database_url)
+    process = start_web(database_url)
     yield process
     process.stop()
 

@@ -16,7 +16,7 @@ from statuspage.extensions import db
 from statuspage.models import IncidentStatus, Role
 from tests.browser import sign_in
 from tests.factories import PASSWORD, make_incident, make_published, make_user
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 
 pytestmark = pytest.mark.slow
 WRITTEN = "A bad deploy of the card service broke checkout; canary deploys from now on."
@@ -38,7 +38,7 @@ def server(app, database_url):
         )
         db.session.commit()
         incident_id = incident.id
-    process = start_gunicorn(database_url)
+    process = start_web(database_url)
     yield process, incident_id
     process.stop()
 

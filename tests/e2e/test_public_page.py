@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.slow
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 def site(app, database_url, now):
     with app.app_context():
         build_world(now=now)
-    return start_gunicorn(database_url, workers=1)
+    return start_web(database_url, workers=1)
 
 
 def open_page(browser, site, **options):

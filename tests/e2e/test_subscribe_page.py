@@ -12,7 +12,7 @@ from statuspage.extensions import db
 from statuspage.models import Role, Subscriber
 from tests.browser import sign_in
 from tests.factories import PASSWORD, make_user
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def server(app, database_url, now):
         world = build_world(now=now)
         make_user(Role.ADMIN, email="ada@example.com", name="Ada", password=PASSWORD)
         db.session.commit()
-    process = start_gunicorn(database_url, workers=1)
+    process = start_web(database_url, workers=1)
     yield process, world
     process.stop()
 

@@ -28,6 +28,7 @@ from statuspage.models import (
     Delivery,
     DeliveryKind,
     DeliveryState,
+    Fanout,
     Subscriber,
     SubscriberKind,
     Update,
@@ -40,8 +41,15 @@ SUBJECT_LENGTH = 300
 TEXT_LENGTH = 20_000
 
 
-def enqueue_update(update: Update, *, now: datetime) -> int:
-    """Write one delivery per subscriber of the update's audience whose filter matches it.
+# Deliveries publishing writes itself; beyond them, the outbox worker writes the rest
+# (continue_fanout), so publishing to a hundred thousand subscribers is as quick as to a thousand.
+FIRST_CHUNK = 1000
+
+
+def enqueue_update(update: Update, *, now: datetime) -> None:
+    """Write one delivery per subscriber of the update's audience whose filter matches it: for
+    those following this incident alone and the first FIRST_CHUNK of the others now, and a
+    Fanout that has the outbox worker write the rest.
 
     A subscriber with no components chosen hears about everything; one with components hears about
     incidents touching any of them, and about incidents that name no component at all. One that
@@ -50,24 +58,70 @@ def enqueue_update(update: Update, *, now: datetime) -> int:
     """
     if not update.deliver_notifications:
         _end_incident_subscriptions(update, now=now)
+        return
+    following = _receiving(
+        Subscriber.audience_id == update.audience_id,
+        Subscriber.incident_id == update.incident_id,
+    )
+    _insert_update_deliveries(update, following, now=now)
+    queued, last = _write_update_chunk(update, after=0, limit=FIRST_CHUNK, now=now)
+    if queued == FIRST_CHUNK:
+        db.session.add(Fanout(update_id=update.id, after_subscriber_id=last, created_at=now))
+    _end_incident_subscriptions(update, now=now)
+
+
+def continue_fanout(*, now: datetime, limit: int) -> int:
+    """Write the next `limit` deliveries of the oldest update whose subscribers are not all
+    written yet (the caller commits: the chunk and the new position go together)."""
+    fanout = db.session.scalar(
+        sa.select(Fanout).order_by(Fanout.id).limit(1).with_for_update(skip_locked=True)
+    )
+    if fanout is None:
         return 0
+    update = db.session.get_one(Update, fanout.update_id)
+    queued, last = _write_update_chunk(
+        update, after=fanout.after_subscriber_id, limit=limit, now=now
+    )
+    if queued < limit:
+        db.session.delete(fanout)
+    else:
+        fanout.after_subscriber_id = last
+    return queued
+
+
+def _write_update_chunk(
+    update: Update, *, after: int, limit: int, now: datetime
+) -> tuple[int, int]:
+    """The deliveries of the next `limit` subscribers to everything (or to components the
+    incident touches) after subscriber `after`: how many were written, and the last one's id."""
     component_ids = [link.component_id for link in update.incident.components]
-    everything = Subscriber.incident_id.is_(None)
-    if component_ids:
-        everything = sa.and_(everything, _wants_any_of(component_ids))
+    chosen = (_wants_any_of(component_ids),) if component_ids else ()
+    # In subscriber order along ix_subscriber_audience_everything: no sort of the whole list.
     receivers = _receiving(
         Subscriber.audience_id == update.audience_id,
-        sa.or_(everything, Subscriber.incident_id == update.incident_id),
+        Subscriber.incident_id.is_(None),
+        Subscriber.id > after,
+        *chosen,
     )
-    queued = _insert_from(
+    chunk = receivers.order_by(Subscriber.id).limit(limit).subquery()
+    # Counted here: some drivers cannot tell how many rows an INSERT ... SELECT wrote.
+    count, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(chunk.c.id)).select_from(chunk)
+    ).one()
+    if not count:
+        return 0, after
+    _insert_update_deliveries(update, receivers.where(Subscriber.id <= last), now=now)
+    return count, last
+
+
+def _insert_update_deliveries(update: Update, receivers: sa.Select[Any], *, now: datetime) -> None:
+    _insert_from(
         receivers,
         kind=DeliveryKind.INCIDENT_UPDATE,
         key_prefix=f"update:{update.id}:subscriber:",
         now=now,
         update_id=update.id,
     )
-    _end_incident_subscriptions(update, now=now)
-    return queued
 
 
 def _end_incident_subscriptions(update: Update, *, now: datetime) -> None:
@@ -88,7 +142,7 @@ def _end_incident_subscriptions(update: Update, *, now: datetime) -> None:
 
 def enqueue_component_change(
     component: Component, change: ComponentStatusChange, *, now: datetime
-) -> int:
+) -> None:
     """Write one delivery per webhook subscriber that follows this component.
 
     Subscribers of a public audience hear only of public components (invariant 1); internal
@@ -102,7 +156,7 @@ def enqueue_component_change(
         receivers = receivers.where(
             Subscriber.audience_id.in_(sa.select(Audience.id).where(Audience.is_public.is_(False)))
         )
-    return _insert_from(
+    _insert_from(
         receivers,
         kind=DeliveryKind.COMPONENT_UPDATE,
         key_prefix=f"component-change:{change.id}:subscriber:",
@@ -268,7 +322,7 @@ def _insert_from(
     now: datetime,
     update_id: int | None = None,
     component_change_id: int | None = None,
-) -> int:
+) -> None:
     # One INSERT ... SELECT: ten thousand subscribers cost one statement, not ten thousand rows
     # travelling through Python, which keeps publishing fast.
     rows = receivers.subquery()
@@ -287,7 +341,7 @@ def _insert_from(
         at,
     )
     table = Delivery.__table__
-    result = db.session.execute(
+    db.session.execute(
         table.insert().from_select(
             [
                 table.c.kind,
@@ -305,4 +359,3 @@ def _insert_from(
             select,
         )
     )
-    return result.rowcount or 0

@@ -9,11 +9,14 @@ same bytes whatever happened to the incident since.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from markupsafe import escape
 
 from statuspage.core.addresses import (
     CONFIRM_PATH,
@@ -150,29 +153,46 @@ def _frozen_update(update: Update, site: Site) -> dict[str, Any]:
 def update_email(
     delivery: Delivery, update: Update, *, site: Site, tokens: SubscriptionTokens
 ) -> Email:
-    """The email telling a subscriber about a published update."""
+    """The email telling a subscriber about a published update: rendered once for all its
+    subscribers, with each one's own links filled in."""
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
     frozen = _frozen_update(update, site)["email"]
+    subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True))
+    return Email(
+        recipient=subscriber.address,
+        recipient_name=subscriber.name,
+        subject=subject,
+        text=text.replace(_MANAGE, links.manage).replace(_UNSUBSCRIBE, links.unsubscribe),
+        html=html.replace(_MANAGE, escape(links.manage)).replace(
+            _UNSUBSCRIBE, escape(links.unsubscribe)
+        ),
+        message_id=_message_id(delivery),
+        headers=_list_headers(subscriber, links),
+    )
+
+
+# Stand-ins for a subscriber's own links in the text rendered once for every subscriber (private
+# use characters: nothing a template or a liaison writes contains them).
+_MANAGE = "\ue000manage\ue000"
+_UNSUBSCRIBE = "\ue000unsubscribe\ue000"
+
+
+@functools.lru_cache(maxsize=32)
+def _update_bodies(frozen_json: str) -> tuple[str, str, str]:
+    """(subject, text, html) of an update's email, its subscriber's links left as stand-ins."""
+    frozen = json.loads(frozen_json)
     context = {
         **frozen,
         "body_html": markdown_to_html(frozen["body_text"]),
-        "manage_url": links.manage,
-        "unsubscribe_url": links.unsubscribe,
+        "manage_url": _MANAGE,
+        "unsubscribe_url": _UNSUBSCRIBE,
     }
     # Rows frozen before subjects and components were: their title, and no list.
     context.setdefault("components", [])
     context["subject"] = frozen.get("subject") or frozen["title"]
     text, html = render("incident_update", context)
-    return Email(
-        recipient=subscriber.address,
-        recipient_name=subscriber.name,
-        subject=context["subject"],
-        text=text,
-        html=html,
-        message_id=_message_id(delivery),
-        headers=_list_headers(subscriber, links),
-    )
+    return context["subject"], text, html
 
 
 def subscription_email(

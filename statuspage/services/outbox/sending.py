@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
 
 from statuspage.services.outbox import mailer, webhooks
 from statuspage.services.outbox.settings import DeliverySettings
@@ -111,7 +110,7 @@ def _email_tasks(
         for delivery_id, _ in batch.emails:
             batch.outcomes[delivery_id] = Outcome(error="STATUSPAGE_SMTP_URL is not set")
         return []
-    ready: list[tuple[int, EmailMessage, str]] = []
+    ready: list[tuple[int, bytes, str]] = []
     for delivery_id, email in batch.emails:
         try:
             message = mailer.compose(
@@ -132,7 +131,7 @@ def _email_tasks(
 
 
 def _send_over_one_session(
-    messages_to_send: list[tuple[int, EmailMessage, str]],
+    messages_to_send: list[tuple[int, bytes, str]],
     smtp: mailer.SmtpSettings,
     settings: DeliverySettings,
     tell: Tell,
@@ -143,7 +142,7 @@ def _send_over_one_session(
             try:
                 if session is None:
                     session = mailer.connect(smtp)
-                session.send_message(message, from_addr=settings.mail_from, to_addrs=[recipient])
+                session.sendmail(settings.mail_from, [recipient], message)
                 tell(delivery_id, Outcome())
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
                 # The server answered and refused this one message; the session is still good.
