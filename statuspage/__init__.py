@@ -26,6 +26,7 @@ from statuspage.services.incidents import checkins
 from statuspage.views import (
     admin,
     api,
+    api_v1,
     auth,
     errors,
     filters,
@@ -87,6 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (
         public.bp,
         api.bp,
+        api_v1.bp,
         auth.bp,
         oidc.bp,
         admin.bp,

@@ -22,6 +22,7 @@ from statuspage.publicsite.snapshot import start_in_background
 from statuspage.scheduler import run_job_by_name, run_scheduler
 from statuspage.services import accounts
 from statuspage.services.alerts import integrations
+from statuspage.services.api import keys
 from statuspage.services.defaults import ensure_defaults
 from statuspage.serving import serve as serve_forever
 
@@ -29,6 +30,7 @@ from statuspage.serving import serve as serve_forever
 def init_app(app: Flask) -> None:
     for command in (
         create_user,
+        create_api_key,
         set_password,
         create_integration,
         setup,
@@ -81,6 +83,26 @@ def create_user(
     click.echo(f"Created {user.role} {user.email}")
     if generate_password:
         click.echo(f"Password (shown once): {password}")
+
+
+@click.command("create-api-key")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", required=True, help="What the key is for (shown in the audit trail).")
+@click.option("--read-only", is_flag=True, help="The key may only read.")
+def create_api_key(email: str, name: str, read_only: bool) -> None:
+    """Make an API key acting as the account; the key alone is printed on the last line."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    try:
+        api_key, key = keys.create_key(user, name=name, read_only=read_only, by=user, now=utcnow())
+    except ValidationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    rights = "read-only" if api_key.read_only else f"acting as a {user.role}"
+    click.echo(f"Made API key {api_key.name!r} for {user.email} ({rights}); it is shown once:")
+    click.echo(key)
 
 
 @click.command("set-password")

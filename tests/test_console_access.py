@@ -187,6 +187,17 @@ ROUTES = [
     Route("admin.rotate_feed_token", "POST", "/admin/profile/feed-token", EVERYONE, 302),
     # No session of theirs has this id (ending their own: test_session_list.py).
     Route("admin.end_session", "POST", "/admin/profile/sessions/999999/end", EVERYONE, 404),
+    # The new key is shown once, on the answer (200). Key 0 is nobody's: rotating or revoking it
+    # is a 404 for whoever may reach the form (the keys themselves: tests/test_api_keys.py).
+    Route("admin.create_api_key", "POST", "/admin/profile/api-keys", EVERYONE, 200,
+          {"name": "Deploy bot"}),
+    Route("admin.rotate_api_key", "POST", "/admin/profile/api-keys/rotate", EVERYONE, 404,
+          {"key_id": "0"}),
+    Route("admin.revoke_api_key", "POST", "/admin/profile/api-keys/revoke", EVERYONE, 404,
+          {"key_id": "0"}),
+    Route("admin.api_keys", "GET", "/admin/api-keys", ADMINS, 200),
+    Route("admin.revoke_any_api_key", "POST", "/admin/api-keys/revoke", ADMINS, 404,
+          {"key_id": "0"}),
     Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
           {"audience": "{w.audience_id}"}),
     Route("admin.subscribers", "GET", "/admin/subscribers", ADMINS, 200),

@@ -74,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "SUBSCRIPTION_CONFIRM_HOURS": 48,
     "SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY": 3,
     "SUBSCRIBE_RATE_LIMIT": "10 per minute;50 per hour",
+    # The management API (/api/v1), counted per key as Statuspage counts it.
+    "API_RATE_LIMIT": "60 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     # The outbox worker: how many deliveries it claims at once, how long a claim holds, retries.
     "SMTP_TIMEOUT_SECONDS": 30,

@@ -33,7 +33,7 @@ from statuspage.models.incidents import (
     Postmortem,
     RosterAssignment,
 )
-from statuspage.models.people import LoginThrottle, RecoveryCode, User, UserSession
+from statuspage.models.people import ApiKey, LoginThrottle, RecoveryCode, User, UserSession
 from statuspage.models.publication import Publication
 from statuspage.models.records import AuditEntry, NoteAttachment, TimelineEvent
 from statuspage.models.subscriptions import Delivery, Fanout, Subscriber, subscriber_component
@@ -41,6 +41,7 @@ from statuspage.models.updates import Update
 
 __all__ = [
     "AlertRecord",
+    "ApiKey",
     "Audience",
     "AuditEntry",
     "CadenceAlert",

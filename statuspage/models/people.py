@@ -1,4 +1,4 @@
-"""Users of the console, their sessions, and failed sign-ins counted per key."""
+"""Users of the console, their sessions and API keys, and failed sign-ins counted per key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
@@ -75,6 +75,34 @@ class UserSession(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64))
     signed_in_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class ApiKey(db.Model):
+    """A key a program uses to act as its user on the management API (/api/v1).
+
+    Only a digest of the key is kept; `prefix`, its first characters, finds the row. A key acts
+    with its user's role (never more); a read-only one only reads. Revoked keys stay listed.
+    """
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    read_only: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class LoginThrottle(db.Model):

@@ -1,4 +1,5 @@
-"""Error answers: a page for browsers, an RFC 9457 problem document for the JSON API."""
+"""Error answers: a page for browsers, an RFC 9457 problem document for the JSON API, and
+Statuspage's `{"error": ...}` under the management API (/api/v1)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ TITLES = {
     500: "Something went wrong on our side",
     503: "The service is not available right now",
 }
+MANAGEMENT_API = "/api/v1/"
 # Console addresses: their error pages keep the console's header and lead back to it.
 CONSOLE_PREFIXES = ("/admin", "/internal", "/login", "/logout")
 UNAVAILABLE_TITLE = "The database is not answering"
@@ -123,6 +125,10 @@ def _wants_json() -> bool:
 
 
 def _problem_document(status: int, title: str, detail: str) -> tuple[object, int, dict[str, str]]:
+    if request.path.startswith(MANAGEMENT_API):
+        # Statuspage's shape, which its clients read, for what views.api_v1 does not answer itself
+        # (an address it has no route for, the database away).
+        return {"error": detail or title}, status, {"Content-Type": "application/json"}
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     return body, status, {"Content-Type": "application/problem+json"}
 

@@ -4,9 +4,10 @@ Ids in URLs stop at the largest id a row can have: every `<int:...>` is a Record
 number is a 404 like any unknown id instead of an error from the database. The address and the
 query string are UTF-8, and neither they nor a form hold control characters (a text area's line
 breaks and tabs aside): NUL and its kin go nowhere near the database, a log line or a header. A
-body is a form (the alert receivers under /hooks/ read their JSON themselves), and no larger
-than MAX_CONTENT_LENGTH (views.errors answers that 413). Each refusal says what was wrong: 400,
-or 415 for a body that is not a form.
+body is a form (or, for the management API, JSON: views.api_v1.bodies checks it; the alert
+receivers under /hooks/ read their JSON themselves), and no larger than MAX_CONTENT_LENGTH
+(views.errors answers that 413). Each refusal says what was wrong: 400, or 415 for a body that is
+not a form.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from statuspage.core.dbtypes import LARGEST_INTEGER
 from statuspage.services.validation import has_control_characters
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# The management API also takes JSON, as Statuspage's does (views.api_v1.bodies reads it).
+JSON_PREFIX = "/api/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Addresses that take JSON from machines (alert receivers), which read and check it themselves.
 JSON_BODY_PREFIXES = ("/hooks/",)
@@ -57,6 +60,8 @@ def refuse_malformed_input() -> None:
         if has_control_characters(name) or has_control_characters(value):
             _refuse(f"The query parameter {name[:40]!r}")
     if request.method not in BODY_METHODS or request.path.startswith(JSON_BODY_PREFIXES):
+        return
+    if request.mimetype == "application/json" and request.path.startswith(JSON_PREFIX):
         return
     if request.mimetype and request.mimetype not in FORM_TYPES:
         abort(

@@ -136,6 +136,8 @@ class Message:
     body: str
     next_update_due_at: datetime | None
     template_id: int | None = None
+    # False: published without telling subscribers (the API's deliver_notifications).
+    deliver_notifications: bool = True
 
 
 @dataclass
@@ -276,7 +278,7 @@ def _draft_of(
     incident: Incident, message: Message, *, status: IncidentStatus, by: User, now: datetime
 ) -> Update:
     template = db.session.get(MessageTemplate, message.template_id or 0)
-    return publishing.add_draft(
+    draft = publishing.add_draft(
         incident,
         message.audience,
         body=message.body,
@@ -288,6 +290,8 @@ def _draft_of(
         # Only the audience's own template: a form could name another audience's.
         template=template if template and template.audience_id == message.audience.id else None,
     )
+    draft.deliver_notifications = message.deliver_notifications
+    return draft
 
 
 class StaleDraft(Conflict):

@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from statuspage.views.admin import (
+    api_keys,
     attachments,
     audiences,
     audit,
@@ -44,6 +45,7 @@ AREAS = (
     users,
     audit,
     profile,
+    api_keys,
     second_factor,
 )
 

@@ -1,9 +1,10 @@
 """The signed-in person's page: their duties, their secret internal feed links, the internal
-audiences they have updates emailed to, and their signed-in browsers (each can be signed out)."""
+audiences they have updates emailed to, their signed-in browsers (each can be signed out), and
+their API keys (views.admin.api_keys)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from statuspage.core.clock import utcnow
@@ -12,9 +13,9 @@ from statuspage.permissions import Permission
 from statuspage.services import accounts, subscriptions
 from statuspage.services.identity import sessions as user_sessions
 from statuspage.views.access import me, permission_required
+from statuspage.views.admin import api_keys
 from statuspage.views.admin.formdata import parse_int
 from statuspage.views.admin.routing import Routes
-from statuspage.views.sessions import current_key, idle
 
 routes = Routes()
 
@@ -22,14 +23,7 @@ routes = Routes()
 @routes.get("/profile")
 @permission_required(Permission.VIEW_CONSOLE)
 def profile() -> str:
-    user = me()
-    return render_template(
-        "admin/profile.html",
-        user=user,
-        subscribed=subscriptions.own_subscriptions(user),
-        sessions=user_sessions.list_sessions(user, idle=idle(), now=utcnow()),
-        this_session=current_key(),
-    )
+    return api_keys.profile_page()
 
 
 @routes.post("/profile/sessions/<int:session_id>/end")
