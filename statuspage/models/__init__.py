@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per area; importing this package registers them all."""
 
 from statuspage.models.audiences import Audience, MessageTemplate
+from statuspage.models.branding import SiteSettings
 from statuspage.models.cadence import CadenceAlert, CadenceAlertRecipient, CadencePolicy, Promise
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
 from statuspage.models.enums import (
@@ -72,6 +73,7 @@ __all__ = [
     "RosterAssignment",
     "RosterRole",
     "Severity",
+    "SiteSettings",
     "Subscriber",
     "SubscriberKind",
     "TimelineEvent",

@@ -19,6 +19,7 @@ from statuspage.core.feeds import CONTENT_TYPES, FeedFormat
 from statuspage.core.site import Site, current_site
 from statuspage.publicsite.urls import Links
 from statuspage.services import public
+from statuspage.services.branding.settings import current_brand
 from statuspage.services.public import api as api_documents
 from statuspage.services.public import feeds
 from statuspage.services.public.types import IncidentPage
@@ -58,7 +59,9 @@ def site() -> Site:
 def _page(template: str, links: Links, expires_at: datetime | None, **context: Any) -> Body:
     # Straight from the Jinja environment, without Flask's context processors: nothing about the
     # reader (session, signed-in user) can reach a page every reader shares.
-    html = current_app.jinja_env.get_template(template).render(links=links, site=site(), **context)
+    html = current_app.jinja_env.get_template(template).render(
+        links=links, site=site(), brand=current_brand(), **context
+    )
     return Body(html.encode(), HTML, expires_at)
 
 

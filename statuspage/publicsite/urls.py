@@ -99,5 +99,9 @@ class Links:
         exported copy links to the app, with the site's URL before it)."""
         return subscribe_path(incident_id)
 
+    def brand(self, name: str) -> str:
+        """A brand file (services.branding): /brand/<name>, exported as brand/<name>."""
+        return self._to(f"/brand/{name}")
+
     def static(self, filename: str) -> str:
         return self._to(static_path(filename))

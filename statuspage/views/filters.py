@@ -19,6 +19,7 @@ from statuspage.core.times import (
     is_overdue,
     local_input,
     machine_datetime,
+    zone_name,
 )
 
 
@@ -30,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(machine_datetime, "machine_datetime")  # for <time datetime="...">
     app.add_template_filter(describe_countdown, "countdown")
     app.add_template_filter(format_date, "long_date")
+    app.add_template_filter(zone_name, "zone_name")  # 'UTC', 'New York time'
+
     app.add_template_filter(format_span, "span")
     app.add_template_filter(format_duration, "duration")  # compact: '1 h 28 min'
     app.add_template_filter(describe_duration, "duration_words")  # '1 hour 28 minutes'

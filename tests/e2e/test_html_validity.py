@@ -49,12 +49,14 @@ from statuspage.models import (
     User,
 )
 from statuspage.services import accounts, subscriptions
+from statuspage.services.branding import settings as branding
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.identity import invitations
 from statuspage.services.incidents import attachments, edits, windows, writeup
 from statuspage.services.incidents.maintenance import plan_maintenance
 from statuspage.services.outbox.webhooks import parse_networks
+from tests.brand_files import BRAND
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url
 from tests.factories import NOW as FACTORIES_NOW
@@ -235,6 +237,9 @@ CONSOLE = [
            {"policies-0-is_owed": "y", "policies-0-update_interval": "-5",
             "late_notice": "{{{{ oops"}, 422),
     console("cadence report", "/admin/reports/cadence"),
+    console("branding", "/admin/branding"),
+    posted("branding with a faint accent and a script link", "/admin/branding",
+           {"accent_light": "#dddddd", "privacy_url": "javascript:alert(1)"}, 422),
     console("components", "/admin/components"),
     console("new component", "/admin/components/new"),
     console("component", "/admin/components/{w.component}"),
@@ -377,6 +382,8 @@ def build_world(app: Flask) -> World:
             Update, Update.incident_id == open_incident.id, Update.state != UpdateState.PUBLISHED
         )
         cancelled = _cancelled_window(admin, customers, site)
+        # Branded, so every public page is checked with a logo, accents and footer links.
+        branding.save_branding(BRAND, by=admin, now=NOW)
         world = World(
             open_incident=open_incident.id,
             cancelled_maintenance=cancelled.id,
