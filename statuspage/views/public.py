@@ -37,7 +37,11 @@ def incident(incident_id: int) -> Response:
 @bp.get("/history")
 def history() -> Response:
     page = _whole_number("page", default=1)
-    return serve(("history", page), lambda: render.history(page, Links(), now=utcnow()))
+    component_id = _whole_number("component", default=None)
+    return serve(
+        ("history", page, component_id),
+        lambda: render.history(page, Links(), now=utcnow(), component_id=component_id),
+    )
 
 
 @bp.get("/history.<fmt>")
