@@ -111,7 +111,7 @@ def test_upcoming_maintenance_stays_under_maintenance_not_in_the_history(client,
 
 
 def test_the_history_of_one_component(client, world):
-    api, dashboard = world.public_components[:2]
+    dashboard = world.public_components[1]
     html = client.get(f"/history?component={dashboard}").text
     assert "<h1>Incident history of Dashboard</h1>" in html
     assert "Dashboard slow" in html and "Elevated API errors" not in html
