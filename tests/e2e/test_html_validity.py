@@ -145,6 +145,8 @@ PUBLIC = [
     Page("incident not found", "/incidents/999999", 404),
     Page("invitation", "/invitations/{w.invitation}"),
     Page("invitation link not valid", "/invitations/not-a-token", 400),
+    Page("history of one component", "/history?component={w.component}"),
+    Page("history of no such component", "/history?component=999999", 404),
     Page("bad history page", "/history?page=x", 422),
     Page("method not allowed", "/", 405, form={}),
     Page("console page not found", "/admin/incidents/999999", 404, who="admin"),
