@@ -17,9 +17,20 @@ from statuspage.models import AuditEntry, Role
 from statuspage.publicsite.export import export_site
 from statuspage.services.branding import colours, files
 from statuspage.services.branding import settings as branding
-from tests.brand_files import SCRIPTING_SVGS, SVG_LOGO
+from tests.brand_files import BRAND, SCRIPTING_SVGS, SVG_LOGO
 from tests.console import act_as, csrf_token
-from tests.factories import make_png, make_user
+from tests.factories import make_incident, make_png, make_published, make_user
+from tests.helpers import csrf_token_from
+from tests.outbox import deliver
+
+TYPED_FIELDS = (
+    "page_name",
+    "accent_light",
+    "accent_dark",
+    "home_url",
+    "privacy_url",
+    "support_url",
+)
 
 
 @pytest.fixture
@@ -47,16 +58,12 @@ def save(client, *, logo=None, favicon=None, token=True, **fields):
 
 
 def test_an_admin_brands_the_public_page(app, admin):
+    typed = {name: getattr(BRAND, name) for name in TYPED_FIELDS}
     answer = save(
         admin,
-        logo=("acme.svg", SVG_LOGO),
+        logo=("acme.svg", BRAND.logo),
         favicon=("icon.png", make_png()),
-        page_name="Acme Cloud status",
-        accent_light="#0A5C36",
-        accent_dark="#8ddb8c",
-        home_url="https://acme.example",
-        privacy_url="https://acme.example/privacy",
-        support_url="https://help.acme.example/",
+        **typed | {"accent_light": BRAND.accent_light.upper()},
     )
     assert answer.status_code == 302
     page = admin.get("/").text
@@ -191,3 +198,25 @@ def test_the_export_holds_the_brand_files_linked_relatively(app, admin, tmp_path
 def _brand(app) -> branding.Brand:
     with app.app_context():
         return branding.current_brand()
+
+
+def test_emails_are_sent_in_the_page_name(app, admin, mailing):
+    save(admin, page_name="Acme Cloud status")
+    anonymous = app.test_client()
+    token = csrf_token_from(anonymous.get("/subscribe").text)
+    anonymous.post("/subscribe", data={"email": "gus@example.com", "csrf_token": token})
+    deliver(app)
+    [message] = mailing.to("gus@example.com")
+    assert message["Subject"] == "Confirm your subscription to Acme Cloud status"
+    assert message["From"].startswith("Acme Cloud status")
+
+
+def test_a_new_brand_redoes_every_page_of_an_incremental_export(app, admin, tmp_path, ctx):
+    incident = make_published(make_incident(title="Search slow"))
+    db.session.commit()
+    first, second = tmp_path / "first", tmp_path / "second"
+    export_site(first, now=utcnow())
+    save(admin, page_name="Acme Cloud status")
+    export_site(second, now=utcnow(), previous=first, changed_since=utcnow())
+    page = (second / f"incidents/{incident.incident_id}.html").read_text()
+    assert "Acme Cloud status" in page

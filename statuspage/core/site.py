@@ -26,9 +26,12 @@ PAGE_NAME_SOURCE = "statuspage.page_name"
 
 
 def current_site() -> Site:
-    """The running app's site, for requests, jobs and commands to hand to services: the
-    configured one, named as an admin chose in the console's branding, if they did."""
-    site = Site.from_config(current_app.config)
+    """The running app's site, for requests, jobs and commands to hand to services."""
+    return as_named(Site.from_config(current_app.config))
+
+
+def as_named(site: Site) -> Site:
+    """The site named as an admin chose in the console's branding, if they did."""
     source = current_app.extensions.get(PAGE_NAME_SOURCE)
     chosen = source() if source is not None else None
     return replace(site, name=chosen) if chosen else site
