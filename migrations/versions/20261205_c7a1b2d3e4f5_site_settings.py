@@ -1,7 +1,7 @@
 """Branding set in the console: one site_settings row (name, accents, links, logo and favicon).
 
 Revision ID: c7a1b2d3e4f5
-Revises: badb1369421b
+Revises: e3f1a9c47b20
 Create Date: 2026-12-05 07:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7a1b2d3e4f5'
-down_revision = 'badb1369421b'
+down_revision = 'e3f1a9c47b20'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from statuspage.models import Incident, Role, User
 from statuspage.services.branding import settings as branding
 from tests.brand_files import BRAND
 from tests.factories import make_published, make_user
-from tests.processes import start_gunicorn
+from tests.processes import start_web
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ def server(app, database_url, now):
         admin = make_user(Role.ADMIN, name="Ada")
         branding.save_branding(BRAND, by=admin, now=now)
         db.session.commit()
-    process = start_gunicorn(database_url, workers=1)
+    process = start_web(database_url, workers=1)
     yield process, world
     process.stop()
 
