@@ -270,6 +270,8 @@ class NoteType(StrEnum):
 class SubscriberKind(StrEnum):
     EMAIL = "email"
     WEBHOOK = "webhook"
+    SLACK = "slack"  # a Slack incoming webhook
+    TEAMS = "teams"  # a Microsoft Teams (or Power Automate) incoming webhook
 
 
 class DeliveryState(StrEnum):

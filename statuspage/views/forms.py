@@ -96,6 +96,19 @@ class SubscribeForm(FlaskForm):
     incident = HiddenField()
 
 
+class ChatSubscribeForm(FlaskForm):
+    channel = RadioField(
+        "Chat",
+        choices=[
+            SelectChoice("slack", "Slack"),
+            SelectChoice("teams", "Microsoft Teams"),
+        ],
+        default="slack",
+    )
+    # Checked by the subscriptions service (hosts, https), which words the messages.
+    hook_url = StringField("Incoming webhook URL")
+
+
 class PreferencesForm(FlaskForm):
     components = ComponentChoiceField("Only these components (none chosen: all)")
 
@@ -107,7 +120,12 @@ class ConfirmForm(FlaskForm):
 class SubscriberForm(FlaskForm):
     kind = RadioField(
         "Kind",
-        choices=[SelectChoice("email", "Email address"), SelectChoice("webhook", "Webhook URL")],
+        choices=[
+            SelectChoice("email", "Email address"),
+            SelectChoice("webhook", "Webhook URL"),
+            SelectChoice("slack", "Slack incoming webhook"),
+            SelectChoice("teams", "Microsoft Teams incoming webhook"),
+        ],
         default="email",
     )
     audience = SelectField("Audience", coerce=record_id)

@@ -168,13 +168,14 @@ def enqueue_component_change(
 def enqueue_subscription_email(
     subscriber: Subscriber, kind: DeliveryKind, *, now: datetime
 ) -> None:
-    """Queue the confirmation link, or the "already subscribed" note with the manage link."""
+    """Queue the confirmation link, or the "already subscribed" note with the manage link (to a
+    chat channel: the "you are subscribed" message that confirms it when its hook takes it)."""
     if kind not in {DeliveryKind.CONFIRM_SUBSCRIPTION, DeliveryKind.MANAGE_SUBSCRIPTION}:
         raise ValueError(f"{kind} is not a subscription email")
     db.session.add(
         Delivery(
             kind=kind,
-            channel=SubscriberKind.EMAIL,
+            channel=subscriber.kind,
             recipient=subscriber.address,
             subscriber_id=subscriber.id,
             dedupe_key=f"{kind}:{subscriber.id}:{secrets.token_hex(8)}",
