@@ -40,6 +40,7 @@ from statuspage.models import (
 )
 from statuspage.services.cadence.notices import (
     AlertedIncident,
+    ChatHook,
     Notice,
     RaisedAlert,
     RosterEntry,
@@ -250,13 +251,25 @@ def _alerted_incidents(ids: set[int]) -> dict[int, AlertedIncident]:
     for incident_id, duty, user_id in roster:
         duties.setdefault(incident_id, []).append(RosterEntry(duty, people[user_id]))
     rows = db.session.execute(
-        sa.select(Incident.id, Incident.title, Incident.severity, Incident.status).where(
-            Incident.id.in_(ids)
-        )
+        sa.select(
+            Incident.id,
+            Incident.title,
+            Incident.severity,
+            Incident.status,
+            Incident.chat_hook_kind,
+            Incident.chat_hook_url,
+        ).where(Incident.id.in_(ids))
     )
     return {
         row.id: AlertedIncident(
-            row.id, row.title, row.severity, row.status, tuple(duties.get(row.id, ()))
+            row.id,
+            row.title,
+            row.severity,
+            row.status,
+            tuple(duties.get(row.id, ())),
+            ChatHook(row.chat_hook_kind, row.chat_hook_url)
+            if row.chat_hook_kind and row.chat_hook_url
+            else None,
         )
         for row in rows
     }

@@ -187,7 +187,8 @@ def enqueue_subscription_email(
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    """An email to anyone (not a subscriber): plain text, laid out with the page's name and a link.
+    """An email to anyone (not a subscriber): plain text, laid out with the page's name and a link;
+    or the same posted to a Slack or Teams hook (`channel`, with the hook URL as `address`).
 
     `dedupe_key` names what the message is about (e.g. "cadence:<alert id>:<user id>"), so a job
     that runs twice, or two schedulers, cannot queue it twice.
@@ -200,6 +201,7 @@ class OutgoingEmail:
     name: str | None = None
     link: str | None = None
     subscriber_id: int | None = None  # a subscriber's: it goes only while they still subscribe
+    channel: SubscriberKind = SubscriberKind.EMAIL
 
 
 def enqueue_email(
@@ -238,7 +240,7 @@ def _insert_new_emails() -> sa.Insert:
 def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
     return {
         "kind": DeliveryKind.MESSAGE,
-        "channel": SubscriberKind.EMAIL,
+        "channel": email.channel,
         "recipient": email.address,
         "subscriber_id": email.subscriber_id,
         "dedupe_key": email.dedupe_key,
