@@ -335,6 +335,8 @@ class PolicyRowForm(Form):
     remind_before = IntegerField("Remind before", validators=[Optional(), MINUTES])
     escalate_after = IntegerField("Escalate after", validators=[Optional(), MINUTES])
     requires_review = BooleanField("Second person reviews")
+    # Checked by the configuration service, which words the message.
+    pagerduty_routing_key = StringField("PagerDuty routing key")
 
 
 class CadenceForm(FlaskForm):

@@ -38,6 +38,7 @@ from statuspage.models import (
     UpdateState,
     User,
 )
+from statuspage.services.cadence import paging
 from statuspage.services.cadence.notices import (
     AlertedIncident,
     ChatHook,
@@ -303,3 +304,4 @@ def announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> Non
         now=now,
     )
     notify_alerts(notices, site=site, now=now)
+    paging.page_escalations(notices, site=site, now=now)

@@ -6,7 +6,7 @@ a message is written exactly when the change that causes it commits.
 
 Other areas send through the same path: `enqueue_email` (or `enqueue_emails`, many in one
 statement) takes a subject and text for anyone (the cadence reminders and escalations), with a
-dedupe key that makes each once-only.
+dedupe key that makes each once-only; `enqueue_event` a PagerDuty event.
 """
 
 from __future__ import annotations
@@ -255,6 +255,25 @@ def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def enqueue_event(event: dict[str, Any], *, dedupe_key: str, now: datetime) -> None:
+    """Queue a PagerDuty Events API v2 event, as built (posted to the configured events URL)."""
+    db.session.execute(
+        _insert_new_emails(),
+        {
+            "kind": DeliveryKind.MESSAGE,
+            "channel": SubscriberKind.PAGERDUTY,
+            "recipient": "PagerDuty Events API v2",
+            "subscriber_id": None,
+            "dedupe_key": dedupe_key,
+            "payload": {"event": event},
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
 
 
 def email_subscribers(

@@ -22,6 +22,7 @@ class DeliverySettings:
     webhook_timeout: float = 10
     allowed_networks: tuple[webhooks.Network, ...] = ()
     chat_hosts: tuple[str, ...] = ()
+    pagerduty_url: str = "https://events.pagerduty.com/v2/enqueue"
     batch_size: int = 500
     lease: timedelta = timedelta(minutes=10)
     max_attempts: int = 10
@@ -41,6 +42,7 @@ class DeliverySettings:
             webhook_timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
             allowed_networks=webhooks.parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"]),
             chat_hosts=chat.chat_hosts(config),
+            pagerduty_url=config["PAGERDUTY_EVENTS_URL"],
             batch_size=int(config["DELIVERY_BATCH_SIZE"]),
             lease=timedelta(seconds=float(config["DELIVERY_LEASE_SECONDS"])),
             max_attempts=int(config["DELIVERY_MAX_ATTEMPTS"]),

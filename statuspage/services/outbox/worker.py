@@ -189,6 +189,8 @@ def _build(
                 batch.emails.append((delivery.id, email))
             elif delivery.channel in chat.CHAT_KINDS:
                 batch.posts.append(_chat_post(delivery, updates, site, tokens, settings))
+            elif delivery.channel is SubscriberKind.PAGERDUTY:
+                batch.posts.append(_event_post(delivery, settings))
             else:
                 body, event = _webhook_body(delivery, updates, site, tokens)
                 assert subscriber is not None and subscriber.signing_secret
@@ -227,6 +229,17 @@ def _chat_post(
         webhooks.DELIVERY_HEADER: delivery.idempotency_key,
     }
     return Post(delivery.id, delivery.recipient, None, chat.serialise(payload), headers)
+
+
+def _event_post(delivery: Delivery, settings: DeliverySettings) -> Post:
+    """A PagerDuty event as it was stored when raised (the routing key inside is its secret)."""
+    body = chat.serialise((delivery.payload or {})["event"])
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        webhooks.DELIVERY_HEADER: delivery.idempotency_key,
+    }
+    return Post(delivery.id, settings.pagerduty_url, None, body, headers)
 
 
 def _why_not(delivery: Delivery, subscriber: Subscriber | None) -> str | None:
