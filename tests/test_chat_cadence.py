@@ -31,6 +31,12 @@ def team_incident():
     return incident, commander, liaison
 
 
+def tick_and_deliver(app, at):
+    send_cadence_alerts(now=at, site=SITE)
+    db.session.commit()
+    deliver(app, now=at)
+
+
 def chat_rows():
     return db.session.scalars(
         sa.select(Delivery).where(Delivery.channel != SubscriberKind.EMAIL).order_by(Delivery.id)
@@ -42,9 +48,7 @@ def test_a_reminder_goes_to_the_incidents_channel(app, ctx, webhook_receiver):
     channels.set_incident_hook(
         incident, "slack", webhook_receiver.url, by=make_user(Role.ADMIN), now=NOW, chat_hosts=HOSTS
     )
-    send_cadence_alerts(now=CUSTOMERS_REMIND, site=SITE)
-    db.session.commit()
-    deliver(app, now=CUSTOMERS_REMIND)
+    tick_and_deliver(app, CUSTOMERS_REMIND)
     texts = [valid(SubscriberKind.SLACK, r.body)["text"] for r in webhook_receiver.requests]
     assert any("Customers" in text and incident.title in text for text in texts)
 
@@ -52,9 +56,7 @@ def test_a_reminder_goes_to_the_incidents_channel(app, ctx, webhook_receiver):
 def test_a_persons_own_hook_gets_their_alert_with_why_them(app, ctx, webhook_receiver):
     _, _, liaison = team_incident()
     channels.set_own_hook(liaison, "teams", webhook_receiver.url, now=NOW, chat_hosts=HOSTS)
-    send_cadence_alerts(now=CUSTOMERS_REMIND, site=SITE)
-    db.session.commit()
-    deliver(app, now=CUSTOMERS_REMIND)
+    tick_and_deliver(app, CUSTOMERS_REMIND)
     (received,) = webhook_receiver.requests
     card = valid(SubscriberKind.TEAMS, received.body)["attachments"][0]["content"]
     assert "customer liaison" in json.dumps(card)
@@ -63,9 +65,7 @@ def test_a_persons_own_hook_gets_their_alert_with_why_them(app, ctx, webhook_rec
 def test_an_escalation_reaches_the_commanders_hook(app, ctx, webhook_receiver):
     _, commander, _ = team_incident()
     channels.set_own_hook(commander, "slack", webhook_receiver.url, now=NOW, chat_hosts=HOSTS)
-    send_cadence_alerts(now=CUSTOMERS_ESCALATE, site=SITE)
-    db.session.commit()
-    deliver(app, now=CUSTOMERS_ESCALATE)
+    tick_and_deliver(app, CUSTOMERS_ESCALATE)
     bodies = [valid(SubscriberKind.SLACK, r.body)["text"] for r in webhook_receiver.requests]
     assert any("escalat" in text.lower() or "overdue" in text.lower() for text in bodies)
 
@@ -100,48 +100,40 @@ def signed_in_commander(app, client):
     return incident_id
 
 
-def test_the_console_sets_the_incidents_channel(app, client, webhook_receiver):
-    incident_id = signed_in_commander(app, client)
-    page = f"/admin/incidents/{incident_id}"
+def post_hook(client, page: str, action: str, kind: str, url: str):
+    """Post the chat hook form found on `page` to `action`."""
     token = csrf_token_from(client.get(page).get_data(as_text=True))
-    answer = client.post(
-        page + "/chat-hook",
-        data={
-            "chat_hook_kind": "teams",
-            "chat_hook_url": webhook_receiver.url,
-            "csrf_token": token,
-        },
-    )
+    data = {"chat_hook_kind": kind, "chat_hook_url": url, "csrf_token": token}
+    return client.post(action, data=data)
+
+
+def test_the_console_sets_the_incidents_channel(app, client, webhook_receiver):
+    page = f"/admin/incidents/{signed_in_commander(app, client)}"
+    answer = post_hook(client, page, page + "/chat-hook", "teams", webhook_receiver.url)
     assert answer.status_code == 302
     assert webhook_receiver.url in client.get(page).get_data(as_text=True)
 
 
 def test_the_console_refuses_a_channel_on_another_host_and_says_why(app, client):
-    incident_id = signed_in_commander(app, client)
-    page = f"/admin/incidents/{incident_id}"
-    token = csrf_token_from(client.get(page).get_data(as_text=True))
-    answer = client.post(
-        page + "/chat-hook",
-        data={
-            "chat_hook_kind": "slack",
-            "chat_hook_url": "http://hooks.slack.com/x",
-            "csrf_token": token,
-        },
-    )
+    page = f"/admin/incidents/{signed_in_commander(app, client)}"
+    answer = post_hook(client, page, page + "/chat-hook", "slack", "http://hooks.slack.com/x")
     assert answer.status_code == 422
     assert "must start with https://" in answer.get_data(as_text=True)
 
 
+def test_a_person_adds_their_own_hook_on_the_profile(app, client, webhook_receiver):
+    signed_in_commander(app, client)
+    answer = post_hook(
+        client, "/admin/profile", "/admin/profile/chat-hook", "slack", webhook_receiver.url
+    )
+    assert answer.status_code == 302
+    assert webhook_receiver.url in client.get("/admin/profile").get_data(as_text=True)
+
+
 def test_the_profile_refuses_a_hook_that_is_no_providers(app, client):
     signed_in_commander(app, client)
-    token = csrf_token_from(client.get("/admin/profile").get_data(as_text=True))
-    answer = client.post(
-        "/admin/profile/chat-hook",
-        data={
-            "chat_hook_kind": "teams",
-            "chat_hook_url": "https://evil.example/x",
-            "csrf_token": token,
-        },
+    answer = post_hook(
+        client, "/admin/profile", "/admin/profile/chat-hook", "teams", "https://evil.example/x"
     )
     assert answer.status_code == 422
     assert "must be on *.webhook.office.com" in answer.get_data(as_text=True)

@@ -88,6 +88,9 @@ def chosen_ids(field: ComponentChoiceField) -> set[int]:
     return {value for value in field.data or [] if isinstance(value, int)}
 
 
+CHAT_CHOICES = [("slack", "Slack"), ("teams", "Microsoft Teams")]
+
+
 class SubscribeForm(FlaskForm):
     # Lengths and formats are checked by the subscriptions service, which words the messages.
     email = EmailField("Email address")
@@ -99,10 +102,7 @@ class SubscribeForm(FlaskForm):
 class ChatSubscribeForm(FlaskForm):
     channel = RadioField(
         "Chat",
-        choices=[
-            SelectChoice("slack", "Slack"),
-            SelectChoice("teams", "Microsoft Teams"),
-        ],
+        choices=[SelectChoice(value, label) for value, label in CHAT_CHOICES],
         default="slack",
     )
     # Checked by the subscriptions service (hosts, https), which words the messages.
@@ -123,8 +123,7 @@ class SubscriberForm(FlaskForm):
         choices=[
             SelectChoice("email", "Email address"),
             SelectChoice("webhook", "Webhook URL"),
-            SelectChoice("slack", "Slack incoming webhook"),
-            SelectChoice("teams", "Microsoft Teams incoming webhook"),
+            *(SelectChoice(value, f"{label} incoming webhook") for value, label in CHAT_CHOICES),
         ],
         default="email",
     )

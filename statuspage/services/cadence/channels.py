@@ -28,30 +28,29 @@ def set_incident_hook(
     chat_hosts: Sequence[str] = (),
 ) -> None:
     """Post the incident's cadence alerts to this channel too (or stop, with no URL)."""
-    incident.chat_hook_kind, incident.chat_hook_url = _checked(kind, url, chat_hosts)
-    record_audit(
-        by,
-        "incident.chat_hook",
-        "incident",
-        incident.id,
-        now=now,
-        details={"kind": str(incident.chat_hook_kind) if incident.chat_hook_kind else None},
-    )
+    _set(incident, "incident", kind, url, by=by, now=now, chat_hosts=chat_hosts)
 
 
 def set_own_hook(
     user: User, kind: str | None, url: str | None, *, now: datetime, chat_hosts: Sequence[str] = ()
 ) -> None:
     """Post the person's own cadence alerts to their hook too (or stop, with no URL)."""
-    user.chat_hook_kind, user.chat_hook_url = _checked(kind, url, chat_hosts)
-    record_audit(
-        user,
-        "user.chat_hook",
-        "user",
-        user.id,
-        now=now,
-        details={"kind": str(user.chat_hook_kind) if user.chat_hook_kind else None},
-    )
+    _set(user, "user", kind, url, by=user, now=now, chat_hosts=chat_hosts)
+
+
+def _set(
+    owner: Incident | User,
+    target: str,
+    kind: str | None,
+    url: str | None,
+    *,
+    by: User,
+    now: datetime,
+    chat_hosts: Sequence[str],
+) -> None:
+    owner.chat_hook_kind, owner.chat_hook_url = _checked(kind, url, chat_hosts)
+    details = {"kind": str(owner.chat_hook_kind) if owner.chat_hook_kind else None}
+    record_audit(by, f"{target}.chat_hook", target, owner.id, now=now, details=details)
 
 
 def _checked(
