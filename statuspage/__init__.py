@@ -17,10 +17,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from statuspage import cli
 from statuspage.core import database, security, telemetry
 from statuspage.core.config import ConfigurationError, load_config
+from statuspage.core.site import PAGE_NAME_SOURCE
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 from statuspage.publicsite import cache as public_cache
 from statuspage.publicsite.snapshot import start_in_background
 from statuspage.services import accounts
+from statuspage.services.branding import settings as branding
 from statuspage.services.identity import second_factor, sso
 from statuspage.services.incidents import checkins
 from statuspage.views import (
@@ -84,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Sign in to see that page."
     login_manager.user_loader(accounts.user_for_session)
     sessions.init_app(app)
+    app.extensions[PAGE_NAME_SOURCE] = branding.page_name
 
     for blueprint in (
         public.bp,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from statuspage.core.site import Site
+from statuspage.core.site import Site, as_named
 from statuspage.extensions import db
 from statuspage.services.alerts import handling
 from statuspage.services.cadence import alerts
@@ -31,6 +31,11 @@ class Job:
         return self.every
 
 
+def _site(config: Mapping[str, Any]) -> Site:
+    # Named as admins chose in the console (subjects, senders, links' words).
+    return as_named(Site.from_config(config))
+
+
 def forget_old_login_failures(now: datetime, config: Mapping[str, Any]) -> int:
     """Delete failed sign-ins that no longer count towards any limit."""
     return purge_login_failures(now=now, window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]))
@@ -44,7 +49,7 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> worker.Report:
     every 0.1 s while a batch goes out, and each batch's outcomes are kept even if a later batch fails.
     """
     settings = DeliverySettings.from_config(config)
-    site = Site.from_config(config)
+    site = _site(config)
     deadline = time.monotonic() + float(config["DELIVERY_RUN_SECONDS"])
     report = worker.Report()
     while time.monotonic() < deadline:
@@ -66,19 +71,19 @@ def send_deliveries(now: datetime, config: Mapping[str, Any]) -> worker.Report:
 
 def raise_cadence_alerts(now: datetime, config: Mapping[str, Any]) -> alerts.TickResult:
     """Remind, mark overdue and escalate every promise whose time has come (each once)."""
-    return alerts.send_cadence_alerts(now=now, site=Site.from_config(config))
+    return alerts.send_cadence_alerts(now=now, site=_site(config))
 
 
 def move_maintenance_windows(
     now: datetime, config: Mapping[str, Any]
 ) -> list[maintenance.WindowMove]:
     """Start and complete the maintenance windows whose edges have passed."""
-    return maintenance.move_maintenance_windows(now=now, site=Site.from_config(config))
+    return maintenance.move_maintenance_windows(now=now, site=_site(config))
 
 
 def send_maintenance_reminders(now: datetime, config: Mapping[str, Any]) -> int:
     """Queue the reminders owed before maintenance windows start (each once)."""
-    return reminders.send_due_reminders(now=now, site=Site.from_config(config))
+    return reminders.send_due_reminders(now=now, site=_site(config))
 
 
 def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
@@ -86,7 +91,7 @@ def nudge_stale_incidents(now: datetime, config: Mapping[str, Any]) -> int:
     return alerts.nudge_stale_incidents(
         now=now,
         quiet_for=timedelta(minutes=float(config["STALE_INCIDENT_MINUTES"])),
-        site=Site.from_config(config),
+        site=_site(config),
     )
 
 
@@ -94,7 +99,7 @@ def remind_missed_checkins(now: datetime, config: Mapping[str, Any]) -> int:
     """Tell the deputy of each responder whose check-in has fallen due unreported (each once)."""
     return checkins.remind_missed_checkins(
         now=now,
-        site=Site.from_config(config),
+        site=_site(config),
         intervals=config["CHECKIN_INTERVALS"],
     )
 

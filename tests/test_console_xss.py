@@ -32,9 +32,11 @@ PAYLOADS = [
     "javascript:alert(1)//<b onmouseover=alert(1)>",
 ]
 EVIL = " ".join(PAYLOADS)
-# The only script elements a page may carry: our own files, loaded by src.
+# The only script elements a page may carry: our own files, loaded by src (the status page's
+# poller told which of our addresses to poll).
 OUR_SCRIPTS = re.compile(
-    r'<script src="/static/js/(console|localtime)\.js(\?v=\w+)?" defer></script>'
+    r'<script src="/static/js/(console|localtime|copylink|refresh)\.js(\?v=\w+)?"'
+    r'( data-poll="/api/v2/status\.json")? defer></script>'
 )
 SITE = Site("Acme Status", "http://status.test", "Etc/UTC")
 

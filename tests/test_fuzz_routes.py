@@ -26,9 +26,11 @@ from statuspage.core.tokens import SubscriptionTokens
 from statuspage.extensions import db
 from statuspage.models import Incident, Subscriber, User
 from statuspage.services import accounts, subscriptions
+from statuspage.services.branding import settings as branding
+from statuspage.services.branding.settings import BrandingChoice
 from statuspage.services.public.api import page_id
 from tests.console import World, act_as, csrf_token, make_world
-from tests.factories import make_published
+from tests.factories import make_png, make_published
 from tests.formparse import PageForm, read_page
 from tests.helpers import TEST_SECRET_KEY, settings_for
 from tests.worlds import ModuleWorld
@@ -112,6 +114,7 @@ class Fuzz:
     feed_token: str
     confirm_token: str
     manage_token: str
+    brand_file: str  # the logo's name under /brand/
     forms: dict[str, list[PageForm]]  # action path -> the forms that post there
     query_names: dict[str, set[str]]  # path -> the query names its pages' forms and links use
 
@@ -128,6 +131,7 @@ class Fuzz:
             "attachment_id": world.screenshot_id,
             "session_id": 1,
             "page_id": PAGE_ID,
+            "name": self.brand_file,
         }
         return {
             name: str(values[name] if name in values else getattr(world, name))
@@ -150,12 +154,14 @@ def _build() -> Fuzz:
     subscriptions.request_subscription("pending@example.com", [], now=utcnow(), emails_per_day=9)
     pending = db.session.query(Subscriber).filter_by(address="pending@example.com").one()
     signer = SubscriptionTokens(TEST_SECRET_KEY)
+    branding.save_branding(BrandingChoice(logo=make_png()), by=admin, now=utcnow())
     db.session.commit()
     return Fuzz(
         world=world,
         feed_token=feed_token,
         confirm_token=signer.confirmation(pending.id, pending.confirm_nonce or ""),
         manage_token=signer.manage(pending.id, pending.token_key),
+        brand_file=branding.current_brand().files[0].name,
         forms={},
         query_names={},
     )

@@ -49,7 +49,7 @@ def test_components_are_listed_by_group_with_status_in_words_and_90_day_bars(cli
     section = html[html.index('id="components"') : html.index('id="past-incidents"')]
     assert section.index("Status widget") < section.index("Platform") < section.index("API")
     assert "Major outage" in section and "Operational" in section
-    assert section.count('<span class="bar ') == 90 * 3
+    assert section.count('<summary class="bar ') == 90 * 3
     assert re.search(r'aria-label="API, last 90 days: [\d.]+ % uptime', section)
 
 

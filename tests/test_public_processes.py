@@ -15,10 +15,13 @@ import pytest
 from statuspage import create_app
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
-from statuspage.models import Component, Incident, IncidentStatus
+from statuspage.models import Component, Incident, IncidentStatus, Role
 from statuspage.publicsite.render import every_surface
+from statuspage.services.branding import settings as branding
+from statuspage.services.branding.settings import BrandingChoice
+from tests.brand_files import SVG_LOGO
 from tests.databases import postgres_base_url
-from tests.factories import make_published
+from tests.factories import make_published, make_user
 from tests.helpers import settings_for
 from tests.outage import breakable_database
 from tests.processes import free_port, nginx_conf, start_nginx, start_web
@@ -155,6 +158,11 @@ def test_the_shipped_nginx_configuration_serves_the_snapshot_and_passes_the_rest
     app, database_url, world, tmp_path
 ):
     nginx_or_skip()
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+        branding.save_branding(BrandingChoice(logo=SVG_LOGO), by=admin, now=utcnow())
+        db.session.commit()
+        logo = f"/brand/{branding.current_brand().logo.name}"
     snapshot = tmp_path / "snapshot"
     web = start_web(database_url, workers=2, SNAPSHOT_DIR=str(snapshot))
     wait_for_file(snapshot / "current" / "index.html")
@@ -190,6 +198,14 @@ def test_the_shipped_nginx_configuration_serves_the_snapshot_and_passes_the_rest
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     _, _, headers, _ = source("/", {"Accept-Encoding": "gzip"})
     assert headers["Content-Encoding"] == "gzip"
+    status, where, headers, body = source(logo)
+    assert (status, where, body) == (200, "snapshot", SVG_LOGO)
+    assert (
+        "sandbox" in headers["Content-Security-Policy"] and "immutable" in headers["Cache-Control"]
+    )
+    # One component's history is the app's: the snapshot holds every component's only.
+    status, where, _, body = source(f"/history?component={api}")
+    assert (status, where) == (200, "app") and b"Incident history of API" in body
     assert source("/login")[:2] == (200, "app")
     assert source("/incidents/999999")[:2] == (404, "app")
 

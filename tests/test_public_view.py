@@ -10,6 +10,7 @@ from statuspage.models import ComponentStatus, IncidentStatus, Role, Severity, V
 from statuspage.services import components
 from statuspage.services import public as public_view
 from statuspage.services.incidents import publishing
+from statuspage.services.public.types import DayIncident
 from tests.factories import (
     NOW,
     audience,
@@ -211,7 +212,7 @@ def test_bars_name_the_public_incidents_of_each_day():
     hidden = make_incident(affected={api: S.PARTIAL_OUTAGE}, now=now - timedelta(days=2))
     make_published(hidden, "staff", now=now - timedelta(days=2))
     days = {d.day: d.incidents for d in uptime_of("API", now=now).days}
-    assert days[local_day(now - timedelta(days=1))] == (incident.title,)
+    assert days[local_day(now - timedelta(days=1))] == (DayIncident(incident.id, incident.title),)
     assert days[local_day(now - timedelta(days=2))] == ()
 
 

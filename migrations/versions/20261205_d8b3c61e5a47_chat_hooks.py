@@ -2,7 +2,7 @@
 a PagerDuty routing key per cadence policy, for escalations.
 
 Revision ID: d8b3c61e5a47
-Revises: c4e1a7f93d20
+Revises: c7a1b2d3e4f5
 Create Date: 2026-12-05 07:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd8b3c61e5a47'
-down_revision = 'c4e1a7f93d20'
+down_revision = 'c7a1b2d3e4f5'
 branch_labels = None
 depends_on = None
 

@@ -1,17 +1,23 @@
-// Adds the reader's own time beside each time shown in the page's zone. The page is complete
-// without this script; it only helps readers in another zone.
+// Each time is printed once, in the page's zone and 24-hour ("Dec 1, 13:04 UTC"). The same bytes
+// serve every reader at any moment (cache, export), so what depends on the reader or on the
+// moment is added here: the reader's own zone in the time's title (a tap shows it in place), and
+// "12 min ago" beside times past (or "in 40 min" within a day), kept fresh. The page is complete
+// without this script.
 (function () {
   "use strict";
-  var pageZone = document.documentElement.getAttribute("data-zone") || "UTC";
   var readerZone;
   try {
     readerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   } catch (error) {
     return;
   }
-  var format = new Intl.DateTimeFormat(undefined, {
-    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+  var pageZone = document.documentElement.getAttribute("data-zone") || "UTC";
+  var format = new Intl.DateTimeFormat("en-US", {
+    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    timeZoneName: "short"
   });
+  var MINUTE = 60000, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+
   function offsetAt(moment, zone) {
     var parts = new Intl.DateTimeFormat("en-US", {
       timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
@@ -21,24 +27,83 @@
       return Number(parts.find(function (part) { return part.type === type; }).value);
     };
     return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute")) -
-      Math.floor(moment.getTime() / 60000) * 60000;
+      Math.floor(moment.getTime() / MINUTE) * MINUTE;
   }
-  function localise() {
-    var times = document.querySelectorAll("time[datetime]");
+
+  // "Dec 1, 08:04 EST", the page's own shape in the reader's zone.
+  function readerText(moment) {
+    return format.format(moment).replace(/ at /, ", ");
+  }
+
+  function relative(moment, now) {
+    var gap = now - moment.getTime();
+    var span = Math.abs(gap);
+    if (gap < 0 && span > DAY) {
+      return "";
+    }
+    var words;
+    if (span < MINUTE) {
+      return gap >= 0 ? "just now" : "in under a minute";
+    } else if (span < HOUR) {
+      words = Math.floor(span / MINUTE) + " min";
+    } else if (span < 2 * DAY) {
+      words = Math.floor(span / HOUR) + " h";
+    } else {
+      words = Math.floor(span / DAY) + " days";
+    }
+    return gap >= 0 ? words + " ago" : "in " + words;
+  }
+
+  function showInReaderZone(time, moment) {
+    var own = readerText(moment) + ", your time";
+    var shown = time.textContent;
+    time.title = own;
+    time.classList.add("has-local");
+    time.addEventListener("click", function () {
+      time.textContent = time.textContent === shown ? readerText(moment) : shown;
+    });
+  }
+
+  function addRelative(time) {
+    var ago = document.createElement("span");
+    ago.className = "ago";
+    var inner = document.createElement("time");
+    inner.setAttribute("datetime", time.getAttribute("datetime"));
+    ago.appendChild(document.createTextNode(" · "));
+    ago.appendChild(inner);
+    time.insertAdjacentElement("afterend", ago);
+    return inner;
+  }
+
+  function refresh(relatives) {
+    var now = Date.now();
+    relatives.forEach(function (time) {
+      var text = relative(new Date(time.getAttribute("datetime")), now);
+      time.textContent = text;
+      time.parentNode.hidden = text === "";
+    });
+  }
+
+  function start() {
+    var times = document.querySelectorAll("main time[datetime]");
+    var relatives = [];
     for (var i = 0; i < times.length; i++) {
       var moment = new Date(times[i].getAttribute("datetime"));
-      if (isNaN(moment.getTime()) || offsetAt(moment, readerZone) === offsetAt(moment, pageZone)) {
+      if (isNaN(moment.getTime())) {
         continue;
       }
-      var local = document.createElement("span");
-      local.className = "localtime";
-      local.textContent = " (" + format.format(moment) + " your time)";
-      times[i].insertAdjacentElement("afterend", local);
+      if (offsetAt(moment, readerZone) !== offsetAt(moment, pageZone)) {
+        showInReaderZone(times[i], moment);
+      }
+      relatives.push(addRelative(times[i]));
     }
+    refresh(relatives);
+    window.setInterval(function () { refresh(relatives); }, 30000);
   }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", localise);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    localise();
+    start();
   }
 })();

@@ -38,8 +38,11 @@ def incident_path(incident_id: int) -> str:
     return f"/incidents/{incident_id}"
 
 
-def history_path(page: int = 1) -> str:
-    return "/history" if page == 1 else f"/history?page={page}"
+def history_path(page: int = 1, component_id: int | None = None) -> str:
+    """A page of the history, of every component or of one (`?component=`: the app's only)."""
+    query = {"component": component_id} if component_id else {}
+    query |= {"page": page} if page != 1 else {}
+    return f"/history?{urlencode(query)}" if query else "/history"
 
 
 def feed_path(kind: str, fmt: str, component_id: int | None = None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
@@ -20,6 +20,18 @@ class Site:
         return cls(name=config["PAGE_NAME"], url=config["BASE_URL"], zone=config["TIMEZONE"])
 
 
+# app.extensions key of a function giving the page name admins chose (services.branding), which
+# create_app registers: core may not import services, yet every surface wants the chosen name.
+PAGE_NAME_SOURCE = "statuspage.page_name"
+
+
 def current_site() -> Site:
     """The running app's site, for requests, jobs and commands to hand to services."""
-    return Site.from_config(current_app.config)
+    return as_named(Site.from_config(current_app.config))
+
+
+def as_named(site: Site) -> Site:
+    """The site named as an admin chose in the console's branding, if they did."""
+    source = current_app.extensions.get(PAGE_NAME_SOURCE)
+    chosen = source() if source is not None else None
+    return replace(site, name=chosen) if chosen else site

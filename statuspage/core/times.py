@@ -62,6 +62,25 @@ def api_timestamp(moment: datetime | None, zone: str) -> str | None:
     return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 
+_UNIVERSAL_ZONES = {
+    "UTC",
+    "Etc/UTC",
+    "Etc/UCT",
+    "Etc/Universal",
+    "Etc/Zulu",
+    "Etc/GMT",
+    "GMT",
+    "Zulu",
+}
+
+
+def zone_name(zone: str) -> str:
+    """The zone as people name it: 'UTC', 'New York time' (never 'Etc/UTC' or 'America/New_York')."""
+    if zone in _UNIVERSAL_ZONES:
+        return "UTC"
+    return zone.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
 def format_time(moment: datetime, zone: str) -> str:
     """'14:30 UTC': a time of day in the zone, with the zone's abbreviation."""
     local = in_zone(moment, zone)

@@ -2,6 +2,7 @@
 
 from statuspage.models.alerts import AlertRecord, Integration
 from statuspage.models.audiences import Audience, MessageTemplate
+from statuspage.models.branding import SiteSettings
 from statuspage.models.cadence import CadenceAlert, CadenceAlertRecipient, CadencePolicy, Promise
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
 from statuspage.models.enums import (
@@ -80,6 +81,7 @@ __all__ = [
     "RosterAssignment",
     "RosterRole",
     "Severity",
+    "SiteSettings",
     "Subscriber",
     "SubscriberKind",
     "TimelineEvent",

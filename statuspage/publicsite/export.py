@@ -1,4 +1,5 @@
-"""The public site written to a folder as static files: pages, feeds, JSON, calendar and assets.
+"""The public site written to a folder as static files: pages, feeds, JSON, calendar, assets and
+the brand's files (brand/<name>, as the app serves them).
 
 Pages link to each other with paths relative to their own file, so the folder works from any web
 server, CDN bucket or sub-folder. Each file gets a .gz sibling (for nginx's gzip_static) and the
@@ -26,6 +27,7 @@ from statuspage.publicsite import urls
 from statuspage.publicsite.render import Surface, every_surface
 from statuspage.publicsite.urls import Links, export_file
 from statuspage.services import public
+from statuspage.services.branding.settings import current_brand
 from statuspage.services.public.version import current_publication
 
 MANIFEST = ".statuspage-export.json"
@@ -42,6 +44,7 @@ class Manifest:
     expires_at: str | None  # time alone changes some page then (midnight, a promise falling due)
     history_pages: int
     written: int  # files this export rendered (the rest it took from the previous one)
+    brand: str = ""  # the brand's fingerprint: every page wears it, so a new one redoes them all
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -73,7 +76,10 @@ def export_site(
         incident_store.mkdir(parents=True, exist_ok=True)
         (folder / "incidents").symlink_to(os.path.relpath(incident_store, folder))
     state = current_publication()
+    brand = current_brand()
     old = Manifest.read(previous) if previous is not None else None
+    if old is not None and old.brand != brand.fingerprint:
+        old = None
     zone = current_app.config["TIMEZONE"]
     history_pages = public.history_page_count(now=now, zone=zone)
     if old is not None and previous is not None and changed_since is not None:
@@ -90,6 +96,8 @@ def export_site(
         full_at = now.isoformat()
     written, expiries = _write(folder, surfaces, modified=state.changed_at)
     written += _copy_static(folder, modified=state.changed_at)
+    for brand_file in brand.files:
+        write_file(folder / "brand" / brand_file.name, brand_file.data, modified=state.changed_at)
     manifest = Manifest(
         version=state.version,
         changed_at=state.changed_at.isoformat(),
@@ -97,7 +105,8 @@ def export_site(
         full_at=full_at,
         expires_at=min(expiries).isoformat() if expiries else None,
         history_pages=history_pages,
-        written=written,
+        written=written + len(brand.files),
+        brand=brand.fingerprint,
     )
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest)))
     return manifest

@@ -19,6 +19,7 @@ from statuspage.core.feeds import CONTENT_TYPES, FeedFormat
 from statuspage.core.site import Site, current_site
 from statuspage.publicsite.urls import Links
 from statuspage.services import public
+from statuspage.services.branding.settings import current_brand
 from statuspage.services.public import api as api_documents
 from statuspage.services.public import feeds
 from statuspage.services.public.types import IncidentPage
@@ -58,7 +59,9 @@ def site() -> Site:
 def _page(template: str, links: Links, expires_at: datetime | None, **context: Any) -> Body:
     # Straight from the Jinja environment, without Flask's context processors: nothing about the
     # reader (session, signed-in user) can reach a page every reader shares.
-    html = current_app.jinja_env.get_template(template).render(links=links, site=site(), **context)
+    html = current_app.jinja_env.get_template(template).render(
+        links=links, site=site(), brand=current_brand(), **context
+    )
     return Body(html.encode(), HTML, expires_at)
 
 
@@ -85,13 +88,24 @@ def incident_body(page: IncidentPage, links: Links, *, now: datetime) -> Body:
     # Re-rendered when the promised next update falls due, to say it is late.
     expires_at = public.next_edge([page.incident], now=now)
     late = public.late_notices([page.incident], now=now)
-    return _page("public/incident.html", links, expires_at, page=page, late_notices=late)
+    permalink = site().url + addresses.incident_path(page.incident.id)
+    return _page(
+        "public/incident.html",
+        links,
+        expires_at,
+        page=page,
+        late_notices=late,
+        permalink=permalink,
+    )
 
 
-def history(page: int, links: Links, *, now: datetime) -> Body:
-    """One month of the incident history."""
-    month = public.history_page(page, now=now, zone=site().zone)
-    return _page("public/history.html", links, month.expires_at, history=month)
+def history(page: int, links: Links, *, now: datetime, component_id: int | None = None) -> Body:
+    """Three months of the incident history, of every component or one (NotFound if not public)."""
+    months = public.history_page(page, now=now, zone=site().zone, component_id=component_id)
+    catalogue = public.component_catalogue()
+    return _page(
+        "public/history.html", links, months.expires_at, history=months, catalogue=catalogue
+    )
 
 
 def history_feed(fmt: FeedFormat, component_id: int | None, *, now: datetime) -> Body:

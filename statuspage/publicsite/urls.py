@@ -28,7 +28,13 @@ from statuspage.core.addresses import (
     webhook_documentation_path,
 )
 
-STATIC_FILES = ("css/app.css", "js/localtime.js", "img/favicon.svg")
+STATIC_FILES = (
+    "css/app.css",
+    "js/localtime.js",
+    "js/copylink.js",
+    "js/refresh.js",
+    "img/favicon.svg",
+)
 _INCIDENT = re.compile(r"/incidents/(\d+)")
 _FEED = re.compile(r"/(history|updates)\.(atom|rss)")
 
@@ -79,8 +85,9 @@ class Links:
     def incident(self, incident_id: int) -> str:
         return self._to(incident_path(incident_id))
 
-    def history(self, page: int = 1) -> str:
-        return self._to(history_path(page))
+    def history(self, page: int = 1, component_id: int | None = None) -> str:
+        """A history page; of one component only from the app (the export has every component's)."""
+        return self._to(history_path(page, component_id))
 
     def feed(self, kind: str, fmt: str, component_id: int | None = None) -> str:
         return self._to(feed_path(kind, fmt, component_id))
@@ -98,6 +105,10 @@ class Links:
         """The app's subscribe page: always the app's path (its form carries a CSRF token, so an
         exported copy links to the app, with the site's URL before it)."""
         return subscribe_path(incident_id)
+
+    def brand(self, name: str) -> str:
+        """A brand file (services.branding): /brand/<name>, exported as brand/<name>."""
+        return self._to(f"/brand/{name}")
 
     def static(self, filename: str) -> str:
         return self._to(static_path(filename))

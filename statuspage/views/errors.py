@@ -19,6 +19,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.publicsite.urls import Links
+from statuspage.services.branding.settings import brand_or_default
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def _frame(status: int) -> dict[str, object]:
         "public_frame": True,
         "site": current_site(),
         "links": Links(),
+        "brand": brand_or_default(),
     }
 
 

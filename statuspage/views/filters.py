@@ -19,7 +19,9 @@ from statuspage.core.times import (
     is_overdue,
     local_input,
     machine_datetime,
+    zone_name,
 )
+from statuspage.models import ComponentStatus
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +32,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(machine_datetime, "machine_datetime")  # for <time datetime="...">
     app.add_template_filter(describe_countdown, "countdown")
     app.add_template_filter(format_date, "long_date")
+    app.add_template_filter(zone_name, "zone_name")  # 'UTC', 'New York time'
+    app.add_template_filter(component_status_label, "component_status_label")
+
     app.add_template_filter(format_span, "span")
     app.add_template_filter(format_duration, "duration")  # compact: '1 h 28 min'
     app.add_template_filter(describe_duration, "duration_words")  # '1 hour 28 minutes'
@@ -53,3 +58,8 @@ def page_time(moment: datetime) -> str:
 def page_input(moment: datetime | None) -> str:
     """The value of a datetime-local input showing the moment in the page's configured zone."""
     return local_input(moment, _zone())
+
+
+def component_status_label(value: str) -> str:
+    """'Partial outage' for 'partial_outage': a component status as the public reads it."""
+    return ComponentStatus(value).label

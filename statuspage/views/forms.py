@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -375,3 +376,18 @@ class IntegrationForm(FlaskForm):
     )
     commander_id = SelectField("Commander of drafted incidents", choices=[], coerce=record_id)
     active = BooleanField("Active (its receiver takes alerts)", default=True)
+
+
+class BrandingForm(FlaskForm):
+    # The service words the messages (lengths, colours, links, files); here only the field sizes.
+    page_name = StringField("Page name", validators=[Length(max=100)])
+    logo = FileField("Logo (PNG or SVG, at most 200 kB)")
+    remove_logo = BooleanField("Remove the logo")
+    favicon = FileField("Favicon (PNG or SVG, at most 100 kB)")
+    remove_favicon = BooleanField("Remove the favicon")
+    accent_light = StringField("Accent colour, light scheme", validators=[Length(max=20)])
+    accent_dark = StringField("Accent colour, dark scheme", validators=[Length(max=20)])
+    home_url = StringField("Your company's home page", validators=[Length(max=500)])
+    privacy_url = StringField("Privacy policy link", validators=[Length(max=500)])
+    support_url = StringField("Support link", validators=[Length(max=500)])
+    powered_by = BooleanField("Show “Powered by statuspage” in the footer")

@@ -14,8 +14,12 @@ from statuspage.core.errors import NotFound, ValidationError
 from statuspage.publicsite import render
 from statuspage.publicsite.cache import serve
 from statuspage.publicsite.urls import Links
+from statuspage.services.branding import settings as branding
+from statuspage.services.branding.files import SVG
 
 bp = Blueprint("public", __name__)
+BRAND_MAX_AGE = 365 * 24 * 3600
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 @bp.get("/")
@@ -33,7 +37,11 @@ def incident(incident_id: int) -> Response:
 @bp.get("/history")
 def history() -> Response:
     page = _whole_number("page", default=1)
-    return serve(("history", page), lambda: render.history(page, Links(), now=utcnow()))
+    component_id = _whole_number("component", default=None)
+    return serve(
+        ("history", page, component_id),
+        lambda: render.history(page, Links(), now=utcnow(), component_id=component_id),
+    )
 
 
 @bp.get("/history.<fmt>")
@@ -61,6 +69,23 @@ def webhook_documentation() -> Response:
 @bp.get("/maintenance.ics")
 def calendar() -> Response:
     return serve(("calendar",), lambda: render.calendar(now=utcnow()))
+
+
+@bp.get("/brand/<name>")
+def brand_file(name: str) -> Response:
+    """A logo, favicon or the accents' stylesheet: named by its content, so cached for a year."""
+    found = branding.brand_file(name)
+    if found is None:
+        raise NotFound("There is no such brand file (it may have been replaced by a newer one).")
+    response = Response(found.data, content_type=found.content_type)
+    response.cache_control.public = True
+    response.cache_control.max_age = BRAND_MAX_AGE
+    response.cache_control.immutable = True
+    response.set_etag(found.etag)
+    if found.content_type == SVG:
+        # Opened on its own, an SVG is a document: this one may draw, never script or load.
+        response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response.make_conditional(request)
 
 
 def _feed_arguments(fmt: str) -> tuple[str, int | None]:

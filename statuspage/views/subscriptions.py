@@ -20,6 +20,7 @@ from statuspage.extensions import csrf, db, limiter
 from statuspage.models import Incident, Subscriber, SubscriberKind
 from statuspage.publicsite.urls import Links
 from statuspage.services import subscriptions
+from statuspage.services.branding.settings import current_brand
 from statuspage.services.outbox.chat import chat_hosts
 from statuspage.services.outbox.messages import following
 from statuspage.views.forms import (
@@ -39,7 +40,7 @@ NO_SUCH_INCIDENT = "There is no such incident on this status page."
 
 @bp.context_processor
 def _public_frame() -> dict[str, object]:
-    return {"site": current_site(), "links": Links()}
+    return {"site": current_site(), "links": Links(), "brand": current_brand()}
 
 
 @bp.errorhandler(InvalidLink)

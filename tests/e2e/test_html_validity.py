@@ -52,12 +52,14 @@ from statuspage.models import (
 )
 from statuspage.services import accounts, subscriptions
 from statuspage.services.alerts import handling, integrations, payloads
+from statuspage.services.branding import settings as branding
 from statuspage.services.cadence.alerts import send_cadence_alerts
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.identity import invitations
 from statuspage.services.incidents import attachments, edits, windows, writeup
 from statuspage.services.incidents.maintenance import plan_maintenance
 from statuspage.services.outbox.webhooks import parse_networks
+from tests.brand_files import BRAND
 from tests.browser import skip_or_fail
 from tests.databases import fresh_database_url
 from tests.factories import NOW as FACTORIES_NOW
@@ -160,6 +162,8 @@ PUBLIC = [
     Page("incident not found", "/incidents/999999", 404),
     Page("invitation", "/invitations/{w.invitation}"),
     Page("invitation link not valid", "/invitations/not-a-token", 400),
+    Page("history of one component", "/history?component={w.component}"),
+    Page("history of no such component", "/history?component=999999", 404),
     Page("bad history page", "/history?page=x", 422),
     Page("method not allowed", "/", 405, form={}),
     Page("console page not found", "/admin/incidents/999999", 404, who="admin"),
@@ -253,6 +257,9 @@ CONSOLE = [
            {"policies-0-is_owed": "y", "policies-0-update_interval": "-5",
             "late_notice": "{{{{ oops"}, 422),
     console("cadence report", "/admin/reports/cadence"),
+    console("branding", "/admin/branding"),
+    posted("branding with a faint accent and a script link", "/admin/branding",
+           {"accent_light": "#dddddd", "privacy_url": "javascript:alert(1)"}, 422),
     console("components", "/admin/components"),
     console("new component", "/admin/components/new"),
     console("component", "/admin/components/{w.component}"),
@@ -408,6 +415,8 @@ def build_world(app: Flask) -> World:
             Update, Update.incident_id == open_incident.id, Update.state != UpdateState.PUBLISHED
         )
         cancelled = _cancelled_window(admin, customers, site)
+        # Branded, so every public page is checked with a logo, accents and footer links.
+        branding.save_branding(BRAND, by=admin, now=NOW)
         world = World(
             open_incident=open_incident.id,
             cancelled_maintenance=cancelled.id,

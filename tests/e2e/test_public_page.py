@@ -1,5 +1,7 @@
 """The public page in a real browser: local times by script, no CSP complaints, phone width, dark."""
 
+import re
+
 import pytest
 
 from tests.processes import start_web
@@ -26,20 +28,32 @@ def open_page(browser, site, **options):
     return page, problems
 
 
-def test_readers_elsewhere_see_their_own_time_beside_the_page_zone(browser, site):
+def test_readers_elsewhere_see_their_own_time_on_hover_and_tap(browser, site):
     page, problems = open_page(browser, site, timezone_id="America/New_York")
-    page.wait_for_selector(".localtime")
-    text = page.locator(".localtime").first.inner_text()
-    assert "your time" in text and ("EST" in text or "EDT" in text or "GMT-" in text)
-    assert page.locator("time").count() == page.locator(".localtime").count()
+    page.wait_for_selector("main time.has-local")
+    first = page.locator("main time.has-local").first
+    shown = first.inner_text()
+    title = first.get_attribute("title")
+    assert title.endswith(", your time") and ("EST" in title or "EDT" in title or "GMT-" in title)
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, (\d{4}, )?\d{2}:\d{2} UTC", shown)
+    first.click()
+    assert first.inner_text() == title.removesuffix(", your time")
+    assert page.locator(".localtime").count() == 0  # never printed twice
     assert problems == []
 
 
 def test_readers_in_the_page_zone_see_one_time_only(browser, site):
     page, problems = open_page(browser, site, timezone_id="UTC")
-    assert page.locator("time").count() > 0
-    assert page.locator(".localtime").count() == 0
+    page.wait_for_selector("main .ago")
+    assert page.locator("main time.has-local").count() == 0
     assert problems == []
+
+
+def test_times_past_say_how_long_ago(browser, site):
+    page, _ = open_page(browser, site, timezone_id="UTC")
+    page.wait_for_selector("main .ago time")
+    texts = page.locator("main .ago:visible time").all_inner_texts()
+    assert texts and all(re.fullmatch(r"just now|in .+|\d+ (min|h|days) ago", t) for t in texts)
 
 
 def test_the_page_fits_a_360_pixel_phone(browser, site):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from statuspage.core.errors import NotFound
 from statuspage.core.times import in_zone, start_of_day
 from statuspage.extensions import db
-from statuspage.models import Incident
+from statuspage.models import Incident, IncidentKind, IncidentStatus
 from statuspage.services.public.catalogue import component_catalogue
 from statuspage.services.public.incidents import fetch, told_publicly
 from statuspage.services.public.types import HistoryMonth, HistoryPage
@@ -18,8 +18,12 @@ from statuspage.services.public.types import HistoryMonth, HistoryPage
 MONTHS_PER_HISTORY_PAGE = 3
 
 
-def history_page(page: int, *, now: datetime, zone: str) -> HistoryPage:
-    """Public incidents and maintenance of three months (page 1: this month and the two before)."""
+def history_page(
+    page: int, *, now: datetime, zone: str, component_id: int | None = None
+) -> HistoryPage:
+    """Public incidents and maintenance of three months (page 1: this month and the two before),
+    of every public component or of one (NotFound for a component the public does not see).
+    Maintenance still to come is not history: the status page lists it under maintenance."""
     this_month = _month_of(now, zone)
     page_count = history_page_count(now=now, zone=zone)
     if page < 1 or page > page_count:
@@ -27,10 +31,19 @@ def history_page(page: int, *, now: datetime, zone: str) -> HistoryPage:
     newest = _add_months(this_month, -MONTHS_PER_HISTORY_PAGE * (page - 1))
     months = [_add_months(newest, -n) for n in range(MONTHS_PER_HISTORY_PAGE)]
     catalogue = component_catalogue()
+    component = catalogue.get(component_id) if component_id is not None else None
+    if component_id is not None and component is None:
+        raise NotFound(f"There is no public component {component_id} to show the history of.")
     incidents = fetch(
         sa.select(Incident)
         .where(
             told_publicly(),
+            sa.not_(
+                sa.and_(
+                    Incident.kind == IncidentKind.MAINTENANCE,
+                    Incident.public_status == IncidentStatus.SCHEDULED,
+                )
+            ),
             Incident.started_at >= start_of_day(months[-1], zone),
             Incident.started_at < start_of_day(_add_months(newest, 1), zone),
         )
@@ -39,9 +52,11 @@ def history_page(page: int, *, now: datetime, zone: str) -> HistoryPage:
     )
     by_month = defaultdict(list)
     for incident in incidents:
-        by_month[_month_of(incident.started_at, zone)].append(incident)
+        if component is None or any(c.id == component.id for c in incident.components):
+            by_month[_month_of(incident.started_at, zone)].append(incident)
     return HistoryPage(
         page=page,
+        component=component,
         months=tuple(HistoryMonth(month, tuple(by_month[month])) for month in months),
         page_count=page_count,
         expires_at=start_of_day(_add_months(this_month, 1), zone),

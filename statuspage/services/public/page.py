@@ -34,6 +34,7 @@ from statuspage.services.public.memo import per_transaction
 from statuspage.services.public.types import (
     ComponentCatalogue,
     ComponentUptime,
+    DayIncident,
     DayOfIncidents,
     GroupUptime,
     PublicComponent,
@@ -221,8 +222,8 @@ def _status_history(
 
 def _incidents_by_component_day(
     catalogue: ComponentCatalogue, *, window_start: datetime, now: datetime, zone: str
-) -> dict[tuple[int, date], list[str]]:
-    """Public names of incidents per (component, day) they touched within the window."""
+) -> dict[tuple[int, date], list[DayIncident]]:
+    """The public incidents per (component, day) they touched within the window."""
     incidents = fetch(
         sa.select(Incident)
         .where(
@@ -237,13 +238,13 @@ def _incidents_by_component_day(
         .order_by(Incident.started_at, Incident.id),
         catalogue,
     )
-    names: dict[tuple[int, date], list[str]] = defaultdict(list)
+    names: dict[tuple[int, date], list[DayIncident]] = defaultdict(list)
     for incident in incidents:
         first = in_zone(max(incident.started_at, window_start), zone).date()
         last = in_zone(incident.ended_at or now, zone).date()
         day = first
         while day <= last:
             for component in incident.components:
-                names[(component.id, day)].append(incident.name)
+                names[(component.id, day)].append(DayIncident(incident.id, incident.name))
             day += timedelta(days=1)
     return names

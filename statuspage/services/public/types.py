@@ -155,10 +155,18 @@ class StatusRollup:
 
 
 @dataclass(frozen=True)
+class DayIncident:
+    """An incident as a day of the uptime bars lists it: its page and its public name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class UptimeDay:
     day: date
     status: ComponentStatus | None  # the day's worst status; None before the component existed
-    incidents: tuple[str, ...]  # public names of the day's incidents touching the component
+    incidents: tuple[DayIncident, ...]  # the day's public incidents touching the component
 
 
 @dataclass(frozen=True)
@@ -222,6 +230,7 @@ class HistoryPage:
     months: tuple[HistoryMonth, ...]  # newest first, each shown even when empty
     page_count: int
     expires_at: datetime
+    component: PublicComponent | None = None  # the one component it is the history of
 
     @property
     def newer_page(self) -> int | None:
