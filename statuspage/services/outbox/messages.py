@@ -1,4 +1,5 @@
-"""What each outbox row says: the email (text + HTML) or the signed webhook's JSON payload.
+"""What each outbox row says: the email (text + HTML), the signed webhook's JSON payload, or the
+chat message (laid out by outbox.chat).
 
 What an update or a component change tells is frozen when it is published (`freeze_update`,
 `freeze_component_change`, called in the publishing transaction): the webhook's objects in
@@ -40,11 +41,13 @@ from statuspage.models import (
     Incident,
     IncidentStatus,
     Subscriber,
+    SubscriberKind,
     Update,
     UpdateState,
 )
 from statuspage.services import public
 from statuspage.services.incidents import impacts
+from statuspage.services.outbox import chat
 from statuspage.services.outbox.mailer import Email, render
 from statuspage.services.public.api import group_id, page_id
 
@@ -296,6 +299,36 @@ def component_payload(
         "component_update": frozen["component_update"],
         "component": frozen["component"],
     }
+
+
+def chat_payload(
+    delivery: Delivery, update: Update | None, *, site: Site, tokens: SubscriptionTokens
+) -> dict[str, Any]:
+    """A Slack or Teams message: an update's frozen content, the "you are subscribed" message,
+    or a stored subject and text; public subscribers' messages carry their manage link."""
+    channel = SubscriberKind(delivery.channel)
+    subscriber = delivery.subscriber
+    manage = (
+        links_for(subscriber, site, tokens).manage
+        if subscriber is not None and not subscriber.managed_by_admins
+        else None
+    )
+    if delivery.kind is DeliveryKind.INCIDENT_UPDATE and update is not None:
+        frozen = _frozen_update(update, site)["email"]
+        return chat.update_message(channel, frozen, manage_url=manage)
+    if delivery.kind is DeliveryKind.MESSAGE:
+        return chat.stored_message(
+            channel, delivery.payload or {}, page_name=site.name, page_url=site.url
+        )
+    if subscriber is not None and delivery.kind is DeliveryKind.CONFIRM_SUBSCRIPTION:
+        return chat.welcome_message(
+            channel,
+            page_name=site.name,
+            page_url=site.url,
+            following=following(subscriber),
+            manage_url=links_for(subscriber, site, tokens).manage,
+        )
+    raise ValueError(f"a {delivery.kind} delivery cannot go to a chat channel")
 
 
 def _incident_object(update: Update, site: Site) -> dict[str, Any]:
