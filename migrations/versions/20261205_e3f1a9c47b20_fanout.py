@@ -1,5 +1,6 @@
 """The outbox fan-out: an update's subscribers still to be written as deliveries, a chunk at a time,
-walked in id order along an index of each audience's subscribers to everything.
+walked in id order along an index of each audience's subscribers to everything; and the
+outbox's per-subscriber index made to answer "is an earlier message still pending?" by itself.
 
 Revision ID: e3f1a9c47b20
 Revises: badb1369421b
@@ -37,9 +38,18 @@ def upgrade():
             sqlite_where=sa.text('incident_id IS NULL'),
             postgresql_where=sa.text('incident_id IS NULL'),
         )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_subscriber_id')
+        batch_op.create_index(
+            'ix_delivery_subscriber_state_next_attempt_at',
+            ['subscriber_id', 'state', 'next_attempt_at'], unique=False,
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_subscriber_state_next_attempt_at')
+        batch_op.create_index('ix_delivery_subscriber_id', ['subscriber_id'], unique=False)
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
         batch_op.drop_index('ix_subscriber_audience_everything')
     op.drop_table('fanout')

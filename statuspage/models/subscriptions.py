@@ -128,7 +128,18 @@ class Delivery(db.Model):
     """
 
     __tablename__ = "delivery"
-    __table_args__ = (sa.Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),
+        # A receiver's messages go out in order: claiming asks, per subscriber, whether an earlier
+        # one is still pending (outbox.worker.claim_due); one index answers it whatever the table's
+        # statistics say right after a large publication.
+        sa.Index(
+            "ix_delivery_subscriber_state_next_attempt_at",
+            "subscriber_id",
+            "state",
+            "next_attempt_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[DeliveryKind]
@@ -142,7 +153,7 @@ class Delivery(db.Model):
         sa.ForeignKey("component_status_change.id", ondelete="CASCADE")
     )
     subscriber_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("subscriber.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("subscriber.id", ondelete="CASCADE")
     )
     payload: Mapped[dict[str, Any] | None]
     state: Mapped[DeliveryState] = mapped_column(default=DeliveryState.PENDING)
