@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from markupsafe import escape
 
 from statuspage.core.addresses import (
@@ -26,6 +27,7 @@ from statuspage.core.addresses import (
     internal_path,
     webhook_documentation_path,
 )
+from statuspage.core.language import page_language
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
@@ -76,11 +78,17 @@ def subject_for(status: IncidentStatus, name: str) -> str:
     """An email's subject about an incident or a maintenance window: its status in brackets, then
     its name ("[Resolved] Card payments failing", "[In progress] Database upgrade"). The one
     place subjects about incidents are worded: every email about one calls it."""
-    return f"[{IncidentStatus(status).label}] {name}"
+    return gettext("[%(status)s] %(name)s", status=IncidentStatus(status).label, name=name)
 
 
 def freeze_update(update: Update, *, site: Site) -> None:
-    """Render what the update's subscribers are told, once, as it is published."""
+    """Render what the update's subscribers are told (in the page's language), once, as it is
+    published."""
+    with page_language():
+        _freeze_update(update, site=site)
+
+
+def _freeze_update(update: Update, *, site: Site) -> None:
     public = update.audience.is_public
     incident = update.incident
     published_at = _published_at(update)
@@ -158,7 +166,8 @@ def update_email(
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
     frozen = _frozen_update(update, site)["email"]
-    subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True))
+    with page_language():
+        subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True))
     return Email(
         recipient=subscriber.address,
         recipient_name=subscriber.name,
@@ -201,6 +210,18 @@ def subscription_email(
     """The confirmation link, or the note that the address is already subscribed."""
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
+    with page_language():
+        return _subscription_email(delivery, subscriber, links, site, tokens, confirm_hours)
+
+
+def _subscription_email(
+    delivery: Delivery,
+    subscriber: Subscriber,
+    links: Links,
+    site: Site,
+    tokens: SubscriptionTokens,
+    confirm_hours: int,
+) -> Email:
     context: dict[str, Any] = {
         "page_name": site.name,
         "page_url": site.url,
@@ -213,11 +234,12 @@ def subscription_email(
         context["confirm_url"] = site.url + CONFIRM_PATH + token
         name, subject, headers = (
             "confirm_subscription",
-            f"Confirm your subscription to {site.name}",
+            gettext("Confirm your subscription to %(name)s", name=site.name),
             {},
         )
     else:
-        name, subject = "manage_subscription", f"Your subscription to {site.name}"
+        name = "manage_subscription"
+        subject = gettext("Your subscription to %(name)s", name=site.name)
         headers = _list_headers(subscriber, links)
     text, html = render(name, context)
     return Email(
