@@ -85,3 +85,9 @@ def page_language() -> Iterator[None]:
 def current_language() -> str:
     """The language being written, as `<html lang>` names it: 'en', 'de'."""
     return str(get_locale() or SOURCE_LANGUAGE).replace("_", "-")
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalog where it is defined (N_ is the name pybabel extracts by
+    default); gettext() translates it where it is shown."""
+    return message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -91,7 +92,7 @@ def chosen_ids(field: ComponentChoiceField) -> set[int]:
 
 class SubscribeForm(FlaskForm):
     # Lengths and formats are checked by the subscriptions service, which words the messages.
-    email = EmailField("Email address")
+    email = EmailField(_l("Email address"))
     components = ComponentChoiceField("Only these components (none chosen: all)")
     # Set when following one incident from its public page (the view checks it).
     incident = HiddenField()

@@ -27,7 +27,7 @@ from statuspage.core.addresses import (
     internal_path,
     webhook_documentation_path,
 )
-from statuspage.core.language import page_language
+from statuspage.core.language import current_language, page_language
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
@@ -167,7 +167,7 @@ def update_email(
     links = links_for(subscriber, site, tokens)
     frozen = _frozen_update(update, site)["email"]
     with page_language():
-        subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True))
+        subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True), current_language())
     return Email(
         recipient=subscriber.address,
         recipient_name=subscriber.name,
@@ -188,8 +188,9 @@ _UNSUBSCRIBE = "\ue000unsubscribe\ue000"
 
 
 @functools.lru_cache(maxsize=32)
-def _update_bodies(frozen_json: str) -> tuple[str, str, str]:
-    """(subject, text, html) of an update's email, its subscriber's links left as stand-ins."""
+def _update_bodies(frozen_json: str, language: str) -> tuple[str, str, str]:
+    """(subject, text, html) of an update's email, its subscriber's links left as stand-ins, in
+    the language given (part of the cache's key: the words around the frozen ones follow it)."""
     frozen = json.loads(frozen_json)
     context = {
         **frozen,
@@ -257,10 +258,13 @@ def following(subscriber: Subscriber) -> str:
     """What the subscription is to, in words: "all components", the components chosen, or one
     incident ("this incident: Card payments failing")."""
     if subscriber.incident is not None:
-        return f"this incident only: {subscriber.incident.public_name} (until it is resolved)"
+        return gettext(
+            "this incident only: %(name)s (until it is resolved)",
+            name=subscriber.incident.public_name,
+        )
     if subscriber.components:
         return ", ".join(component.name for component in subscriber.components)
-    return "all components"
+    return gettext("all components")
 
 
 def stored_email(
