@@ -204,3 +204,11 @@ def test_the_message_template_matches_what_the_code_and_templates_mark():
     assert marked == written, "run: pybabel extract -F babel.cfg -k _l --no-location " + (
         "--sort-output --omit-header -o translations/messages.pot ."
     )
+
+
+def test_a_public_error_page_speaks_german(german, client):
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Unter dieser Adresse gibt es nichts" in html and "Zurück zur Statusseite" in html
+    assert "The requested URL" not in html and "Back to the status page" not in html

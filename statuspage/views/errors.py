@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from statuspage.core.addresses import index_path
 from statuspage.core.database import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, DatabaseUnavailable
 from statuspage.core.errors import DomainError
-from statuspage.core.language import N_
+from statuspage.core.language import N_, SOURCE_LANGUAGE, current_language
 from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.publicsite.urls import Links
@@ -221,8 +221,12 @@ def _too_large(error: RequestEntityTooLarge) -> object:
 
 def _http_error(error: HTTPException) -> object:
     status = error.code or 500
-    # Werkzeug's descriptions (and ours, raised with one) are plain words already.
-    return problem(status, title_for(status), error.description or "")
+    # Werkzeug's descriptions (and ours, raised with one) are plain words already; Werkzeug's own
+    # are English, so a page in another language goes without them (its title says enough).
+    description = error.description or ""
+    if description == type(error).description and current_language() != SOURCE_LANGUAGE:
+        description = ""
+    return problem(status, title_for(status), description)
 
 
 def _unexpected_error(error: Exception) -> object:

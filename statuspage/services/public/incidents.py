@@ -151,7 +151,7 @@ def late_notices(incidents: Sequence[PublicIncident], *, now: datetime) -> dict[
         )
         .order_by(Promise.due_at, Promise.id)
     ):
-        notices.setdefault(incident_id, notice or DEFAULT_LATE_NOTICE)
+        notices.setdefault(incident_id, notice or gettext(DEFAULT_LATE_NOTICE))
     return notices
 
 
