@@ -30,7 +30,7 @@ GERMAN_DATETIME = re.compile(
     r"\b\d{1,2}\. (Jan|Feb|März|Apr|Mai|Juni|Juli|Aug|Sept|Okt|Nov|Dez)\.?( \d{4})?, \d{2}:\d{2}\b"
 )
 ENGLISH_DATETIME = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{2}:\d{2}"
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{2}:\d{2}"
 )
 # English UI strings of the public pages that must not survive in the German ones.
 ENGLISH_WORDS = (

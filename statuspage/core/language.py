@@ -77,7 +77,7 @@ def compile_catalogs(translations: Path) -> None:
 
 @contextmanager
 def page_language() -> Iterator[None]:
-    """Write in the page's language whatever the request (subscriber emails, feeds, exports)."""
+    """Write in the page's language whatever the request or job (subscriber emails)."""
     with force_locale(str(current_app.config["LANGUAGE"])):
         yield
 

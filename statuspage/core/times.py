@@ -8,6 +8,7 @@ pages, feeds and subscriber emails, English elsewhere) by Babel; times stay 24-h
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, overload
@@ -101,7 +102,15 @@ def _locale() -> Locale:
 
 def _day(local: date, *, with_year: bool) -> str:
     """'Mar 4' or 'Mar 4, 2026' ('4. März', '4. März 2026' in German)."""
-    return format_skeleton("yMMMd" if with_year else "MMMd", local, locale=_locale())
+    day = date(local.year, local.month, local.day)  # a datetime's date: the cache keys on days
+    return _in_language(day, "yMMMd" if with_year else "MMMd", str(_locale()))
+
+
+# Babel takes a tenth of a millisecond a date, and a status page writes hundreds (its day bars):
+# the same few days in one language are worded once.
+@functools.lru_cache(maxsize=4096)
+def _in_language(day: date, skeleton: str, language: str) -> str:
+    return format_skeleton(skeleton, day, locale=language)
 
 
 def _date_and_time(day: str, clock: str) -> str:
@@ -137,7 +146,7 @@ def format_date(day: date) -> str:
 
 def format_month(month: date) -> str:
     """'March 2026' ('März 2026')."""
-    return format_skeleton("yMMMM", month, locale=_locale())
+    return _in_language(date(month.year, month.month, 1), "yMMMM", str(_locale()))
 
 
 def describe_next_update(due_at: datetime, zone: str) -> str:
