@@ -8,6 +8,7 @@ English pages are the other tests' business: they run with the default language,
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
@@ -21,6 +22,7 @@ from statuspage.models import ComponentStatus
 from tests.helpers import settings_for
 from tests.mail import html_part, text_part
 from tests.outbox import deliver
+from tests.test_maintenance_lifecycle import READER, START, planned, run  # noqa: F401 (its fixture)
 from tests.test_subscribe_follow import components, declare, follow, tell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,3 +214,16 @@ def test_a_public_error_page_speaks_german(german, client):
     assert response.status_code == 404
     assert "Unter dieser Adresse gibt es nichts" in html and "Zurück zur Statusseite" in html
     assert "The requested URL" not in html and "Back to the status page" not in html
+
+
+def test_a_maintenance_reminder_speaks_german(german, mailing, request):
+    request.getfixturevalue("planned")  # a window an hour from its reminder, with a reader
+    due = START - timedelta(hours=1)
+    run(german, "maintenance-reminders", due)
+    deliver(german, now=due)
+    [message] = [m for m in mailing.to(READER) if m["Subject"].startswith("Erinnerung")]
+    assert message["Subject"] == "Erinnerung: Search upgrade beginnt in 1 Stunde"
+    text = text_part(message)
+    assert "Die geplante Wartung „Search upgrade“ beginnt in 1 Stunde" in text
+    assert GERMAN_DATETIME.search(text) and "Abbestellen:" in text and "Gesendet von" in text
+    assert leftover_english(text) == []

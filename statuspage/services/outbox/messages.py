@@ -272,12 +272,19 @@ def stored_email(
 ) -> Email:
     """An email whose subject and text were stored with it (reminders, escalations); one to a
     subscriber (a maintenance reminder) carries their manage and unsubscribe links."""
-    payload = delivery.payload or {}
-    body, headers = payload["text"], {}
     if delivery.subscriber is not None and tokens is not None:
+        # A subscriber's (a maintenance reminder) is in the page's language, as it was worded.
         links = links_for(delivery.subscriber, site, tokens)
-        body += f"\n\nManage your subscription: {links.manage}\nUnsubscribe: {links.unsubscribe}"
-        headers = _list_headers(delivery.subscriber, links)
+        with page_language():
+            footer = "\n\n" + gettext("Manage your subscription: %(url)s", url=links.manage)
+            footer += "\n" + gettext("Unsubscribe: %(url)s", url=links.unsubscribe)
+            return _stored_email(delivery, site, footer, _list_headers(delivery.subscriber, links))
+    return _stored_email(delivery, site, "", {})
+
+
+def _stored_email(delivery: Delivery, site: Site, footer: str, headers: dict[str, str]) -> Email:
+    payload = delivery.payload or {}
+    body = payload["text"] + footer
     context = {
         "page_name": site.name,
         "page_url": site.url,
