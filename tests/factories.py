@@ -153,6 +153,7 @@ def make_subscriber(
         by=make_user(Role.ADMIN),
         now=utcnow(),
         allowed_networks=webhooks.parse_networks("127.0.0.0/8"),
+        chat_hosts=("127.0.0.1",),
     )
     if subscriber.confirm_nonce:
         subscriptions.confirm_subscription(subscriber.id, subscriber.confirm_nonce, now=utcnow())

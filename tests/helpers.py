@@ -55,6 +55,8 @@ def settings_for(database_url: str, **overrides: object) -> dict[str, object]:
         "LOGIN_SLOWDOWN_SECONDS": 0,
         # Webhook tests post to a receiver on loopback, which is refused by default.
         "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        # Slack and Teams tests post to a receiver on loopback, which is not a provider's host.
+        "CHAT_HOOK_HOSTS": "127.0.0.1",
         # Every request asks for the publication version, so a test sees its own publication at once.
         "PUBLIC_VERSION_CHECK_SECONDS": 0,
         # Admins' second factor is test_second_factor's; elsewhere a password signs anyone in.

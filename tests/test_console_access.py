@@ -83,6 +83,9 @@ ROUTES = [
           409, {"comment": "Say which regions."}),
     Route("admin.set_milestone", "POST", "/admin/incidents/{w.incident_id}/milestones",
           COMMANDERS, 302, {"kind": "started", "at": _future(-24 * 365), **VERSIONED}),
+    Route("admin.set_chat_hook", "POST", "/admin/incidents/{w.incident_id}/chat-hook",
+          COMMANDERS, 302, {"chat_hook_kind": "slack",
+                            "chat_hook_url": "https://hooks.slack.com/services/T/B/x"}),
     Route("admin.timeline", "GET", "/admin/incidents/{w.incident_id}/timeline", EVERYONE, 200),
     # Notes: commanders and admins, and the roster's commander, deputy, scribe and experts (the
     # world's viewer is an expert on its incident).
@@ -203,6 +206,8 @@ ROUTES = [
           {"key_id": "0"}),
     Route("admin.own_subscriptions", "POST", "/admin/profile/subscriptions", EVERYONE, 302,
           {"audience": "{w.audience_id}"}),
+    Route("admin.own_chat_hook", "POST", "/admin/profile/chat-hook", EVERYONE, 302,
+          {"chat_hook_kind": "teams", "chat_hook_url": "https://acme.webhook.office.com/x"}),
     Route("admin.subscribers", "GET", "/admin/subscribers", ADMINS, 200),
     Route("admin.export_subscribers", "GET", "/admin/subscribers.csv", ADMINS, 200),
     Route("admin.new_subscriber", "GET", "/admin/subscribers/new", ADMINS, 200),

@@ -22,9 +22,23 @@ from statuspage.models import (
     UpdateState,
 )
 from tests.factories import NOW
+from tests.worlds import ModuleWorld
 
 pytestmark = pytest.mark.usefixtures("ctx")
 SITE = Site("Acme Status", "http://status.test", "Etc/UTC")
+
+
+@pytest.fixture(scope="module")
+def demo_once(database_url):
+    """The demo seeded once for the module (seeding takes seconds), put back before each test."""
+    built = ModuleWorld(database_url, lambda: seed_demo(now=NOW, site=SITE))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def demo(app, demo_once):
+    demo_once.put_back(app)
 
 
 def count(model):
@@ -40,17 +54,14 @@ def snapshot():
     return tables
 
 
-def test_seeding_twice_leaves_the_same_data_as_seeding_once():
-    seed_demo(now=NOW, site=SITE)
-    db.session.commit()
+def test_seeding_twice_leaves_the_same_data_as_seeding_once(demo):
     once = snapshot()
     seed_demo(now=NOW + timedelta(hours=3), site=SITE)
     db.session.commit()
     assert snapshot() == once
 
 
-def test_the_demo_is_a_realistic_organisation():
-    seed_demo(now=NOW, site=SITE)
+def test_the_demo_is_a_realistic_organisation(demo):
     assert count(ComponentGroup) == 4
     assert 18 <= count(Component) <= 22
     slugs = set(db.session.scalars(sa.select(Audience.slug)))
@@ -63,8 +74,7 @@ def test_the_demo_is_a_realistic_organisation():
     assert all(n == len(IncidentStatus) for _, n in statuses_per_audience)
 
 
-def test_the_demo_has_one_open_sev2_with_three_audiences_published_and_a_draft():
-    seed_demo(now=NOW, site=SITE)
+def test_the_demo_has_one_open_sev2_with_three_audiences_published_and_a_draft(demo):
     open_incidents = db.session.scalars(
         sa.select(Incident).where(
             Incident.kind == IncidentKind.INCIDENT, Incident.status != IncidentStatus.RESOLVED
@@ -79,8 +89,7 @@ def test_the_demo_has_one_open_sev2_with_three_audiences_published_and_a_draft()
     assert [u.audience.slug for u in updates if u.state is UpdateState.DRAFT] == ["support"]
 
 
-def test_the_demo_has_sixty_days_of_history_and_two_maintenance_windows():
-    seed_demo(now=NOW, site=SITE)
+def test_the_demo_has_sixty_days_of_history_and_two_maintenance_windows(demo):
     resolved = db.session.scalars(
         sa.select(Incident.started_at).where(Incident.status == IncidentStatus.RESOLVED)
     ).all()

@@ -85,6 +85,11 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     # Comma-separated networks webhooks may reach although they are not public (e.g. 127.0.0.0/8).
     "WEBHOOK_ALLOWED_NETWORKS": "",
+    # Comma-separated hosts Slack and Teams hooks may be on besides the providers' own (plain
+    # http only for a loopback host, e.g. a test's receiver on 127.0.0.1).
+    "CHAT_HOOK_HOSTS": "",
+    # Where escalations go for cadence policies with a PagerDuty routing key (Events API v2).
+    "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
     "DELIVERY_BATCH_SIZE": 500,
     "DELIVERY_LEASE_SECONDS": 600,
     "DELIVERY_RUN_SECONDS": 20,  # short, so a stopping scheduler waits little for it

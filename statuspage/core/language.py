@@ -7,10 +7,12 @@ to staff stay English; subscriber emails are rendered in the page's language (pa
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
@@ -25,6 +27,8 @@ from statuspage.core.config import ConfigurationError
 PUBLIC_BLUEPRINTS = frozenset({"public", "subscriptions"})
 NOT_PUBLIC_PREFIXES = ("/admin", "/internal", "/login", "/logout", "/api/", "/hooks/", "/auth")
 SOURCE_LANGUAGE = "en"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def init_app(app: Flask, translations: Path) -> None:
@@ -80,6 +84,17 @@ def page_language() -> Iterator[None]:
     """Write in the page's language whatever the request or job (subscriber emails)."""
     with force_locale(str(current_app.config["LANGUAGE"])):
         yield
+
+
+def in_page_language(function: Callable[P, R]) -> Callable[P, R]:
+    """The function, writing in the page's language whatever the request or job."""
+
+    @functools.wraps(function)
+    def in_language(*args: P.args, **kwargs: P.kwargs) -> R:
+        with page_language():
+            return function(*args, **kwargs)
+
+    return in_language
 
 
 def current_language() -> str:

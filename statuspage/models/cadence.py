@@ -30,6 +30,8 @@ class CadencePolicy(db.Model):
     remind_before: Mapped[timedelta]
     escalate_after: Mapped[timedelta]
     requires_review: Mapped[bool] = mapped_column(default=False)
+    # Escalations under this policy also trigger a PagerDuty event with this key (None: not).
+    pagerduty_routing_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     audience: Mapped[Audience] = relationship()
 

@@ -285,6 +285,10 @@ class NoteType(StrEnum):
 class SubscriberKind(StrEnum):
     EMAIL = "email"
     WEBHOOK = "webhook"
+    SLACK = "slack"  # a Slack incoming webhook
+    TEAMS = "teams"  # a Microsoft Teams (or Power Automate) incoming webhook
+    # An outbox channel only, never a subscriber: escalations to PagerDuty's Events API v2.
+    PAGERDUTY = "pagerduty"
 
 
 class DeliveryState(StrEnum):

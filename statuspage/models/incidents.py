@@ -19,6 +19,7 @@ from statuspage.models.enums import (
     MilestoneKind,
     RosterRole,
     Severity,
+    SubscriberKind,
 )
 from statuspage.models.people import User
 
@@ -58,6 +59,9 @@ class Incident(db.Model):
     public_updated_at: Mapped[datetime | None]
     # The severity as of that update: the public impact moves with a publication, not an edit.
     public_severity: Mapped[Severity | None]
+    # The incident's Slack or Teams channel: its cadence alerts are posted there too.
+    chat_hook_kind: Mapped[SubscriberKind | None]
+    chat_hook_url: Mapped[str | None] = mapped_column(sa.String(2048))
     # The worst severity it has had: review rules follow it, so that lowering the severity for a
     # moment cannot skip the second person (publishing.requires_review).
     peak_severity: Mapped[Severity | None]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
-from statuspage.models.enums import Role
+from statuspage.models.enums import Role, SubscriberKind
 
 
 class User(UserMixin, db.Model):
@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
+    # Their own Slack or Teams incoming webhook: their cadence alerts are posted there too.
+    chat_hook_kind: Mapped[SubscriberKind | None]
+    chat_hook_url: Mapped[str | None] = mapped_column(sa.String(2048))
 
     @property
     def has_second_factor(self) -> bool:

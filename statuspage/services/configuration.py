@@ -27,6 +27,7 @@ from statuspage.models import (
     Visibility,
 )
 from statuspage.services import components
+from statuspage.services.cadence.paging import clean_routing_key
 from statuspage.services.defaults import template_text
 from statuspage.services.incidents.reminders import parse_reminder_hours
 from statuspage.services.outbox import messages
@@ -227,6 +228,7 @@ class PolicySettings:
     remind_before: timedelta
     escalate_after: timedelta
     requires_review: bool = False
+    pagerduty_routing_key: str | None = None  # escalations also page PagerDuty with it
 
 
 # Each setting's name in messages and the range it must fall in.
@@ -298,6 +300,7 @@ def save_cadence(
 
 
 def _check_policy(severity: Severity, settings: PolicySettings) -> None:
+    clean_routing_key(settings.pagerduty_routing_key, label=str(severity))
     for name, (label, shortest, longest) in POLICY_LIMITS.items():
         value = getattr(settings, name)
         if not shortest <= value <= longest:
@@ -329,6 +332,9 @@ def _save_policy(
             db.session.add(policy)
         for name, value in asdict(settings).items():
             setattr(policy, name, value)
+        policy.pagerduty_routing_key = clean_routing_key(
+            settings.pagerduty_routing_key, label=str(severity)
+        )
         db.session.flush()
         after = describe_policy(policy)
         if after == before:
@@ -344,10 +350,13 @@ def _save_policy(
 
 
 def describe_policy(policy: CadencePolicy) -> dict[str, object]:
-    """The policy's times in minutes and its review rule, for the audit trail and the form."""
+    """The policy's times in minutes, its review rule and its PagerDuty key's last characters
+    (the key is a secret: the audit trail shows only that it changed), for the audit trail."""
+    key = policy.pagerduty_routing_key
     return {
         **{name: _minutes(getattr(policy, name)) for name in POLICY_LIMITS},
         "requires_review": policy.requires_review,
+        "pagerduty": f"…{key[-4:]}" if key else None,
     }
 
 

@@ -2,7 +2,8 @@
 incident until it resolves), preferences, unsubscribing, and the admin side.
 
 Nothing a member of the public does here tells them whether an address is already subscribed: a
-request always ends the same way, and whoever owns the address learns the rest by email.
+request always ends the same way, and whoever owns the address learns the rest by email. (A
+Slack or Teams hook URL is its own secret: whoever holds it may be told it is subscribed.)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from statuspage.models import (
 )
 from statuspage.models.enums import CLOSED_STATUSES
 from statuspage.services.components import GroupListing, all_components, list_components
-from statuspage.services.outbox import enqueue
+from statuspage.services.outbox import chat, enqueue
 from statuspage.services.outbox.webhooks import Network, UnsafeWebhookURL, check_url
 from statuspage.services.records import record_audit
 from statuspage.services.validation import clean_optional_text, clean_text
@@ -278,15 +279,18 @@ def add_subscriber(
     by: User,
     now: datetime,
     allowed_networks: Sequence[Network] = (),
+    chat_hosts: Sequence[str] = (),
 ) -> Subscriber:
-    """Add an email or webhook subscriber from the console.
+    """Add an email, webhook, Slack or Teams subscriber from the console.
 
-    Webhooks and internal audiences' addresses receive at once; an address added to a public
-    audience is sent a confirmation link first, as if it had subscribed itself.
+    Webhooks, chat channels and internal audiences' addresses receive at once; an address added
+    to a public audience is sent a confirmation link first, as if it had subscribed itself.
     """
     kind = SubscriberKind(kind)
     if kind is SubscriberKind.EMAIL:
         address = clean_email(address)
+    elif kind in chat.CHAT_KINDS:
+        address = clean_hook_url(address, kind, chat_hosts=chat_hosts)
     else:
         address = clean_webhook_url(address, allowed_networks=allowed_networks)
     components = _pick_components(audience, component_ids)
@@ -312,6 +316,48 @@ def add_subscriber(
         now=now,
         details={"kind": str(kind), "audience": audience.slug},
     )
+    return subscriber
+
+
+def clean_hook_url(url: str | None, kind: SubscriberKind, *, chat_hosts: Sequence[str]) -> str:
+    """The URL if it is one of the provider's incoming webhooks, or ValidationError saying why."""
+    text = clean_text(url, field="address", max_length=URL_LENGTH)
+    try:
+        return chat.check_hook_url(text, kind, extra_hosts=chat_hosts)
+    except UnsafeWebhookURL as error:
+        raise ValidationError(str(error), field="address") from None
+
+
+def request_chat_subscription(
+    kind: SubscriberKind,
+    url: str,
+    component_ids: Iterable[int],
+    *,
+    now: datetime,
+    chat_hosts: Sequence[str] = (),
+) -> Subscriber:
+    """Subscribe a Slack or Teams channel to the public audience from the subscribe page.
+
+    Nobody can click a link in a channel, so the hook confirms itself: the first message ("you
+    are subscribed", with the manage link) is queued, and the channel receives updates once the
+    provider accepts it. Only who holds the hook URL (its secret) can post there anyway.
+    """
+    kind = SubscriberKind(kind)
+    if kind not in chat.CHAT_KINDS:
+        raise ValidationError(gettext("Choose Slack or Microsoft Teams."), field="channel")
+    audience = public_audience()
+    address = clean_hook_url(url, kind, chat_hosts=chat_hosts)
+    components = _pick_components(audience, component_ids)
+    subscriber = _find(audience, kind, address)
+    if subscriber is not None and subscriber.receives:
+        raise ValidationError(gettext("That channel is already subscribed."), field="address")
+    if subscriber is None:
+        subscriber = _new_subscriber(audience, kind, address, now=now)
+    subscriber.components = components
+    subscriber.unsubscribed_at = None
+    subscriber.confirm_nonce = secrets.token_hex(16)
+    db.session.flush()
+    enqueue.enqueue_subscription_email(subscriber, DeliveryKind.CONFIRM_SUBSCRIPTION, now=now)
     return subscriber
 
 

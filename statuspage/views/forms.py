@@ -90,12 +90,25 @@ def chosen_ids(field: ComponentChoiceField) -> set[int]:
     return {value for value in field.data or [] if isinstance(value, int)}
 
 
+CHAT_CHOICES = [("slack", "Slack"), ("teams", "Microsoft Teams")]
+
+
 class SubscribeForm(FlaskForm):
     # Lengths and formats are checked by the subscriptions service, which words the messages.
     email = EmailField(_l("Email address"))
     components = ComponentChoiceField("Only these components (none chosen: all)")
     # Set when following one incident from its public page (the view checks it).
     incident = HiddenField()
+
+
+class ChatSubscribeForm(FlaskForm):
+    channel = RadioField(
+        _l("Chat"),
+        choices=[SelectChoice(value, label) for value, label in CHAT_CHOICES],
+        default="slack",
+    )
+    # Checked by the subscriptions service (hosts, https), which words the messages.
+    hook_url = StringField(_l("Incoming webhook URL"))
 
 
 class PreferencesForm(FlaskForm):
@@ -109,7 +122,11 @@ class ConfirmForm(FlaskForm):
 class SubscriberForm(FlaskForm):
     kind = RadioField(
         "Kind",
-        choices=[SelectChoice("email", "Email address"), SelectChoice("webhook", "Webhook URL")],
+        choices=[
+            SelectChoice("email", "Email address"),
+            SelectChoice("webhook", "Webhook URL"),
+            *(SelectChoice(value, f"{label} incoming webhook") for value, label in CHAT_CHOICES),
+        ],
         default="email",
     )
     audience = SelectField("Audience", coerce=record_id)
@@ -319,6 +336,8 @@ class PolicyRowForm(Form):
     remind_before = IntegerField("Remind before", validators=[Optional(), MINUTES])
     escalate_after = IntegerField("Escalate after", validators=[Optional(), MINUTES])
     requires_review = BooleanField("Second person reviews")
+    # Checked by the configuration service, which words the message.
+    pagerduty_routing_key = StringField("PagerDuty routing key")
 
 
 class CadenceForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Following the page from the public side: the one subscribe page (email, feeds, calendar,
-webhooks), following one incident, confirm, manage, one-click unsubscribe.
+webhooks, a Slack or Teams channel), following one incident, confirm, manage, one-click unsubscribe.
 
 The links in emails carry signed tokens (statuspage.tokens); the manage and unsubscribe token is the
 subscriber's key to their own subscription, so those pages need no sign-in. These pages wear the
@@ -18,12 +18,14 @@ from statuspage.core.errors import InvalidLink, NotFound, ValidationError
 from statuspage.core.site import current_site
 from statuspage.core.tokens import SubscriptionTokens
 from statuspage.extensions import csrf, db, limiter
-from statuspage.models import Incident, Subscriber
+from statuspage.models import Incident, Subscriber, SubscriberKind
 from statuspage.publicsite.urls import Links
 from statuspage.services import subscriptions
 from statuspage.services.branding.settings import current_brand
+from statuspage.services.outbox.chat import chat_hosts
 from statuspage.services.outbox.messages import following
 from statuspage.views.forms import (
+    ChatSubscribeForm,
     ConfirmForm,
     PreferencesForm,
     SubscribeForm,
@@ -79,6 +81,28 @@ def subscribe() -> Page:
     return render_template("subscriptions/requested.html", incident=incident)
 
 
+@bp.post("/subscribe/chat")
+@limiter.limit(_subscribe_limit)
+def subscribe_chat() -> Page:
+    form = ChatSubscribeForm()
+    if not form.validate_on_submit():
+        return _subscribe_page(SubscribeForm(), None, None, 400, chat_form=form)
+    try:
+        subscriber = subscriptions.request_chat_subscription(
+            SubscriberKind(form.channel.data),
+            form.hook_url.data or "",
+            [],
+            now=utcnow(),
+            chat_hosts=chat_hosts(current_app.config),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        form.hook_url.errors = [*form.hook_url.errors, str(error)]
+        return _subscribe_page(SubscribeForm(), None, None, 422, chat_form=form)
+    db.session.commit()
+    return render_template("subscriptions/chat_requested.html", subscriber=subscriber)
+
+
 def _incident_to_follow() -> tuple[Incident | None, str | None]:
     """The incident the form follows (from the page's link, then the form), or why it cannot be
     followed (resolved since: the page offers every update instead)."""
@@ -94,12 +118,18 @@ def _incident_to_follow() -> tuple[Incident | None, str | None]:
 
 
 def _subscribe_page(
-    form: SubscribeForm, incident: Incident | None, notice: str | None, status: int
+    form: SubscribeForm,
+    incident: Incident | None,
+    notice: str | None,
+    status: int,
+    *,
+    chat_form: ChatSubscribeForm | None = None,
 ) -> tuple[str, int]:
     audience = subscriptions.public_audience()
     return render_template(
         "subscriptions/subscribe.html",
         form=form,
+        chat_form=chat_form or ChatSubscribeForm(formdata=None),
         incident=incident,
         notice=notice,
         groups=subscriptions.choosable_groups(audience),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from statuspage.extensions import db
 from statuspage.models import Role, Subscriber
+from statuspage.views.forms import CHAT_CHOICES
 from tests.browser import sign_in
 from tests.factories import PASSWORD, make_user
 from tests.processes import start_web
@@ -66,7 +67,8 @@ def test_the_subscribe_page_lays_out_its_checkboxes_and_subscribes(app, browser,
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         boxes = page.evaluate(BOXES)
-        assert len(boxes) == len(world.public_components)
+        # The components' checkboxes, and the chat section's Slack and Teams radio buttons.
+        assert len(boxes) == len(world.public_components) + len(CHAT_CHOICES)
         assert misplaced(boxes) == [], f"at {width} px"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         for scheme in ("light", "dark"):

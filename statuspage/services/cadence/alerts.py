@@ -38,8 +38,10 @@ from statuspage.models import (
     UpdateState,
     User,
 )
+from statuspage.services.cadence import paging
 from statuspage.services.cadence.notices import (
     AlertedIncident,
+    ChatHook,
     Notice,
     RaisedAlert,
     RosterEntry,
@@ -250,13 +252,25 @@ def _alerted_incidents(ids: set[int]) -> dict[int, AlertedIncident]:
     for incident_id, duty, user_id in roster:
         duties.setdefault(incident_id, []).append(RosterEntry(duty, people[user_id]))
     rows = db.session.execute(
-        sa.select(Incident.id, Incident.title, Incident.severity, Incident.status).where(
-            Incident.id.in_(ids)
-        )
+        sa.select(
+            Incident.id,
+            Incident.title,
+            Incident.severity,
+            Incident.status,
+            Incident.chat_hook_kind,
+            Incident.chat_hook_url,
+        ).where(Incident.id.in_(ids))
     )
     return {
         row.id: AlertedIncident(
-            row.id, row.title, row.severity, row.status, tuple(duties.get(row.id, ()))
+            row.id,
+            row.title,
+            row.severity,
+            row.status,
+            tuple(duties.get(row.id, ())),
+            ChatHook(row.chat_hook_kind, row.chat_hook_url)
+            if row.chat_hook_kind and row.chat_hook_url
+            else None,
         )
         for row in rows
     }
@@ -290,3 +304,4 @@ def announce(alerts: Sequence[RaisedAlert], *, now: datetime, site: Site) -> Non
         now=now,
     )
     notify_alerts(notices, site=site, now=now)
+    paging.page_escalations(notices, site=site, now=now)

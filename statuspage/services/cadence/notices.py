@@ -29,6 +29,7 @@ from statuspage.models import (
     PromiseState,
     RosterRole,
     Severity,
+    SubscriberKind,
     TimelineEvent,
     TimelineKind,
     Update,
@@ -53,6 +54,14 @@ class RosterEntry:
 
 
 @dataclass(frozen=True)
+class ChatHook:
+    """A Slack or Teams incoming webhook an alert is posted to."""
+
+    kind: SubscriberKind
+    url: str
+
+
+@dataclass(frozen=True)
 class AlertedIncident:
     """What an alert's messages say about its incident."""
 
@@ -61,6 +70,7 @@ class AlertedIncident:
     severity: Severity | None
     status: IncidentStatus
     roster: tuple[RosterEntry, ...]
+    chat_hook: ChatHook | None = None  # the incident's own channel
 
 
 @dataclass(frozen=True)
@@ -119,14 +129,53 @@ def notify_alerts(notices: Sequence[Notice], *, site: Site, now: datetime) -> No
             OutgoingEmail(
                 address=recipient.user.email,
                 subject=message.subject,
-                text=f"{message.text}\n\n{_why_told(recipient)}",
+                text=_told(message, recipient),
                 dedupe_key=f"cadence:{alert.id}:{recipient.user.id}",
                 name=recipient.user.name,
                 link=message.link,
             )
             for recipient in notice.recipients
         ]
+        emails += _chat_copies(notice, message)
     enqueue_emails(emails, now=now)
+
+
+def _chat_copies(notice: Notice, message: AlertMessage) -> list[OutgoingEmail]:
+    """The alert posted to the incident's channel and to each recipient's own, once each (the
+    same dedupe as the emails: keyed by alert and hook owner)."""
+    alert = notice.alert
+    hooks = [(f"cadence-chat:{alert.id}:incident", alert.incident.chat_hook, message.text)]
+    hooks += [
+        (
+            f"cadence-chat:{alert.id}:{recipient.user.id}",
+            own_hook(recipient.user),
+            _told(message, recipient),
+        )
+        for recipient in notice.recipients
+    ]
+    return [
+        OutgoingEmail(
+            address=hook.url,
+            subject=message.subject,
+            text=text,
+            dedupe_key=key,
+            link=message.link,
+            channel=hook.kind,
+        )
+        for key, hook, text in hooks
+        if hook is not None
+    ]
+
+
+def _told(message: AlertMessage, recipient: Recipient) -> str:
+    return f"{message.text}\n\n{_why_told(recipient)}"
+
+
+def own_hook(user: User) -> ChatHook | None:
+    """The person's own chat hook, if they added one on their profile."""
+    if user.chat_hook_kind is None or not user.chat_hook_url:
+        return None
+    return ChatHook(SubscriberKind(user.chat_hook_kind), user.chat_hook_url)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from flask_babel import gettext, ngettext
 
 from statuspage.core.addresses import incident_path, internal_path
 from statuspage.core.errors import ValidationError
-from statuspage.core.language import page_language
+from statuspage.core.language import in_page_language
 from statuspage.core.site import Site
 from statuspage.core.times import format_window
 from statuspage.extensions import db, insert_ignoring_duplicates
@@ -116,13 +116,9 @@ def send_due_reminders(*, now: datetime, site: Site) -> int:
     return len(nearest)
 
 
+@in_page_language
 def _queue(reminder: MaintenanceReminder, *, site: Site, now: datetime) -> None:
     """Queue the reminder to each subscriber, worded in the page's language."""
-    with page_language():
-        _queue_in_language(reminder, site=site, now=now)
-
-
-def _queue_in_language(reminder: MaintenanceReminder, *, site: Site, now: datetime) -> None:
     window = db.session.get_one(Incident, reminder.incident_id)
     audience = db.session.get_one(Audience, reminder.audience_id)
     assert window.scheduled_for is not None and window.scheduled_until is not None

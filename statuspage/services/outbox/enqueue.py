@@ -6,7 +6,7 @@ a message is written exactly when the change that causes it commits.
 
 Other areas send through the same path: `enqueue_email` (or `enqueue_emails`, many in one
 statement) takes a subject and text for anyone (the cadence reminders and escalations), with a
-dedupe key that makes each once-only.
+dedupe key that makes each once-only; `enqueue_event` a PagerDuty event.
 """
 
 from __future__ import annotations
@@ -168,13 +168,14 @@ def enqueue_component_change(
 def enqueue_subscription_email(
     subscriber: Subscriber, kind: DeliveryKind, *, now: datetime
 ) -> None:
-    """Queue the confirmation link, or the "already subscribed" note with the manage link."""
+    """Queue the confirmation link, or the "already subscribed" note with the manage link (to a
+    chat channel: the "you are subscribed" message that confirms it when its hook takes it)."""
     if kind not in {DeliveryKind.CONFIRM_SUBSCRIPTION, DeliveryKind.MANAGE_SUBSCRIPTION}:
         raise ValueError(f"{kind} is not a subscription email")
     db.session.add(
         Delivery(
             kind=kind,
-            channel=SubscriberKind.EMAIL,
+            channel=subscriber.kind,
             recipient=subscriber.address,
             subscriber_id=subscriber.id,
             dedupe_key=f"{kind}:{subscriber.id}:{secrets.token_hex(8)}",
@@ -186,7 +187,8 @@ def enqueue_subscription_email(
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    """An email to anyone (not a subscriber): plain text, laid out with the page's name and a link.
+    """An email to anyone (not a subscriber): plain text, laid out with the page's name and a link;
+    or the same posted to a Slack or Teams hook (`channel`, with the hook URL as `address`).
 
     `dedupe_key` names what the message is about (e.g. "cadence:<alert id>:<user id>"), so a job
     that runs twice, or two schedulers, cannot queue it twice.
@@ -199,6 +201,7 @@ class OutgoingEmail:
     name: str | None = None
     link: str | None = None
     subscriber_id: int | None = None  # a subscriber's: it goes only while they still subscribe
+    channel: SubscriberKind = SubscriberKind.EMAIL
 
 
 def enqueue_email(
@@ -237,7 +240,7 @@ def _insert_new_emails() -> sa.Insert:
 def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
     return {
         "kind": DeliveryKind.MESSAGE,
-        "channel": SubscriberKind.EMAIL,
+        "channel": email.channel,
         "recipient": email.address,
         "subscriber_id": email.subscriber_id,
         "dedupe_key": email.dedupe_key,
@@ -252,6 +255,25 @@ def _email_row(email: OutgoingEmail, *, now: datetime) -> dict[str, Any]:
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def enqueue_event(event: dict[str, Any], *, dedupe_key: str, now: datetime) -> None:
+    """Queue a PagerDuty Events API v2 event, as built (posted to the configured events URL)."""
+    db.session.execute(
+        _insert_new_emails(),
+        {
+            "kind": DeliveryKind.MESSAGE,
+            "channel": SubscriberKind.PAGERDUTY,
+            "recipient": "PagerDuty Events API v2",
+            "subscriber_id": None,
+            "dedupe_key": dedupe_key,
+            "payload": {"event": event},
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
 
 
 def email_subscribers(

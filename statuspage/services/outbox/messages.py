@@ -1,4 +1,5 @@
-"""What each outbox row says: the email (text + HTML) or the signed webhook's JSON payload.
+"""What each outbox row says: the email (text + HTML), the signed webhook's JSON payload, or the
+chat message (laid out by outbox.chat).
 
 What an update or a component change tells is frozen when it is published (`freeze_update`,
 `freeze_component_change`, called in the publishing transaction): the webhook's objects in
@@ -27,7 +28,7 @@ from statuspage.core.addresses import (
     internal_path,
     webhook_documentation_path,
 )
-from statuspage.core.language import current_language, page_language
+from statuspage.core.language import current_language, in_page_language, page_language
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
@@ -42,11 +43,13 @@ from statuspage.models import (
     Incident,
     IncidentStatus,
     Subscriber,
+    SubscriberKind,
     Update,
     UpdateState,
 )
 from statuspage.services import public
 from statuspage.services.incidents import impacts
+from statuspage.services.outbox import chat
 from statuspage.services.outbox.mailer import Email, render
 from statuspage.services.public.api import group_id, page_id
 
@@ -81,14 +84,10 @@ def subject_for(status: IncidentStatus, name: str) -> str:
     return gettext("[%(status)s] %(name)s", status=IncidentStatus(status).label, name=name)
 
 
+@in_page_language
 def freeze_update(update: Update, *, site: Site) -> None:
     """Render what the update's subscribers are told (in the page's language), once, as it is
     published."""
-    with page_language():
-        _freeze_update(update, site=site)
-
-
-def _freeze_update(update: Update, *, site: Site) -> None:
     public = update.audience.is_public
     incident = update.incident
     published_at = _published_at(update)
@@ -205,24 +204,13 @@ def _update_bodies(frozen_json: str, language: str) -> tuple[str, str, str]:
     return context["subject"], text, html
 
 
+@in_page_language
 def subscription_email(
     delivery: Delivery, *, site: Site, tokens: SubscriptionTokens, confirm_hours: int
 ) -> Email:
     """The confirmation link, or the note that the address is already subscribed."""
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
-    with page_language():
-        return _subscription_email(delivery, subscriber, links, site, tokens, confirm_hours)
-
-
-def _subscription_email(
-    delivery: Delivery,
-    subscriber: Subscriber,
-    links: Links,
-    site: Site,
-    tokens: SubscriptionTokens,
-    confirm_hours: int,
-) -> Email:
     context: dict[str, Any] = {
         "page_name": site.name,
         "page_url": site.url,
@@ -329,6 +317,36 @@ def component_payload(
         "component_update": frozen["component_update"],
         "component": frozen["component"],
     }
+
+
+def chat_payload(
+    delivery: Delivery, update: Update | None, *, site: Site, tokens: SubscriptionTokens
+) -> dict[str, Any]:
+    """A Slack or Teams message: an update's frozen content, the "you are subscribed" message,
+    or a stored subject and text; public subscribers' messages carry their manage link."""
+    channel = SubscriberKind(delivery.channel)
+    subscriber = delivery.subscriber
+    manage = (
+        links_for(subscriber, site, tokens).manage
+        if subscriber is not None and not subscriber.managed_by_admins
+        else None
+    )
+    if delivery.kind is DeliveryKind.INCIDENT_UPDATE and update is not None:
+        frozen = _frozen_update(update, site)["email"]
+        return chat.update_message(channel, frozen, manage_url=manage)
+    if delivery.kind is DeliveryKind.MESSAGE:
+        return chat.stored_message(
+            channel, delivery.payload or {}, page_name=site.name, page_url=site.url
+        )
+    if subscriber is not None and delivery.kind is DeliveryKind.CONFIRM_SUBSCRIPTION:
+        return chat.welcome_message(
+            channel,
+            page_name=site.name,
+            page_url=site.url,
+            following=following(subscriber),
+            manage_url=links_for(subscriber, site, tokens).manage,
+        )
+    raise ValueError(f"a {delivery.kind} delivery cannot go to a chat channel")
 
 
 def _incident_object(update: Update, site: Site) -> dict[str, Any]:

@@ -38,7 +38,7 @@ class Outcome:
 class Post:
     delivery_id: int
     url: str
-    secret: str
+    secret: str | None  # None: unsigned (a chat hook, whose URL is its secret)
     body: bytes
     headers: dict[str, str]
 
@@ -180,11 +180,10 @@ def _post_in_order(items: list[Post], settings: DeliverySettings, tell: Tell) ->
 
 def _post_outcome(item: Post, settings: DeliverySettings) -> Outcome:
     timestamp = int(time.time())
-    signed = {
-        **item.headers,
-        webhooks.TIMESTAMP_HEADER: str(timestamp),
-        webhooks.SIGNATURE_HEADER: webhooks.sign(item.secret, timestamp, item.body),
-    }
+    signed = dict(item.headers)
+    if item.secret is not None:
+        signed[webhooks.TIMESTAMP_HEADER] = str(timestamp)
+        signed[webhooks.SIGNATURE_HEADER] = webhooks.sign(item.secret, timestamp, item.body)
     try:
         status = webhooks.post(
             item.url,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from statuspage.services.outbox import webhooks
+from statuspage.services.outbox import chat, webhooks
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class DeliverySettings:
     smtp_connections: int = 4
     webhook_timeout: float = 10
     allowed_networks: tuple[webhooks.Network, ...] = ()
+    chat_hosts: tuple[str, ...] = ()
+    pagerduty_url: str = "https://events.pagerduty.com/v2/enqueue"
     batch_size: int = 500
     lease: timedelta = timedelta(minutes=10)
     max_attempts: int = 10
@@ -39,6 +41,8 @@ class DeliverySettings:
             smtp_connections=int(config["SMTP_CONNECTIONS"]),
             webhook_timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
             allowed_networks=webhooks.parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"]),
+            chat_hosts=chat.chat_hosts(config),
+            pagerduty_url=config["PAGERDUTY_EVENTS_URL"],
             batch_size=int(config["DELIVERY_BATCH_SIZE"]),
             lease=timedelta(seconds=float(config["DELIVERY_LEASE_SECONDS"])),
             max_attempts=int(config["DELIVERY_MAX_ATTEMPTS"]),

@@ -36,7 +36,7 @@ from statuspage.models import (
     SubscriberKind,
     Update,
 )
-from statuspage.services.outbox import enqueue, mailer, messages, sending, webhooks
+from statuspage.services.outbox import chat, enqueue, mailer, messages, sending, webhooks
 from statuspage.services.outbox.sending import Batch, Outcome, Post, describe_error
 from statuspage.services.outbox.settings import DeliverySettings
 
@@ -61,6 +61,10 @@ class Report:
         self.cancelled += other.cancelled
 
 
+# Channels posted to a URL: one subscriber's posts arrive in the order they were written.
+_POSTED = [SubscriberKind.WEBHOOK, *sorted(chat.CHAT_KINDS)]
+
+
 def claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
     """Take up to `limit` due deliveries for this worker until the lease runs out; commit after.
 
@@ -73,7 +77,7 @@ def claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
         sa.select(earlier.id)
         .where(
             earlier.subscriber_id == Delivery.subscriber_id,
-            earlier.channel == SubscriberKind.WEBHOOK,
+            earlier.channel.in_(_POSTED),
             earlier.state == DeliveryState.PENDING,
             earlier.id < Delivery.id,
             earlier.next_attempt_at > now,
@@ -86,7 +90,7 @@ def claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
             .where(
                 Delivery.state == DeliveryState.PENDING,
                 Delivery.next_attempt_at <= now,
-                ~sa.and_(Delivery.channel == SubscriberKind.WEBHOOK, waiting_behind),
+                ~sa.and_(Delivery.channel.in_(_POSTED), waiting_behind),
             )
             .order_by(Delivery.next_attempt_at, Delivery.id)
             .limit(limit)
@@ -183,6 +187,10 @@ def _build(
             if delivery.channel is SubscriberKind.EMAIL:
                 email = _email(delivery, updates, site, tokens, settings)
                 batch.emails.append((delivery.id, email))
+            elif delivery.channel in chat.CHAT_KINDS:
+                batch.posts.append(_chat_post(delivery, updates, site, tokens, settings))
+            elif delivery.channel is SubscriberKind.PAGERDUTY:
+                batch.posts.append(_event_post(delivery, settings))
             else:
                 body, event = _webhook_body(delivery, updates, site, tokens)
                 assert subscriber is not None and subscriber.signing_secret
@@ -195,10 +203,43 @@ def _build(
                 batch.posts.append(
                     Post(delivery.id, delivery.recipient, subscriber.signing_secret, body, headers)
                 )
+        except webhooks.UnsafeWebhookURL as error:  # a hook host no longer allowed
+            batch.outcomes[delivery.id] = Outcome(error=str(error), permanent=True)
         except Exception as error:  # a message that cannot be built will not build next time
             log.exception("delivery could not be built", extra={"delivery": delivery.id})
             batch.outcomes[delivery.id] = Outcome(error=describe_error(error), permanent=True)
     return batch
+
+
+def _chat_post(
+    delivery: Delivery,
+    updates: Mapping[int, Update],
+    site: Site,
+    tokens: SubscriptionTokens,
+    settings: DeliverySettings,
+) -> Post:
+    """A Slack or Teams message: unsigned (the hook URL is the secret), on an allowed hook host."""
+    channel = SubscriberKind(delivery.channel)
+    chat.check_hook_url(delivery.recipient, channel, extra_hosts=settings.chat_hosts)
+    update = updates.get(delivery.update_id) if delivery.update_id else None
+    payload = messages.chat_payload(delivery, update, site=site, tokens=tokens)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        webhooks.DELIVERY_HEADER: delivery.idempotency_key,
+    }
+    return Post(delivery.id, delivery.recipient, None, chat.serialise(payload), headers)
+
+
+def _event_post(delivery: Delivery, settings: DeliverySettings) -> Post:
+    """A PagerDuty event as it was stored when raised (the routing key inside is its secret)."""
+    body = chat.serialise((delivery.payload or {})["event"])
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        webhooks.DELIVERY_HEADER: delivery.idempotency_key,
+    }
+    return Post(delivery.id, settings.pagerduty_url, None, body, headers)
 
 
 def _why_not(delivery: Delivery, subscriber: Subscriber | None) -> str | None:
@@ -285,6 +326,13 @@ def _record(
         delivery.last_error = None
         if subscriber is not None:
             subscriber.failing_since = None
+            if (
+                delivery.kind is DeliveryKind.CONFIRM_SUBSCRIPTION
+                and delivery.channel in chat.CHAT_KINDS
+            ):
+                # A chat channel is confirmed by its hook taking the first message.
+                subscriber.confirmed_at = subscriber.confirmed_at or now
+                subscriber.confirm_nonce = None
         report.sent += 1
         return
     delivery.last_error = outcome.error[:ERROR_LENGTH]

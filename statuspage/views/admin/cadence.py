@@ -98,7 +98,11 @@ def _row(policy: CadencePolicy | None) -> dict[str, object]:
     """A policy as the form's row shows it, in minutes."""
     if policy is None:
         return {"is_owed": False}
-    return {"is_owed": True, **configuration.describe_policy(policy)}
+    return {
+        "is_owed": True,
+        **configuration.describe_policy(policy),
+        "pagerduty_routing_key": policy.pagerduty_routing_key,
+    }
 
 
 def _settings(form: CadenceForm) -> dict[Severity, configuration.PolicySettings | None]:
@@ -114,6 +118,7 @@ def _settings(form: CadenceForm) -> dict[Severity, configuration.PolicySettings 
         chosen[severity] = configuration.PolicySettings(
             **{name: timedelta(minutes=value) for name, value in minutes.items()},
             requires_review=bool(row.requires_review.data),
+            pagerduty_routing_key=row.pagerduty_routing_key.data,
         )
     return chosen
 

@@ -28,6 +28,7 @@ from statuspage.models import (
 from statuspage.models.enums import CLOSED_STATUSES, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.permissions import Permission, may_add_note, may_declare
 from statuspage.services import accounts
+from statuspage.services.cadence import channels
 from statuspage.services.components import all_components
 from statuspage.services.dashboards import IncidentConsole, incident_console
 from statuspage.services.incidents import edits, milestones
@@ -35,6 +36,7 @@ from statuspage.services.incidents.attachments import attach_screenshots, attach
 from statuspage.services.incidents.lifecycle import get_incident, recent_incidents
 from statuspage.services.incidents.postmortem import postmortem_markdown
 from statuspage.services.incidents.rows import row_of, timeline_rows
+from statuspage.services.outbox.chat import chat_hosts
 from statuspage.views.access import me, permission_required, require
 from statuspage.views.admin.attachments import uploads_in_request
 from statuspage.views.admin.confirm import ask_first
@@ -211,6 +213,27 @@ def _severity(value: str | None) -> Severity | None:
         return Severity(value) if value else None
     except ValueError as error:
         raise ValidationError(f"{value!r} is not a severity.", field="severity") from error
+
+
+@routes.post("/incidents/<int:incident_id>/chat-hook")
+@permission_required(Permission.MANAGE_INCIDENTS)
+def set_chat_hook(incident_id: int) -> BaseResponse | tuple[str, int]:
+    incident = get_incident(incident_id)
+    try:
+        channels.set_incident_hook(
+            incident,
+            request.form.get("chat_hook_kind"),
+            request.form.get("chat_hook_url"),
+            by=me(),
+            now=utcnow(),
+            chat_hosts=chat_hosts(current_app.config),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        return _incident_page(incident_id, error=str(error)), 422
+    db.session.commit()
+    flash("Chat channel saved." if incident.chat_hook_url else "Chat channel removed.", "success")
+    return redirect(url_for("admin.incident", incident_id=incident_id))
 
 
 @routes.post("/incidents/<int:incident_id>/status")

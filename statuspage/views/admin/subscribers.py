@@ -14,6 +14,7 @@ from statuspage.permissions import Permission
 from statuspage.services import configuration, subscriptions
 from statuspage.services import subscribers as subscriber_lists
 from statuspage.services.outbox import status as delivery_status
+from statuspage.services.outbox.chat import chat_hosts
 from statuspage.services.outbox.webhooks import parse_networks
 from statuspage.views.access import permission_required
 from statuspage.views.admin.downloads import csv_download, spreadsheet_cell
@@ -95,6 +96,7 @@ def new_subscriber() -> str | tuple[str, int] | Response:
             by=current_user,
             now=utcnow(),
             allowed_networks=parse_networks(current_app.config["WEBHOOK_ALLOWED_NETWORKS"]),
+            chat_hosts=chat_hosts(current_app.config),
         )
     except ValidationError as error:
         db.session.rollback()
