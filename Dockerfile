@@ -16,10 +16,14 @@ COPY statuspage ./statuspage
 COPY templates ./templates
 COPY static ./static
 COPY migrations ./migrations
+COPY translations ./translations
 COPY docker/entrypoint.sh /usr/local/bin/statuspage-entrypoint
 
 # Editable install: the package finds templates/, static/ and migrations/ beside it in /app.
+# The translation catalogs are compiled here: the app compiles a missing one at start, but the
+# image's /app is not the app user's to write.
 RUN pip install --no-cache-dir -e . \
+    && pybabel -q compile -d translations \
     && mkdir -p /app/instance \
     && chown 10001:10001 /app/instance
 

@@ -26,6 +26,7 @@ $(INSTALLED): pyproject.toml
 		|| { echo "statuspage needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pybabel -q compile -d translations
 	touch $@
 
 # Reinstall whenever the validators' versions change. No install scripts: vnu-jar's would fetch a

@@ -15,7 +15,7 @@ from flask import Config, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage import cli
-from statuspage.core import database, security, telemetry
+from statuspage.core import database, language, security, telemetry
 from statuspage.core.config import ConfigurationError, load_config
 from statuspage.core.site import PAGE_NAME_SOURCE
 from statuspage.extensions import csrf, db, limiter, login_manager, migrate
@@ -48,6 +48,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
 STATIC_FOLDER = PROJECT_ROOT / "static"
 MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
+TRANSLATIONS_FOLDER = PROJECT_ROOT / "translations"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -73,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Before the CSRF check and the routes: see views.inputs.
     inputs.init_app(app)
+    language.init_app(app, TRANSLATIONS_FOLDER)
     db.init_app(app)
     with app.app_context():
         database.guard(db.engine, app.config)

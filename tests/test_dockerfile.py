@@ -30,7 +30,7 @@ def test_the_image_runs_as_a_non_root_user():
 
 def test_the_image_ships_what_the_package_needs_beside_it():
     text = DOCKERFILE.read_text()
-    for folder in ("templates", "static", "migrations"):
+    for folder in ("templates", "static", "migrations", "translations"):
         assert f"COPY {folder} ./{folder}" in text
     assert "pip install --no-cache-dir -e ." in text
 

@@ -1,5 +1,6 @@
 // "Copy link" beside an incident's address: the address is on the page as selectable text
-// either way; this shows the button and copies it with one press.
+// either way; this shows the button and copies it with one press. What it says is English unless
+// the button gives it in the page's language (data-copied, data-copy-by-hand).
 (function () {
   "use strict";
   var buttons = document.querySelectorAll("button[data-copy]");
@@ -7,6 +8,9 @@
     (function (button) {
       var field = document.getElementById(button.getAttribute("data-copy"));
       var done = button.parentNode.querySelector("[role=status]");
+      var copied = button.getAttribute("data-copied") || "Link copied.";
+      var byHand = button.getAttribute("data-copy-by-hand") ||
+        "Press Ctrl+C (⌘C) to copy the selected link.";
       if (!field) {
         return;
       }
@@ -16,11 +20,11 @@
         field.select();
         if (navigator.clipboard && window.isSecureContext) {
           navigator.clipboard.writeText(field.value).then(
-            function () { said("Link copied."); },
-            function () { said("Press Ctrl+C (⌘C) to copy the selected link."); }
+            function () { said(copied); },
+            function () { said(byHand); }
           );
         } else {
-          said(document.execCommand("copy") ? "Link copied." : "Press Ctrl+C (⌘C) to copy the selected link.");
+          said(document.execCommand("copy") ? copied : byHand);
         }
       });
     })(buttons[i]);

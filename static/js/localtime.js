@@ -2,7 +2,8 @@
 // serve every reader at any moment (cache, export), so what depends on the reader or on the
 // moment is added here: the reader's own zone in the time's title (a tap shows it in place), and
 // "12 min ago" beside times past (or "in 40 min" within a day), kept fresh. The page is complete
-// without this script.
+// without this script. On a page in another language than English (<html lang>), dates and
+// "ago" are the browser's own in that language (Intl), and <html data-your-time> says "your time".
 (function () {
   "use strict";
   var readerZone;
@@ -12,7 +13,10 @@
     return;
   }
   var pageZone = document.documentElement.getAttribute("data-zone") || "UTC";
-  var format = new Intl.DateTimeFormat("en-US", {
+  var language = document.documentElement.lang || "en";
+  var english = language.slice(0, 2) === "en";
+  var yourTime = document.documentElement.getAttribute("data-your-time") || "your time";
+  var format = new Intl.DateTimeFormat(english ? "en-US" : language, {
     month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
     timeZoneName: "short"
   });
@@ -41,6 +45,9 @@
     if (gap < 0 && span > DAY) {
       return "";
     }
+    if (!english && window.Intl && Intl.RelativeTimeFormat) {
+      return relativeIn(language, gap, span);
+    }
     var words;
     if (span < MINUTE) {
       return gap >= 0 ? "just now" : "in under a minute";
@@ -54,8 +61,22 @@
     return gap >= 0 ? words + " ago" : "in " + words;
   }
 
+  // The same spans in another language: "vor 12 Min.", "in 40 Min.".
+  function relativeIn(language, gap, span) {
+    var words = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+    var sign = gap >= 0 ? -1 : 1;
+    if (span < MINUTE) {
+      return words.format(0, "second");
+    } else if (span < HOUR) {
+      return words.format(sign * Math.floor(span / MINUTE), "minute");
+    } else if (span < 2 * DAY) {
+      return words.format(sign * Math.floor(span / HOUR), "hour");
+    }
+    return words.format(sign * Math.floor(span / DAY), "day");
+  }
+
   function showInReaderZone(time, moment) {
-    var own = readerText(moment) + ", your time";
+    var own = readerText(moment) + ", " + yourTime;
     var shown = time.textContent;
     time.title = own;
     time.classList.add("has-local");

@@ -6,6 +6,9 @@
   var script = document.currentScript;
   var address = script && script.getAttribute("data-poll");
   var said = document.getElementById("freshness");
+  // The sentence in the page's language (data-checked), with {time} where the reader's time goes.
+  var sentence = (script && script.getAttribute("data-checked")) ||
+    "Checked for news at {time} (your time); this page reloads when there is any.";
   if (!address || !window.fetch) {
     return;
   }
@@ -17,7 +20,7 @@
   function checked() {
     if (said) {
       said.hidden = false;
-      said.textContent = "Checked for news at " + format.format(new Date()) + " (your time); this page reloads when there is any.";
+      said.textContent = sentence.replace("{time}", format.format(new Date()));
     }
   }
 

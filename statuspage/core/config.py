@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "PAGE_NAME": "Status",
     "TIMEZONE": "Etc/UTC",
+    # The public site's language (pages, feeds, subscriber emails): "en", or one in translations/.
+    "LANGUAGE": "en",
     "SMTP_URL": None,
     "MAIL_FROM": "status@localhost",
     "LOG_LEVEL": "INFO",

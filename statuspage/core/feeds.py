@@ -36,6 +36,7 @@ class Feed:
     # The feed's date when it has no entries (feedgen would write the current time, so the same
     # empty feed would differ from one build to the next).
     empty_since: datetime | None = None
+    language: str = "en"  # the page's language, as <html lang> names it
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def _describe(generator: FeedGenerator, feed: Feed, fmt: FeedFormat) -> None:
     description = html.escape(feed.description, quote=False) if fmt == "rss" else feed.description
     generator.description(_xml_text(description))
     generator.author(name=_xml_text(feed.author), uri=feed.author_uri)
-    generator.language("en-US")
+    # English feeds keep Statuspage's "en-US".
+    generator.language("en-US" if feed.language == "en" else feed.language)
 
 
 def _add_entry(generator: FeedGenerator, entry: Entry, fmt: FeedFormat) -> None:

@@ -2,13 +2,21 @@
 
 Every way the app writes a time or a duration is here, so that a page, a feed, an email and the
 JSON API say the same thing the same way. Nothing here reads the clock: callers pass `now`.
+Dates are written in the current language (Flask-Babel's locale: the page's language on public
+pages, feeds and subscriber emails, English elsewhere) by Babel; times stay 24-hour everywhere.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton
+from flask_babel import get_locale, gettext
 
 from statuspage.core.errors import ValidationError
 
@@ -78,7 +86,7 @@ def zone_name(zone: str) -> str:
     """The zone as people name it: 'UTC', 'New York time' (never 'Etc/UTC' or 'America/New_York')."""
     if zone in _UNIVERSAL_ZONES:
         return "UTC"
-    return zone.rsplit("/", 1)[-1].replace("_", " ") + " time"
+    return gettext("%(city)s time", city=zone.rsplit("/", 1)[-1].replace("_", " "))
 
 
 def format_time(moment: datetime, zone: str) -> str:
@@ -87,32 +95,63 @@ def format_time(moment: datetime, zone: str) -> str:
     return f"{local:%H:%M} {local.tzname()}"
 
 
+def _locale() -> Locale:
+    """The language dates are written in: the current one, English outside an app."""
+    return get_locale() or Locale("en")
+
+
+def _day(local: date, *, with_year: bool) -> str:
+    """'Mar 4' or 'Mar 4, 2026' ('4. März', '4. März 2026' in German)."""
+    day = date(local.year, local.month, local.day)  # a datetime's date: the cache keys on days
+    return _in_language(day, "yMMMd" if with_year else "MMMd", str(_locale()))
+
+
+# Babel takes a tenth of a millisecond a date, and a status page writes hundreds (its day bars):
+# the same few days in one language are worded once.
+@functools.lru_cache(maxsize=4096)
+def _in_language(day: date, skeleton: str, language: str) -> str:
+    return format_skeleton(skeleton, day, locale=language)
+
+
+def _date_and_time(day: str, clock: str) -> str:
+    """A day and a time joined as the language joins them ('Mar 4, 14:30')."""
+    return _locale().datetime_formats["medium"].format(clock, day)
+
+
 def format_datetime(moment: datetime, zone: str, *, now: datetime) -> str:
     """'Mar 4, 14:30 UTC' (with the year when it is not the year of `now` in the zone)."""
     local = in_zone(moment, zone)
-    year = in_zone(now, zone).year
-    day = f"{local:%b} {local.day}" + (f", {local.year}" if local.year != year else "")
-    return f"{day}, {local:%H:%M} {local.tzname()}"
+    day = _day(local, with_year=local.year != in_zone(now, zone).year)
+    return f"{_date_and_time(day, f'{local:%H:%M}')} {local.tzname()}"
 
 
 def feed_datetime(moment: datetime, zone: str) -> str:
     """Statuspage's time in a feed entry, whose `<var>`s feed parsers read:
     "Mar <var data-var='date'>4</var>, <var data-var='time'>14:30</var> UTC"."""
     local = in_zone(moment, zone)
-    return (
-        f"{local:%b} <var data-var='date'>{local.day}</var>, "
-        f"<var data-var='time'>{local:%H:%M}</var> {local.tzname()}"
+    day = re.sub(
+        rf"\b{local.day}\b",
+        f"<var data-var='date'>{local.day}</var>",
+        _day(local, with_year=False),
+        count=1,
     )
+    clock = f"<var data-var='time'>{local:%H:%M}</var>"
+    return f"{_date_and_time(day, clock)} {local.tzname()}"
 
 
 def format_date(day: date) -> str:
     """'Mar 4, 2026'."""
-    return f"{day:%b} {day.day}, {day.year}"
+    return _day(day, with_year=True)
+
+
+def format_month(month: date) -> str:
+    """'March 2026' ('März 2026')."""
+    return _in_language(date(month.year, month.month, 1), "yMMMM", str(_locale()))
 
 
 def describe_next_update(due_at: datetime, zone: str) -> str:
     """'Next update by 14:30 UTC': the promise as readers of a page, feed or email see it."""
-    return f"Next update by {format_time(due_at, zone)}"
+    return gettext("Next update by %(time)s", time=format_time(due_at, zone))
 
 
 def describe_countdown(due: datetime, now: datetime) -> str:
@@ -146,10 +185,18 @@ def format_duration(span: timedelta) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        return (
+            gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+            if hours
+            else gettext("%(days)s d", days=days)
+        )
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min" if minutes else "under a minute"
+        return (
+            gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+            if minutes
+            else gettext("%(hours)s h", hours=hours)
+        )
+    return gettext("%(minutes)s min", minutes=minutes) if minutes else gettext("under a minute")
 
 
 def local_input(moment: datetime | None, zone: str) -> str:

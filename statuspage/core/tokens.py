@@ -6,6 +6,7 @@ a confirmation link work only once is the nonce inside it, which the subscriber 
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import (
     BadSignature,
     SignatureExpired,
@@ -17,8 +18,11 @@ from itsdangerous import (
 from statuspage.core.clock import utcnow
 from statuspage.core.errors import InvalidLink
 
-FORGED = "This link is not valid: it may be incomplete or mistyped. Use the link from the email."
-EXPIRED = "This confirmation link has expired. Subscribe again to get a new one."
+# Shown on public pages, so in the page's language (lazy: read when raised).
+FORGED = _l(
+    "This link is not valid: it may be incomplete or mistyped. Use the link from the email."
+)
+EXPIRED = _l("This confirmation link has expired. Subscribe again to get a new one.")
 
 
 class _ClockSigner(TimestampSigner):
@@ -46,9 +50,9 @@ class SubscriptionTokens:
         try:
             value = self._confirm.loads(token, max_age=max_age_seconds)
         except SignatureExpired as error:
-            raise InvalidLink(EXPIRED) from error
+            raise InvalidLink(str(EXPIRED)) from error
         except BadSignature as error:
-            raise InvalidLink(FORGED) from error
+            raise InvalidLink(str(FORGED)) from error
         return _pair(value)
 
     def signed_confirmation(self, token: str) -> tuple[int, str] | None:
@@ -71,7 +75,7 @@ class SubscriptionTokens:
         try:
             value = self._manage.loads(token)
         except BadSignature as error:
-            raise InvalidLink(FORGED) from error
+            raise InvalidLink(str(FORGED)) from error
         return _pair(value)
 
 
@@ -79,7 +83,7 @@ def _pair(value: object) -> tuple[int, str]:
     match value:
         case [int() as subscriber_id, str() as secret]:
             return subscriber_id, secret
-    raise InvalidLink(FORGED)
+    raise InvalidLink(str(FORGED))
 
 
 class InvitationTokens:
@@ -107,8 +111,8 @@ class InvitationTokens:
         except SignatureExpired as error:
             raise InvalidLink(self.EXPIRED) from error
         except BadSignature as error:
-            raise InvalidLink(FORGED) from error
+            raise InvalidLink(str(FORGED)) from error
         match value:
             case [int() as user_id, int() as generation]:
                 return user_id, generation
-        raise InvalidLink(FORGED)
+        raise InvalidLink(str(FORGED))

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.core.clock import utcnow
+from statuspage.core.language import N_
 from statuspage.extensions import db
 from statuspage.models.enums import IncidentStatus, RosterRole
 
-# What an audience reads once a promised update is late, until the update comes.
-DEFAULT_LATE_NOTICE = "Our next update is running late; we will post one as soon as we can."
+# What an audience reads once a promised update is late, until the update comes (public pages
+# show the built-in one in the page's language until the tick has rendered the audience's own).
+DEFAULT_LATE_NOTICE = N_("Our next update is running late; we will post one as soon as we can.")
 # Hours before a maintenance window starts when its subscribers are reminded (as Statuspage does).
 DEFAULT_REMINDERS = "72,24,1"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class ComponentStatus(StrEnum):
     OPERATIONAL = "operational"
@@ -14,7 +16,7 @@ class ComponentStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return _COMPONENT_LABELS[self]
+        return str(_COMPONENT_LABELS[self])
 
     @property
     def symbol(self) -> str:
@@ -28,11 +30,11 @@ class ComponentStatus(StrEnum):
 
 
 _COMPONENT_LABELS = {
-    ComponentStatus.OPERATIONAL: "Operational",
-    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded performance",
-    ComponentStatus.PARTIAL_OUTAGE: "Partial outage",
-    ComponentStatus.MAJOR_OUTAGE: "Major outage",
-    ComponentStatus.UNDER_MAINTENANCE: "Under maintenance",
+    ComponentStatus.OPERATIONAL: _l("Operational"),
+    ComponentStatus.DEGRADED_PERFORMANCE: _l("Degraded performance"),
+    ComponentStatus.PARTIAL_OUTAGE: _l("Partial outage"),
+    ComponentStatus.MAJOR_OUTAGE: _l("Major outage"),
+    ComponentStatus.UNDER_MAINTENANCE: _l("Under maintenance"),
 }
 _COMPONENT_SYMBOLS = {
     ComponentStatus.OPERATIONAL: "✓",
@@ -94,15 +96,15 @@ class Impact(StrEnum):
 
     @property
     def label(self) -> str:
-        return _IMPACT_LABELS[self]
+        return str(_IMPACT_LABELS[self])
 
 
 _IMPACT_LABELS = {
-    Impact.NONE: "No impact",
-    Impact.MINOR: "Minor impact",
-    Impact.MAJOR: "Major impact",
-    Impact.CRITICAL: "Critical impact",
-    Impact.MAINTENANCE: "Maintenance",
+    Impact.NONE: _l("No impact"),
+    Impact.MINOR: _l("Minor impact"),
+    Impact.MAJOR: _l("Major impact"),
+    Impact.CRITICAL: _l("Critical impact"),
+    Impact.MAINTENANCE: _l("Maintenance"),
 }
 _SEVERITY_IMPACTS = {
     Severity.SEV1: Impact.CRITICAL,
@@ -133,7 +135,7 @@ class IncidentStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return str(_INCIDENT_STATUS_LABELS[self])
 
     @property
     def kind(self) -> IncidentKind:
@@ -160,6 +162,19 @@ MAINTENANCE_STATUSES = (
     IncidentStatus.COMPLETED,
     IncidentStatus.CANCELLED,
 )
+
+
+_INCIDENT_STATUS_LABELS = {
+    IncidentStatus.INVESTIGATING: _l("Investigating"),
+    IncidentStatus.IDENTIFIED: _l("Identified"),
+    IncidentStatus.MONITORING: _l("Monitoring"),
+    IncidentStatus.RESOLVED: _l("Resolved"),
+    IncidentStatus.SCHEDULED: _l("Scheduled"),
+    IncidentStatus.IN_PROGRESS: _l("In progress"),
+    IncidentStatus.VERIFYING: _l("Verifying"),
+    IncidentStatus.COMPLETED: _l("Completed"),
+    IncidentStatus.CANCELLED: _l("Cancelled"),
+}
 
 
 class Role(StrEnum):

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from statuspage.core.errors import InvalidLink, NotFound, PermissionDenied, ValidationError
@@ -39,11 +41,12 @@ from statuspage.services.validation import clean_optional_text, clean_text
 ADDRESS_LENGTH = 254
 URL_LENGTH = 2048
 NAME_LENGTH = 120
-USED_LINK = (
+# Shown on public pages, so in the page's language (lazy: read when raised).
+USED_LINK = _l(
     "This confirmation link has already been used, or a newer one has been sent since. "
     "If you are not receiving updates, subscribe again."
 )
-STALE_LINK = "This link is no longer valid. Use the link in the most recent email you received."
+STALE_LINK = _l("This link is no longer valid. Use the link in the most recent email you received.")
 
 
 def clean_email(address: str | None) -> str:
@@ -53,7 +56,7 @@ def clean_email(address: str | None) -> str:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise ValidationError(
-            f"That is not a valid email address: {error}", field="email"
+            gettext("That is not a valid email address: %(error)s", error=error), field="email"
         ) from None
     return checked.normalized.lower()
 
@@ -82,11 +85,15 @@ def followable_incident(incident_id: int) -> Incident:
     """An incident the public may follow alone: public, and not resolved or completed yet."""
     incident = db.session.get(Incident, incident_id)
     if incident is None or not incident.is_public:
-        raise NotFound("There is no such incident on this status page.")
+        raise NotFound(gettext("There is no such incident on this status page."))
     if incident.public_status in CLOSED_STATUSES:
         raise ValidationError(
-            f"{incident.public_name} is {incident.public_status.label.lower()}: there will be no "
-            "more updates about it. Subscribe to every update instead.",
+            gettext(
+                "%(name)s is %(status)s: there will be no more updates about it. Subscribe to "
+                "every update instead.",
+                name=incident.public_name,
+                status=incident.public_status.label.lower(),
+            ),
             field="incident",
         )
     return incident
@@ -127,7 +134,7 @@ def check_confirmation(subscriber_id: int, nonce: str) -> Subscriber:
     subscriber = db.session.get(Subscriber, subscriber_id)
     waiting = subscriber.confirm_nonce if subscriber is not None else None
     if subscriber is None or waiting is None or not hmac.compare_digest(waiting, nonce):
-        raise InvalidLink(USED_LINK)
+        raise InvalidLink(str(USED_LINK))
     return subscriber
 
 
@@ -159,7 +166,7 @@ def subscriber_for_link(subscriber_id: int, key: str) -> Subscriber:
         Subscriber, subscriber_id, options=[selectinload(Subscriber.components)]
     )
     if subscriber is None or not hmac.compare_digest(subscriber.token_key, key):
-        raise InvalidLink(STALE_LINK)
+        raise InvalidLink(str(STALE_LINK))
     return subscriber
 
 
@@ -177,7 +184,7 @@ def set_components(subscriber: Subscriber, component_ids: Iterable[int]) -> Subs
         raise ManagedByAdmins(subscriber)
     if subscriber.incident_id is not None:
         raise ValidationError(
-            "This subscription follows one incident: it has no components to choose.",
+            gettext("This subscription follows one incident: it has no components to choose."),
             field="components",
         )
     subscriber.components = _pick_components(subscriber.audience, component_ids)
@@ -337,13 +344,13 @@ def request_chat_subscription(
     """
     kind = SubscriberKind(kind)
     if kind not in chat.CHAT_KINDS:
-        raise ValidationError("Choose Slack or Microsoft Teams.", field="channel")
+        raise ValidationError(gettext("Choose Slack or Microsoft Teams."), field="channel")
     audience = public_audience()
     address = clean_hook_url(url, kind, chat_hosts=chat_hosts)
     components = _pick_components(audience, component_ids)
     subscriber = _find(audience, kind, address)
     if subscriber is not None and subscriber.receives:
-        raise ValidationError("That channel is already subscribed.", field="address")
+        raise ValidationError(gettext("That channel is already subscribed."), field="address")
     if subscriber is None:
         subscriber = _new_subscriber(audience, kind, address, now=now)
     subscriber.components = components
@@ -425,7 +432,7 @@ def _pick_components(audience: Audience, component_ids: Iterable[int]) -> list[C
     allowed = {component.id: component for component in choosable_components(audience)}
     unknown = wanted - set(allowed)
     if unknown:
-        raise ValidationError("Choose components from the list.", field="components")
+        raise ValidationError(gettext("Choose components from the list."), field="components")
     return [allowed[component_id] for component_id in sorted(wanted)]
 
 

@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -16,6 +17,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from statuspage.core.addresses import index_path
 from statuspage.core.database import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, DatabaseUnavailable
 from statuspage.core.errors import DomainError
+from statuspage.core.language import N_, SOURCE_LANGUAGE, current_language
 from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.publicsite.urls import Links
@@ -24,32 +26,33 @@ from statuspage.services.branding.settings import brand_or_default
 log = logging.getLogger(__name__)
 
 
-# Each status's heading in words: a page never shows an exception's class name.
+# Each status's heading in words: a page never shows an exception's class name. Marked for
+# the catalog (N_) and translated where shown: public pages in the page's language, the rest English.
 TITLES = {
-    400: "That request could not be understood",
-    401: "Please sign in first",
-    403: "You may not do that",
-    404: "There is nothing at this address",
-    405: "This address does not take that kind of request",
-    409: "That clashes with a change made meanwhile",
-    410: "This is no longer here",
-    413: "The request is too large",
-    415: "That kind of request is not accepted here",
-    422: "Please check what you entered",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "The service is not available right now",
+    400: N_("That request could not be understood"),
+    401: N_("Please sign in first"),
+    403: N_("You may not do that"),
+    404: N_("There is nothing at this address"),
+    405: N_("This address does not take that kind of request"),
+    409: N_("That clashes with a change made meanwhile"),
+    410: N_("This is no longer here"),
+    413: N_("The request is too large"),
+    415: N_("That kind of request is not accepted here"),
+    422: N_("Please check what you entered"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The service is not available right now"),
 }
 MANAGEMENT_API = "/api/v1/"
 # Console addresses: their error pages keep the console's header and lead back to it.
 CONSOLE_PREFIXES = ("/admin", "/internal", "/login", "/logout")
-UNAVAILABLE_TITLE = "The database is not answering"
-UNAVAILABLE_DETAIL = (
+UNAVAILABLE_TITLE = N_("The database is not answering")
+UNAVAILABLE_DETAIL = N_(
     "This status page cannot reach its database right now. It comes back by itself as soon as "
     "the database answers: please try again in a minute."
 )
 # A commit the database never confirmed may still have gone through.
-UNAVAILABLE_WHILE_SAVING = (
+UNAVAILABLE_WHILE_SAVING = N_(
     " If you were saving a change, check that it is there before you make it again."
 )
 
@@ -86,7 +89,7 @@ def problem(status: int, title: str, detail: str) -> tuple[object, int, dict[str
 
 def title_for(status: int) -> str:
     """The heading of an error page (and the title of a problem document) for a status."""
-    return TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400])
+    return gettext(TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
 
 
 def _frame(status: int) -> dict[str, object]:
@@ -99,7 +102,7 @@ def _frame(status: int) -> dict[str, object]:
         return {"reason": reason, "back": ("/admin/", "Back to the console")}
     return {
         "reason": reason,
-        "back": (index_path(), "Back to the status page"),
+        "back": (index_path(), gettext("Back to the status page")),
         "public_frame": True,
         "site": current_site(),
         "links": Links(),
@@ -115,7 +118,7 @@ def _page_without_database(status: int, title: str, detail: str) -> str:
         title=title,
         detail=detail,
         reason=HTTPStatus(status).phrase,
-        back=(index_path(), "Back to the status page"),
+        back=(index_path(), gettext("Back to the status page")),
     )
 
 
@@ -144,13 +147,13 @@ def _database_unavailable(error: Exception) -> object:
         extra={"path": request.path, "error": (str(error).splitlines() or [""])[0]},
     )
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    detail = UNAVAILABLE_DETAIL
+    detail = gettext(UNAVAILABLE_DETAIL)
     if request.method not in ("GET", "HEAD"):
-        detail += UNAVAILABLE_WHILE_SAVING
+        detail += gettext(UNAVAILABLE_WHILE_SAVING)
     if _wants_json():
-        body, status, problem_headers = _problem_document(503, UNAVAILABLE_TITLE, detail)
+        body, status, problem_headers = _problem_document(503, gettext(UNAVAILABLE_TITLE), detail)
         return body, status, problem_headers | headers
-    return _page_without_database(503, UNAVAILABLE_TITLE, detail), 503, headers
+    return _page_without_database(503, gettext(UNAVAILABLE_TITLE), detail), 503, headers
 
 
 def _domain_error(error: DomainError) -> object:
@@ -218,8 +221,12 @@ def _too_large(error: RequestEntityTooLarge) -> object:
 
 def _http_error(error: HTTPException) -> object:
     status = error.code or 500
-    # Werkzeug's descriptions (and ours, raised with one) are plain words already.
-    return problem(status, title_for(status), error.description or "")
+    # Werkzeug's descriptions (and ours, raised with one) are plain words already; Werkzeug's own
+    # are English, so a page in another language goes without them (its title says enough).
+    description = error.description or ""
+    if description == type(error).description and current_language() != SOURCE_LANGUAGE:
+        description = ""
+    return problem(status, title_for(status), description)
 
 
 def _unexpected_error(error: Exception) -> object:

@@ -14,6 +14,7 @@ from statuspage.core.times import (
     format_date,
     format_datetime,
     format_duration,
+    format_month,
     format_span,
     format_time,
     is_overdue,
@@ -22,6 +23,7 @@ from statuspage.core.times import (
     zone_name,
 )
 from statuspage.models import ComponentStatus
+from statuspage.services.public.page import rollup_words
 
 
 def init_app(app: Flask) -> None:
@@ -32,8 +34,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(machine_datetime, "machine_datetime")  # for <time datetime="...">
     app.add_template_filter(describe_countdown, "countdown")
     app.add_template_filter(format_date, "long_date")
+    app.add_template_filter(format_month, "month_year")  # 'March 2026'
     app.add_template_filter(zone_name, "zone_name")  # 'UTC', 'New York time'
     app.add_template_filter(component_status_label, "component_status_label")
+    app.add_template_filter(rollup_words, "rollup_words")  # the page's rollup, in its language
 
     app.add_template_filter(format_span, "span")
     app.add_template_filter(format_duration, "duration")  # compact: '1 h 28 min'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -94,7 +95,7 @@ CHAT_CHOICES = [("slack", "Slack"), ("teams", "Microsoft Teams")]
 
 class SubscribeForm(FlaskForm):
     # Lengths and formats are checked by the subscriptions service, which words the messages.
-    email = EmailField("Email address")
+    email = EmailField(_l("Email address"))
     components = ComponentChoiceField("Only these components (none chosen: all)")
     # Set when following one incident from its public page (the view checks it).
     incident = HiddenField()
@@ -102,12 +103,12 @@ class SubscribeForm(FlaskForm):
 
 class ChatSubscribeForm(FlaskForm):
     channel = RadioField(
-        "Chat",
+        _l("Chat"),
         choices=[SelectChoice(value, label) for value, label in CHAT_CHOICES],
         default="slack",
     )
     # Checked by the subscriptions service (hosts, https), which words the messages.
-    hook_url = StringField("Incoming webhook URL")
+    hook_url = StringField(_l("Incoming webhook URL"))
 
 
 class PreferencesForm(FlaskForm):

@@ -9,6 +9,7 @@ public site's frame (templates/public/layout.html), so each is given the site an
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from wtforms import Field
 
 from statuspage.core.addresses import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
@@ -35,7 +36,7 @@ from statuspage.views.forms import (
 bp = Blueprint("subscriptions", __name__)
 
 Page = str | tuple[str, int]
-NO_SUCH_INCIDENT = "There is no such incident on this status page."
+NO_SUCH_INCIDENT = _l("There is no such incident on this status page.")
 
 
 @bp.context_processor
@@ -109,7 +110,7 @@ def _incident_to_follow() -> tuple[Incident | None, str | None]:
     if not raw:
         return None, None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise NotFound(NO_SUCH_INCIDENT)
+        raise NotFound(str(NO_SUCH_INCIDENT))
     try:
         return subscriptions.followable_incident(int(raw)), None
     except ValidationError as error:

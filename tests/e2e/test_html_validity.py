@@ -104,7 +104,8 @@ class Page:
 
     `path` and the form's values are formatted with the world's ids (`{w.incident}`). A page with a
     `form` is the answer to POSTing it, with the CSRF token of the page at `form_page`; with
-    `follow`, the page its answer redirects to.
+    `follow`, the page its answer redirects to. A `language` other than English is fetched after
+    the others, with the app switched to it (STATUSPAGE_LANGUAGE).
     """
 
     name: str
@@ -114,6 +115,7 @@ class Page:
     form: dict[str, str] | None = None
     form_page: str | None = None
     follow: bool = False
+    language: str = "en"
 
 
 PUBLIC = [
@@ -305,7 +307,15 @@ CONSOLE = [
     console("deliveries of an update", "/admin/deliveries/updates/{w.published_update}"),
     console("internal status", "/internal"),
 ]  # fmt: skip
-PAGES = PUBLIC + CONSOLE
+# The public pages in German (lang="de"): one of each kind.
+GERMAN = [
+    Page("status page in German", "/", language="de"),
+    Page("resolved incident in German", "/incidents/{w.resolved_incident}", language="de"),
+    Page("history in German", "/history", language="de"),
+    Page("subscribe page in German", "/subscribe", language="de"),
+    Page("not found in German", "/no-such-page", 404, language="de"),
+]
+PAGES = PUBLIC + CONSOLE + GERMAN
 # Console GET routes that answer something other than HTML (checked to be so below).
 NOT_HTML = {
     "admin.postmortem": "/admin/incidents/{w.open_incident}/postmortem.md",
@@ -584,6 +594,7 @@ def checked(
         with pinned(NOW):
             world = build_world(app)
             captures, not_html = _fetch_everything(browser, server.url, world)
+            captures |= _fetch_in_german(browser, server.url, world, app)
         documents = {name: capture.body for name, capture in captures.items() if capture.is_html}
         nu = nu_errors(documents, tmp_path_factory.mktemp("vnu"))
         # What axe-core looks at needs only the server's static files: the clock is free again.
@@ -606,7 +617,11 @@ def _fetch_everything(
     try:
         for who, email in SIGN_IN.items():
             _sign_in(contexts[who].request, email)
-        captures = {page.name: fetch(contexts[page.who].request, page, world) for page in PAGES}
+        captures = {
+            page.name: fetch(contexts[page.who].request, page, world)
+            for page in PAGES
+            if page.language == "en"
+        }
         captures[DELIBERATE] = _with_deliberate_error(captures["sign in"])
         not_html = {
             endpoint: fetch(contexts["admin"].request, Page(endpoint, path), world)
@@ -616,6 +631,19 @@ def _fetch_everything(
         for context in contexts.values():
             context.close()
     return captures, not_html
+
+
+def _fetch_in_german(browser: Any, base_url: str, world: World, app: Flask) -> dict[str, Capture]:
+    """The German pages, from the same app switched to German (its public cache emptied)."""
+    app.config["LANGUAGE"] = "de"
+    app.extensions["public_cache"].clear()
+    context = browser.new_context(base_url=base_url)
+    try:
+        return {page.name: fetch(context.request, page, world) for page in GERMAN}
+    finally:
+        context.close()
+        app.config["LANGUAGE"] = "en"
+        app.extensions["public_cache"].clear()
 
 
 def _sign_in(requests: Any, email: str) -> None:
@@ -727,3 +755,8 @@ class _AnyIds:
 
 
 _ANY_IDS = _AnyIds()
+
+
+def test_the_german_pages_say_they_are_german(checked: Checked) -> None:
+    for page in GERMAN:
+        assert b'<html lang="de"' in checked.captures[page.name].body, page.name

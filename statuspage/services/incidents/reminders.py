@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from statuspage.core.addresses import incident_path, internal_path
 from statuspage.core.errors import ValidationError
+from statuspage.core.language import in_page_language
 from statuspage.core.site import Site
 from statuspage.core.times import format_window
 from statuspage.extensions import db, insert_ignoring_duplicates
@@ -114,7 +116,9 @@ def send_due_reminders(*, now: datetime, site: Site) -> int:
     return len(nearest)
 
 
+@in_page_language
 def _queue(reminder: MaintenanceReminder, *, site: Site, now: datetime) -> None:
+    """Queue the reminder to each subscriber, worded in the page's language."""
     window = db.session.get_one(Incident, reminder.incident_id)
     audience = db.session.get_one(Audience, reminder.audience_id)
     assert window.scheduled_for is not None and window.scheduled_until is not None
@@ -122,15 +126,23 @@ def _queue(reminder: MaintenanceReminder, *, site: Site, now: datetime) -> None:
     when = format_window(window.scheduled_for, window.scheduled_until, site.zone, now=now)
     components = [link.component for link in window.components]
     shown = [c for c in components if c.is_public or not audience.is_public]
-    lines = [f"Scheduled maintenance “{name}” starts in {_hours(reminder.hours_before)}: {when}."]
+    starts_in = _hours(reminder.hours_before)
+    lines = [
+        gettext(
+            "Scheduled maintenance “%(name)s” starts in %(span)s: %(when)s.",
+            name=name,
+            span=starts_in,
+            when=when,
+        )
+    ]
     if shown:
-        lines.append("Affected: " + ", ".join(c.name for c in shown) + ".")
+        lines.append(gettext("Affected: %(names)s.", names=", ".join(c.name for c in shown)))
     link = site.url + (incident_path(window.id) if audience.is_public else internal_path())
     enqueue.enqueue_emails(
         [
             enqueue.OutgoingEmail(
                 address,
-                subject=f"Reminder: {name} starts in {_hours(reminder.hours_before)}",
+                subject=gettext("Reminder: %(name)s starts in %(span)s", name=name, span=starts_in),
                 text="\n\n".join(lines),
                 dedupe_key=f"maintenance-reminder:{reminder.id}:{subscriber_id}",
                 name=subscriber_name,
@@ -147,5 +159,5 @@ def _queue(reminder: MaintenanceReminder, *, site: Site, now: datetime) -> None:
 
 def _hours(hours: int) -> str:
     if hours % 24 == 0 and hours >= 48:
-        return f"{hours // 24} days"
-    return f"{hours} hour{'' if hours == 1 else 's'}"
+        return ngettext("%(num)d day", "%(num)d days", hours // 24)
+    return ngettext("%(num)d hour", "%(num)d hours", hours)

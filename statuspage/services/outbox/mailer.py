@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from flask_babel import gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from statuspage.core.language import current_language
 
 # Beside the package, like the app's own templates (see create_app): statuspage/services/outbox/
 # is three folders down from the project root.
@@ -38,7 +41,11 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+# Flask-Babel's: the page's language while messages.py renders under page_language().
+_environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+_environment.globals["current_language"] = current_language
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from markupsafe import escape
 
 from statuspage.core.addresses import (
@@ -27,6 +28,7 @@ from statuspage.core.addresses import (
     internal_path,
     webhook_documentation_path,
 )
+from statuspage.core.language import current_language, in_page_language, page_language
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import api_timestamp, describe_next_update, format_datetime
@@ -79,11 +81,13 @@ def subject_for(status: IncidentStatus, name: str) -> str:
     """An email's subject about an incident or a maintenance window: its status in brackets, then
     its name ("[Resolved] Card payments failing", "[In progress] Database upgrade"). The one
     place subjects about incidents are worded: every email about one calls it."""
-    return f"[{IncidentStatus(status).label}] {name}"
+    return gettext("[%(status)s] %(name)s", status=IncidentStatus(status).label, name=name)
 
 
+@in_page_language
 def freeze_update(update: Update, *, site: Site) -> None:
-    """Render what the update's subscribers are told, once, as it is published."""
+    """Render what the update's subscribers are told (in the page's language), once, as it is
+    published."""
     public = update.audience.is_public
     incident = update.incident
     published_at = _published_at(update)
@@ -161,7 +165,8 @@ def update_email(
     subscriber = _subscriber(delivery)
     links = links_for(subscriber, site, tokens)
     frozen = _frozen_update(update, site)["email"]
-    subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True))
+    with page_language():
+        subject, text, html = _update_bodies(json.dumps(frozen, sort_keys=True), current_language())
     return Email(
         recipient=subscriber.address,
         recipient_name=subscriber.name,
@@ -182,8 +187,9 @@ _UNSUBSCRIBE = "\ue000unsubscribe\ue000"
 
 
 @functools.lru_cache(maxsize=32)
-def _update_bodies(frozen_json: str) -> tuple[str, str, str]:
-    """(subject, text, html) of an update's email, its subscriber's links left as stand-ins."""
+def _update_bodies(frozen_json: str, language: str) -> tuple[str, str, str]:
+    """(subject, text, html) of an update's email, its subscriber's links left as stand-ins, in
+    the language given (part of the cache's key: the words around the frozen ones follow it)."""
     frozen = json.loads(frozen_json)
     context = {
         **frozen,
@@ -198,6 +204,7 @@ def _update_bodies(frozen_json: str) -> tuple[str, str, str]:
     return context["subject"], text, html
 
 
+@in_page_language
 def subscription_email(
     delivery: Delivery, *, site: Site, tokens: SubscriptionTokens, confirm_hours: int
 ) -> Email:
@@ -216,11 +223,12 @@ def subscription_email(
         context["confirm_url"] = site.url + CONFIRM_PATH + token
         name, subject, headers = (
             "confirm_subscription",
-            f"Confirm your subscription to {site.name}",
+            gettext("Confirm your subscription to %(name)s", name=site.name),
             {},
         )
     else:
-        name, subject = "manage_subscription", f"Your subscription to {site.name}"
+        name = "manage_subscription"
+        subject = gettext("Your subscription to %(name)s", name=site.name)
         headers = _list_headers(subscriber, links)
     text, html = render(name, context)
     return Email(
@@ -238,10 +246,13 @@ def following(subscriber: Subscriber) -> str:
     """What the subscription is to, in words: "all components", the components chosen, or one
     incident ("this incident: Card payments failing")."""
     if subscriber.incident is not None:
-        return f"this incident only: {subscriber.incident.public_name} (until it is resolved)"
+        return gettext(
+            "this incident only: %(name)s (until it is resolved)",
+            name=subscriber.incident.public_name,
+        )
     if subscriber.components:
         return ", ".join(component.name for component in subscriber.components)
-    return "all components"
+    return gettext("all components")
 
 
 def stored_email(
@@ -249,12 +260,19 @@ def stored_email(
 ) -> Email:
     """An email whose subject and text were stored with it (reminders, escalations); one to a
     subscriber (a maintenance reminder) carries their manage and unsubscribe links."""
-    payload = delivery.payload or {}
-    body, headers = payload["text"], {}
     if delivery.subscriber is not None and tokens is not None:
+        # A subscriber's (a maintenance reminder) is in the page's language, as it was worded.
         links = links_for(delivery.subscriber, site, tokens)
-        body += f"\n\nManage your subscription: {links.manage}\nUnsubscribe: {links.unsubscribe}"
-        headers = _list_headers(delivery.subscriber, links)
+        with page_language():
+            footer = "\n\n" + gettext("Manage your subscription: %(url)s", url=links.manage)
+            footer += "\n" + gettext("Unsubscribe: %(url)s", url=links.unsubscribe)
+            return _stored_email(delivery, site, footer, _list_headers(delivery.subscriber, links))
+    return _stored_email(delivery, site, "", {})
+
+
+def _stored_email(delivery: Delivery, site: Site, footer: str, headers: dict[str, str]) -> Email:
+    payload = delivery.payload or {}
+    body = payload["text"] + footer
     context = {
         "page_name": site.name,
         "page_url": site.url,

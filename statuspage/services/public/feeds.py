@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
 from icalendar import Calendar, Event
 from markupsafe import escape
 
@@ -26,6 +27,7 @@ from statuspage.core.feeds import (
     tag_uri,
     updates_html,
 )
+from statuspage.core.language import current_language
 from statuspage.core.markdown import markdown_to_html
 from statuspage.core.site import Site
 from statuspage.core.times import describe_next_update, in_zone
@@ -49,7 +51,8 @@ def _feed(
         title=f"{site.name} - {title}{about}",
         page_url=site.url + index_path(),
         self_url=site.url + feed_path(name, fmt, component.id if component else None),
-        description=f"{title} of {site.name}{about}",
+        description=gettext("%(feed)s of %(name)s", feed=title, name=site.name) + about,
+        language=current_language(),
         author=site.name,
         author_uri=site.url + index_path(),
         empty_since=in_zone(component.created_at if component else NEVER, site.zone),
@@ -94,7 +97,9 @@ def history_feed(
         )
         for incident in incidents
     ]
-    content = build_feed(_feed(site, "history", "Incident History", fmt, component), entries, fmt)
+    content = build_feed(
+        _feed(site, "history", gettext("Incident History"), fmt, component), entries, fmt
+    )
     return HistoryFeed(content, public.next_edge(incidents, now=now))
 
 
@@ -110,7 +115,7 @@ def _postmortem_block(incident: PublicIncident) -> list[UpdateBlock]:
     if incident.postmortem_body is None:
         return []
     body = markdown_to_html(incident.postmortem_body)
-    return [UpdateBlock(_postmortem_at(incident), "Postmortem", body)]
+    return [UpdateBlock(_postmortem_at(incident), gettext("Postmortem"), body)]
 
 
 def _promise_html(incident: PublicIncident, late_notice: str | None, site: Site) -> str:
@@ -136,7 +141,7 @@ def updates_feed(site: Site, fmt: FeedFormat, *, component_id: int | None = None
         )
         for incident, update in updates
     ]
-    return build_feed(_feed(site, "updates", "Updates", fmt, component), entries, fmt)
+    return build_feed(_feed(site, "updates", gettext("Updates"), fmt, component), entries, fmt)
 
 
 def maintenance_calendar(site: Site, *, now: datetime) -> bytes:
@@ -163,14 +168,14 @@ def _event(window: PublicIncident, site: Site, host: str | None) -> Event:
     event.add("last-modified", window.updated_at)
     event.add("dtstart", window.scheduled_for or window.started_at)
     event.add("dtend", window.scheduled_until or window.scheduled_for or window.started_at)
-    event.add("summary", f"Maintenance: {window.name}")
+    event.add("summary", gettext("Maintenance: %(name)s", name=window.name))
     # A cancelled window stays in the feed, cancelled, so calendars that copied it drop it.
     cancelled = window.status is IncidentStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     names = ", ".join(c.name for c in window.components)
-    lines = [f"Status: {window.status.label}"]
+    lines = [gettext("Status: %(status)s", status=window.status.label)]
     if names:
-        lines.append(f"Components: {names}")
+        lines.append(gettext("Components: %(names)s", names=names))
     lines += ["", window.updates[0].body, "", permalink(site, window.id)]
     event.add("description", "\n".join(lines).strip())
     event.add("url", permalink(site, window.id))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from statuspage.core.errors import NotFound
 from statuspage.core.times import is_overdue
@@ -150,7 +151,7 @@ def late_notices(incidents: Sequence[PublicIncident], *, now: datetime) -> dict[
         )
         .order_by(Promise.due_at, Promise.id)
     ):
-        notices.setdefault(incident_id, notice or DEFAULT_LATE_NOTICE)
+        notices.setdefault(incident_id, notice or gettext(DEFAULT_LATE_NOTICE))
     return notices
 
 
@@ -216,7 +217,7 @@ def _public_updates(updates: Sequence[Update], public_ids: set[int]) -> list[Pub
                 id=update.id,
                 incident_id=update.incident_id,
                 status=update.status,
-                label="Update" if update.status is previous else update.status.label,
+                label=gettext("Update") if update.status is previous else update.status.label,
                 body=update.body,
                 published_at=update.published_at or update.updated_at,
                 affected_components=tuple(

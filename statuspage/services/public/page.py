@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from statuspage.core.times import in_zone, start_of_day
 from statuspage.extensions import db
@@ -46,6 +47,15 @@ from statuspage.services.public.types import (
 from statuspage.services.public.version import current_publication
 
 UPTIME_DAYS = 90
+# The rollup's words on the page, in its language; the JSON API keeps Statuspage's English ones.
+ROLLUP_WORDS = {
+    "Major Service Outage": _l("Major Service Outage"),
+    "Partial System Outage": _l("Partial System Outage"),
+    "Partially Degraded Service": _l("Partially Degraded Service"),
+    "Minor Service Outage": _l("Minor Service Outage"),
+    "Service Under Maintenance": _l("Service Under Maintenance"),
+    "All Systems Operational": _l("All Systems Operational"),
+}
 RECENT_DAYS = 7
 _OUTAGES = {ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE}
 
@@ -69,6 +79,11 @@ def rollup(
     if ComponentStatus.UNDER_MAINTENANCE in statuses or active_maintenance:
         return StatusRollup("maintenance", "Service Under Maintenance")
     return StatusRollup("none", "All Systems Operational")
+
+
+def rollup_words(description: str) -> str:
+    """The rollup's description as the page says it, in the page's language."""
+    return str(ROLLUP_WORDS[description])
 
 
 @per_transaction
