@@ -37,7 +37,7 @@ from tests.worlds import ModuleWorld
 
 # The rules, read from an app of our own at collection time (tests are parametrized by them).
 # Malformed input, not the clock: CI's passes at awkward instants leave this module out.
-pytestmark = pytest.mark.fuzz
+pytestmark = pytest.mark.sweep
 
 _APP = create_app(settings_for("sqlite://"))
 # The management API serves each path with and without `.json` by the same view: one of the two
