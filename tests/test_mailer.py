@@ -30,9 +30,13 @@ def email(**changes):
         {"subject": "API errors\nX-Injected: yes"},
         {"recipient_name": "Ann\r\nBcc: everyone@example.com"},
         {"headers": {"List-Unsubscribe": "<http://x>\r\nBcc: everyone@example.com"}},
+        {"subject": "API\x00errors"},
+        {"recipient_name": "Ann\x00"},
+        {"recipient_name": "Ann\x1b[2J"},
+        {"headers": {"List-Unsubscribe": "<http://x>\x7f"}},
     ],
 )
-def test_line_breaks_in_headers_are_refused_not_sent(changes):
+def test_line_breaks_and_control_characters_in_headers_are_refused_not_sent(changes):
     with pytest.raises(ValueError):
         compose(email(**changes), sender="status@example.com", sender_name="Acme", now=utcnow())
 

@@ -100,6 +100,14 @@ def render(name: str, context: Mapping[str, Any]) -> tuple[str, str]:
 def compose(email: Email, *, sender: str, sender_name: str, now: datetime) -> bytes:
     """A multipart text + HTML message as SMTP carries it (CRLF lines); raises ValueError for
     anything that would break a header."""
+    for name, value in [
+        ("Subject", email.subject),
+        ("From", sender_name),
+        ("To", f"{email.recipient_name or ''} {email.recipient}"),
+        *email.headers.items(),
+    ]:
+        if _CONTROL.search(value):
+            raise ValueError(f"the {name} header may not contain a line break or control character")
     domain = sender.rpartition("@")[2] or "localhost"
     head = [
         _shared_headers(email.subject, sender, sender_name, format_datetime(now)),
@@ -124,6 +132,8 @@ def compose(email: Email, *, sender: str, sender_name: str, now: datetime) -> by
     )
 
 
+# Line breaks, NUL and the other control characters (a tab is folding white space): never in a header.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # One line of printable ASCII (a header written as it is), and what a mailbox needs no quoting for.
 _PLAIN_VALUE = re.compile(r"[\x21-\x7e][\x20-\x7e]*")
 _ATOM_PHRASE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")
@@ -143,8 +153,6 @@ def _shared_headers(subject: str, sender: str, sender_name: str, date: str) -> b
 
 
 def _header(name: str, value: str) -> bytes:
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"the {name} header may not contain a line break")
     line = f"{name}: {value}"
     if len(line) <= LONGEST_HEADER_LINE and _PLAIN_VALUE.fullmatch(value):
         return line.encode("ascii") + b"\r\n"
