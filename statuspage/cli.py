@@ -185,7 +185,10 @@ def scheduler() -> None:
 @with_appcontext
 def serve() -> None:
     """Serve the app as production does: STATUSPAGE_BIND, WEB_CONCURRENCY workers (Ctrl-C stops)."""
-    serve_forever(current_app)
+    try:
+        serve_forever(current_app)
+    except ValueError as error:  # a setting it cannot use: said in a line, not a traceback
+        raise click.ClickException(str(error)) from error
 
 
 @click.command("run-job")

@@ -34,7 +34,7 @@ def logging_config(level: str) -> dict[str, Any]:
 def host_and_port(bind: str) -> tuple[str, int]:
     """`127.0.0.1:8000`, `[::1]:8000` or `:8000` (every address) as a host and a port."""
     host, colon, port = bind.rpartition(":")
-    if not colon or not port.isdigit():
+    if not colon or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"STATUSPAGE_BIND must be HOST:PORT, not {bind!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
 

@@ -1,5 +1,6 @@
 """Flask commands: accounts, defaults, demo data and running a job by hand."""
 
+import pytest
 import sqlalchemy as sa
 
 from statuspage.extensions import db
@@ -87,3 +88,14 @@ def test_run_job_runs_a_job_by_name(runner):
 def test_run_job_names_the_jobs_when_the_name_is_wrong(runner):
     result = runner.invoke(args=["run-job", "no-such-job"])
     assert result.exit_code == 1 and "purge-login-failures" in result.output
+
+
+@pytest.mark.parametrize(
+    "bind", ["8000", "localhost:", "host:port", "127.0.0.1:70000", "127.0.0.1:0"]
+)
+def test_serve_with_an_unusable_bind_address_says_so_without_a_traceback(app, bind):
+    app.config["BIND"] = bind
+    result = app.test_cli_runner().invoke(args=["serve"])
+    assert result.exit_code == 1
+    assert "STATUSPAGE_BIND must be HOST:PORT" in result.output
+    assert "Traceback" not in result.output
