@@ -188,6 +188,9 @@ def test_the_shipped_nginx_configuration_serves_the_snapshot_and_passes_the_rest
     ]:
         status, where, headers, body = source(path)
         assert (status, where) == (200, "snapshot"), path
+        _, app_headers, _ = web.get(path)
+        for name in ("Content-Type", "Access-Control-Allow-Origin"):
+            assert headers.get(name) == app_headers.get(name), (path, name)
         if not headers["Content-Type"].startswith("text/html"):
             # Pages link relatively in the snapshot; everything else is the app's very bytes.
             assert body == web.get(path)[2], path
@@ -208,6 +211,8 @@ def test_the_shipped_nginx_configuration_serves_the_snapshot_and_passes_the_rest
     assert (status, where) == (200, "app") and b"Incident history of API" in body
     assert source("/login")[:2] == (200, "app")
     assert source("/incidents/999999")[:2] == (404, "app")
+    assert source("/api/v2/")[:2] == (404, "app")  # a folder of the snapshot is no page
+    assert source("/.statuspage-export.json")[:2] == (404, "snapshot")  # never the manifest
 
     # Both files of / were read above, so nginx holds them open: it must still show the new build.
     news, started = publish_news(app, world)
