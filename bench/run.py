@@ -105,8 +105,9 @@ def render_time(url: str, rounds: int) -> float:
 
 
 class AppServer:
-    """The app served over `url` in production settings (2 workers, 4 threads each, JSON logs):
-    `flask serve` (granian, what the project ships) or gunicorn (what it shipped before)."""
+    """The app served over `url` in production settings (JSON logs): `flask serve` (granian, what
+    the project ships, with its default workers and threads) or gunicorn (what it shipped before:
+    2 workers, 4 threads each)."""
 
     def __init__(self, kind: str, url: str, folder: Path, **extra: str) -> None:
         self.kind = kind
@@ -117,12 +118,10 @@ class AppServer:
         env = app_environment(
             url, BASE_URL=BASE_URL, PAGE_NAME="Bench", BIND=f"127.0.0.1:{self.port}", **extra
         )
-        env.update(
-            PROMETHEUS_MULTIPROC_DIR=str(metrics),
-            STATUSPAGE_METRICS_TOKEN=METRICS_TOKEN,
-            WEB_CONCURRENCY="2",
-            WEB_THREADS="4",
-        )
+        env.update(PROMETHEUS_MULTIPROC_DIR=str(metrics), STATUSPAGE_METRICS_TOKEN=METRICS_TOKEN)
+        # `flask serve` runs with its defaults (statuspage.core.config.default_web_workers).
+        for name in ("WEB_CONCURRENCY", "WEB_THREADS"):
+            env.pop(name, None)
         command = {
             "granian": [str(BIN / "flask"), "--app", "statuspage", "serve"],
             "gunicorn": [

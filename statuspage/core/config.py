@@ -179,8 +179,10 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     # prometheus-client reads this variable itself; it is recorded here so the app can see it too.
     app.config.setdefault("METRICS_MULTIPROC_DIR", os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-    app.config.setdefault("WEB_CONCURRENCY", int(os.environ.get("WEB_CONCURRENCY", "2")))
-    app.config.setdefault("WEB_THREADS", int(os.environ.get("WEB_THREADS", "4")))
+    app.config.setdefault(
+        "WEB_CONCURRENCY", int(os.environ.get("WEB_CONCURRENCY", str(default_web_workers())))
+    )
+    app.config.setdefault("WEB_THREADS", int(os.environ.get("WEB_THREADS", "1")))
     _derive(app)
     _check(app.config)
 
@@ -209,6 +211,15 @@ def _loaded(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def default_web_workers() -> int:
+    """One web worker per usable core, and one more for while a worker waits on the database.
+
+    A worker runs one request at a time (WEB_THREADS 1): threads of one process share the
+    interpreter lock, and on bench/run.py a second thread per worker cost a sixth of the
+    cache-hit throughput while adding nothing to it."""
+    return len(os.sched_getaffinity(0)) + 1
 
 
 def _derive(app: Flask) -> None:
