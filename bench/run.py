@@ -60,6 +60,11 @@ from tests.processes import (
 
 PATHS = ["/", "/api/v2/summary.json", "/history.atom"]
 CONNECTIONS = [64, 256]
+# The rows the goals are read from (cache hits at 64 connections) are run ROUNDS times, each right
+# after its own ceiling run, and the round with the median ratio is reported: one 5 s run on a
+# 2-core machine varies by a tenth either way.
+GOAL = ("hit", 64)
+ROUNDS = 3
 BASE_URL = "http://status.bench"
 METRICS_TOKEN = "bench-metrics-token-0123456789"
 OUT = ROOT / "bench" / "out"
@@ -351,24 +356,25 @@ def application_servers(url: str, folder: Path, ceiling: WebProcess, args) -> di
             for connections in CONNECTIONS:
                 for mode in ("hit", "304", "miss"):
                     for kind, server in servers.items():
-                        top = measure(ceiling.url + path, connections, args.duration)
-                        top.update(path=path, connections=connections)
-                        ceilings.append(top)
-                        renders_before = server.renders()
-                        if mode == "miss":
-                            with Bumper(url, args.miss_interval) as bumper:
-                                result = measure(server.url + path, connections, args.duration)
-                            result["publications"] = bumper.count
-                        else:
-                            result = measure(server.url + path, connections, args.duration, mode)
-                        result["renders"] = server.renders() - renders_before
-                        result.update(
-                            server=kind,
-                            path=path,
-                            connections=connections,
-                            mode=mode,
-                            ceiling_rps=top["rps"],
-                        )
+                        rounds = []
+                        for _ in range(ROUNDS if (mode, connections) == GOAL else 1):
+                            top = measure(ceiling.url + path, connections, args.duration)
+                            top.update(path=path, connections=connections)
+                            ceilings.append(top)
+                            renders_before = server.renders()
+                            if mode == "miss":
+                                with Bumper(url, args.miss_interval) as bumper:
+                                    result = measure(server.url + path, connections, args.duration)
+                                result["publications"] = bumper.count
+                            else:
+                                result = measure(
+                                    server.url + path, connections, args.duration, mode
+                                )
+                            result["renders"] = server.renders() - renders_before
+                            result["ceiling_rps"] = top["rps"]
+                            rounds.append(result)
+                        result = median_round(rounds)
+                        result.update(server=kind, path=path, connections=connections, mode=mode)
                         runs.append(result)
                         log(f"{kind} {result}")
         granian = servers["granian"]
@@ -401,9 +407,13 @@ def snapshot_mode(url: str, folder: Path, ceiling: WebProcess, args, stack) -> d
     for path in PATHS:
         wrk(shipped.url + path, CONNECTIONS[0], 2, {"Accept-Encoding": "gzip"})  # warm-up
         for connections in CONNECTIONS:
-            top = measure(ceiling.url + path, connections, args.duration)
-            result = measure(shipped.url + path, connections, args.duration)
-            result.update(path=path, connections=connections, ceiling_rps=top["rps"])
+            rounds = []
+            for _ in range(ROUNDS if connections == GOAL[1] else 1):
+                top = measure(ceiling.url + path, connections, args.duration)
+                result = measure(shipped.url + path, connections, args.duration)
+                rounds.append(result | {"ceiling_rps": top["rps"]})
+            result = median_round(rounds)
+            result.update(path=path, connections=connections)
             runs.append(result)
             log(f"nginx shipped {result}")
     visible = publish_and_time(url, lambda: fetch(shipped.url + "/")[2], trials=5)
@@ -412,6 +422,12 @@ def snapshot_mode(url: str, folder: Path, ceiling: WebProcess, args, stack) -> d
         "snapshot_nginx": runs,
         "snapshot_visible_seconds": [round(s, 3) for s in visible],
     }
+
+
+def median_round(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """The round whose ratio to its ceiling is the median one, with how many rounds were run."""
+    ranked = sorted(rounds, key=lambda r: r["rps"] / r["ceiling_rps"])
+    return ranked[len(ranked) // 2] | {"rounds": len(rounds)}
 
 
 def log(message: str) -> None:
@@ -428,7 +444,8 @@ def report(figures: dict) -> str:
         (
             f"wrk: 2 threads, {figures['duration']} s per run, `Accept-Encoding: gzip`; the ceiling is "
             "nginx tuned for static files (worker_processes auto, open_file_cache, sendfile, "
-            "gzip_static) serving the export of the same database, run right before each row"
+            "gzip_static) serving the export of the same database, run right before each row; "
+            f"rows of cache hits at 64 connections are the median of {ROUNDS} such pairs"
         ),
         "",
         (
@@ -458,9 +475,11 @@ def report(figures: dict) -> str:
             if (r["server"], r["path"], r["connections"], r["mode"]) == ("granian", path, 64, "hit")
         )
 
-    shipped = next(
-        r for r in figures["snapshot_nginx"] if (r["path"], r["connections"]) == ("/", 64)
-    )
+    def shipped(path: str) -> dict:
+        return next(
+            r for r in figures["snapshot_nginx"] if (r["path"], r["connections"]) == (path, 64)
+        )
+
     render_figures = figures["render"]
     lines += [
         "",
@@ -475,10 +494,14 @@ def report(figures: dict) -> str:
             f"40%), p99 {app_run(path)['p99_ms']:.1f} ms (goal under 20 ms)."
             for path in ("/", "/api/v2/summary.json")
         ),
+        *(
+            f"- Shipped nginx in snapshot mode, {path} at 64 connections: "
+            f"{shipped(path)['rps'] / shipped(path)['ceiling_rps']:.1%} of the ceiling (goal 90%)."
+            for path in PATHS
+        ),
         (
-            f"- Shipped nginx in snapshot mode, / at 64 connections: "
-            f"{shipped['rps'] / shipped['ceiling_rps']:.1%} of the ceiling (goal 90%); a "
-            f"publication showed there after {figures['snapshot_visible_seconds']} s (goal 1 s)."
+            f"- A publication showed on the shipped nginx after "
+            f"{figures['snapshot_visible_seconds']} s (goal 1 s)."
         ),
         f"- A publication showed on `flask serve`'s / after {figures['app_visible_seconds']} s.",
         (

@@ -214,12 +214,13 @@ def _loaded(value: str) -> Any:
 
 
 def default_web_workers() -> int:
-    """One web worker per usable core, and one more for while a worker waits on the database.
+    """One web worker per core the process may use (at least two, so one busy worker never stops
+    the site), each running one request at a time (WEB_THREADS 1).
 
-    A worker runs one request at a time (WEB_THREADS 1): threads of one process share the
-    interpreter lock, and on bench/run.py a second thread per worker cost a sixth of the
-    cache-hit throughput while adding nothing to it."""
-    return len(os.sched_getaffinity(0)) + 1
+    Measured with bench/run.py on 2 cores: threads of one process share the interpreter lock, and
+    a second thread per worker, or a worker more than the cores, cost a sixth of the cache-hit
+    rate and doubled its p99."""
+    return max(2, len(os.sched_getaffinity(0)))
 
 
 def _derive(app: Flask) -> None:
