@@ -1,12 +1,15 @@
-"""Helpers for the management API's tests: a key per role, and requests carrying one."""
+"""Helpers for the management API's tests: a key per role, requests carrying one, and the check
+that each answer is one the OpenAPI document describes (its status and its body's schema)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
 from statuspage.core.clock import utcnow
@@ -16,6 +19,8 @@ from statuspage.models import Role
 from statuspage.services.api import keys
 from statuspage.services.defaults import ensure_defaults
 from statuspage.services.public.api import page_id
+from statuspage.views.api_v1 import AREAS
+from statuspage.views.api_v1.openapi import document, openapi_path
 from tests.factories import make_user
 
 
@@ -62,9 +67,36 @@ class Api:
         return f"/api/v1/pages/{self.page}{path}"
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.client.get(self.url(path), headers=self.headers(), **kwargs)
+        return self.send("GET", path, **kwargs)
 
     def send(self, method: str, path: str, body: Any = None, **kwargs: Any) -> TestResponse:
-        return self.client.open(
+        answer = self.client.open(
             self.url(path), method=method, json=body, headers=self.headers(), **kwargs
         )
+        problem = undescribed(self.client.application, method, self.url(path), answer)
+        assert problem is None, problem
+        return answer
+
+
+@functools.cache
+def _openapi() -> dict[str, Any]:
+    return document([operation for area in AREAS for operation, _ in area.routes.operations])
+
+
+def undescribed(app: Flask, method: str, path: str, answer: TestResponse) -> str | None:
+    """What in this answer the OpenAPI document does not describe (None: all of it)."""
+    rule, _ = app.url_map.bind("localhost").match(
+        path.split("?")[0], method=method, return_rule=True
+    )
+    described = openapi_path(rule.rule.removeprefix("/api/v1").removesuffix(".json"))
+    responses = _openapi()["paths"][described][method.lower()]["responses"]
+    response = responses.get(str(answer.status_code))
+    if response is None:
+        return f"{method} {path} answered {answer.status_code}, not in {sorted(responses)}"
+    schema = response["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": _openapi()["components"]})
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(answer.get_json(silent=True))
+    ]
+    return f"{method} {path} {answer.status_code}: {errors[:5]}" if errors else None

@@ -1,13 +1,17 @@
-"""Small helpers the tests share: the test clock, settings for a test app, signing in."""
+"""Small helpers the tests share: the test clock, settings for a test app, signing in, counting
+queries."""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -124,3 +128,18 @@ def dangerous_markup(html: str, *, allowed_elements: set[str] = frozenset()) -> 
     audit = _MarkupAudit(set(allowed_elements))
     audit.feed(html)
     return audit.findings
+
+
+@contextmanager
+def statements_run(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, in order."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from statuspage.core.clock import utcnow
 from statuspage.extensions import db
-from statuspage.models import AuditEntry, Delivery, Incident, TimelineEvent
+from statuspage.models import AuditEntry, ComponentStatus, Delivery, Incident, TimelineEvent
 from statuspage.services.api import keys as api_keys
 from tests.api_v1 import Api, Keys, make_keys
-from tests.factories import NOW, make_component
+from tests.factories import NOW, make_component, make_incident, make_published
+from tests.helpers import statements_run
 
 
 @pytest.fixture
@@ -114,6 +115,25 @@ def test_pages_of_a_list(api, app):
     first = api.get("/components?per_page=2&page=1").get_json()
     second = api.get("/components?per_page=2&page=2").get_json()
     assert len(first) == 2 and len(second) == 1 and first[0]["id"] != second[0]["id"]
+
+
+def _list_statements(app, api, incidents: int, *, named: str) -> int:
+    with app.app_context():
+        for number in range(incidents):
+            component = make_component(f"{named} {number}")
+            make_published(make_incident(affected={component: ComponentStatus.MAJOR_OUTAGE}))
+        db.session.commit()
+        engine = db.engine
+    api.get("/incidents")  # the key's first use of the minute is also written down
+    with statements_run(engine) as statements:
+        listed = api.get("/incidents?per_page=100").get_json()
+    assert all(document["incident_updates"] for document in listed)
+    return len(statements)
+
+
+def test_an_incident_list_costs_the_same_queries_however_long(app, api):
+    short = _list_statements(app, api, 2, named="Before")
+    assert _list_statements(app, api, 10, named="After") == short
 
 
 def test_components_and_groups_are_made_and_changed(api):

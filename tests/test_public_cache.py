@@ -18,7 +18,7 @@ from statuspage.publicsite import cache, render
 from statuspage.publicsite.render import every_surface
 from statuspage.services.public.version import bump_publication
 from tests.factories import PASSWORD, make_component, make_incident, make_published, make_user
-from tests.helpers import settings_for, sign_in
+from tests.helpers import settings_for, sign_in, statements_run
 from tests.outage import breakable_database
 from tests.public_world import build_world
 
@@ -78,14 +78,6 @@ def test_responses_may_be_cached_briefly_and_served_stale_on_errors(client, path
         assert directive in control
 
 
-class QueryCounter:
-    def __init__(self):
-        self.statements = []
-
-    def __call__(self, conn, cursor, statement, *args):
-        self.statements.append(statement)
-
-
 @pytest.mark.parametrize("path", ["/", "/history", "/history.atom", "/api/v2/summary.json"])
 def test_a_cache_hit_runs_one_query_at_most_the_version(app, path, now):
     with app.app_context():
@@ -93,14 +85,10 @@ def test_a_cache_hit_runs_one_query_at_most_the_version(app, path, now):
         engine = db.engine
     client = app.test_client()
     assert client.get(path).status_code == 200
-    counter = QueryCounter()
-    sa.event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with statements_run(engine) as statements:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
-    assert len(counter.statements) <= 1
-    assert all("publication" in statement for statement in counter.statements)
+    assert len(statements) <= 1
+    assert all("publication" in statement for statement in statements)
 
 
 def test_within_the_version_interval_a_hit_runs_no_query(app):
@@ -109,13 +97,9 @@ def test_within_the_version_interval_a_hit_runs_no_query(app):
     client.get("/")
     with app.app_context():
         engine = db.engine
-    counter = QueryCounter()
-    sa.event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with statements_run(engine) as statements:
         client.get("/")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
-    assert counter.statements == []
+    assert statements == []
 
 
 def renders(endpoint):

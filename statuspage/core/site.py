@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,22 @@ PAGE_NAME_SOURCE = "statuspage.page_name"
 
 
 def current_site() -> Site:
-    """The running app's site, for requests, jobs and commands to hand to services."""
-    return as_named(Site.from_config(current_app.config))
+    """The running app's site, for requests, jobs and commands to hand to services.
+
+    A request reads the chosen name once: its documents ask for the site per line (each time in
+    the page's zone), and a site whose admins never chose a name has no row to keep in the
+    session's identity map, so each asking would be a query."""
+    if not has_request_context():
+        return as_named(Site.from_config(current_app.config))
+    if "statuspage_site" not in g:
+        g.statuspage_site = as_named(Site.from_config(current_app.config))
+    return g.statuspage_site
+
+
+def forget_current_site() -> None:
+    """After the chosen name changes: the rest of the request reads it again."""
+    if has_request_context():
+        g.pop("statuspage_site", None)
 
 
 def as_named(site: Site) -> Site:

@@ -13,6 +13,7 @@ from statuspage.models import (
     Component,
     ComponentGroup,
     Incident,
+    IncidentComponent,
     IncidentKind,
     IncidentStatus,
     MessageTemplate,
@@ -65,7 +66,10 @@ def incidents(which: Which, *, q: str = "", page: int = 1, per_page: int = 100) 
             )
         )
     order = Incident.scheduled_for if which is Which.UPCOMING else Incident.started_at.desc()
-    query = query.options(selectinload(Incident.components)).order_by(order, Incident.id.desc())
+    query = query.options(
+        selectinload(Incident.components).selectinload(IncidentComponent.component),
+        selectinload(Incident.postmortem),
+    ).order_by(order, Incident.id.desc())
     return list(db.session.scalars(_page(query, page, per_page)))
 
 

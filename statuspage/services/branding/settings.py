@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from statuspage.core.errors import ValidationError
+from statuspage.core.site import forget_current_site
 from statuspage.extensions import db
 from statuspage.models import SiteSettings, User
 from statuspage.models.branding import SITE_SETTINGS_ROW_ID
@@ -144,6 +145,7 @@ def save_branding(choice: BrandingChoice, *, by: User, now: datetime) -> SiteSet
     for key, value in values.items():
         setattr(settings, key, value)
     settings.changed_at = now
+    forget_current_site()
     record_audit(
         by,
         "branding.save",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from statuspage.core.errors import PermissionDenied, ValidationError
 from statuspage.core.times import describe_duration, is_overdue
@@ -142,13 +143,21 @@ def open_promise(incident_id: int, audience_id: int) -> Promise | None:
 
 def open_promises(incident: Incident) -> list[Promise]:
     """The incident's promises still waiting for an update, soonest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Promise)
-            .where(Promise.incident_id == incident.id, Promise.state == PromiseState.OPEN)
-            .order_by(Promise.due_at)
-        )
-    )
+    return open_promises_by_incident([incident.id])[incident.id]
+
+
+def open_promises_by_incident(incident_ids: Iterable[int]) -> dict[int, list[Promise]]:
+    """Each of these incidents' promises still waiting for an update, soonest first."""
+    ids = list(incident_ids)
+    found: dict[int, list[Promise]] = {incident_id: [] for incident_id in ids}
+    for promise in db.session.scalars(
+        sa.select(Promise)
+        .where(Promise.incident_id.in_(ids), Promise.state == PromiseState.OPEN)
+        .options(selectinload(Promise.audience))
+        .order_by(Promise.due_at, Promise.id)
+    ):
+        found[promise.incident_id].append(promise)
+    return found
 
 
 def settle_promises_with(update: Update, *, now: datetime) -> Promise | None:

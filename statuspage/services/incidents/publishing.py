@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from statuspage.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from statuspage.core.site import current_site
@@ -224,13 +225,21 @@ def drafts_waiting(incident: Incident | None = None) -> list[Update]:
 
 def published_updates(incident: Incident) -> list[Update]:
     """The incident's published updates, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Update)
-            .where(Update.incident_id == incident.id, Update.state == UpdateState.PUBLISHED)
-            .order_by(Update.published_at.desc(), Update.id.desc())
-        )
-    )
+    return published_updates_by_incident([incident.id])[incident.id]
+
+
+def published_updates_by_incident(incident_ids: Iterable[int]) -> dict[int, list[Update]]:
+    """Each of these incidents' published updates, newest first, in one query."""
+    ids = list(incident_ids)
+    found: dict[int, list[Update]] = {incident_id: [] for incident_id in ids}
+    for update in db.session.scalars(
+        sa.select(Update)
+        .where(Update.incident_id.in_(ids), Update.state == UpdateState.PUBLISHED)
+        .options(selectinload(Update.audience))
+        .order_by(Update.published_at.desc(), Update.id.desc())
+    ):
+        found[update.incident_id].append(update)
+    return found
 
 
 def _iso(moment: datetime | None) -> str | None:

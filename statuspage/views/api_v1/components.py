@@ -30,30 +30,40 @@ BASE = "/pages/<page_id>/components"
 GROUPS = "/pages/<page_id>/component-groups"
 
 
-@routes.route(BASE, "GET", "List components", paginated=True)
+@routes.route(BASE, "GET", "List components", paginated=True, returns="Component[]")
 def list_components() -> Any:
     page, per_page = pagination()
     statuses = impacts.effective_statuses(public=False)
     return [shapes.component(c, statuses) for c in lists.components(page=page, per_page=per_page)]
 
 
-@routes.route(BASE, "POST", "Create a component", container="component", fields=COMPONENT_FIELDS)
+@routes.route(
+    BASE,
+    "POST",
+    "Create a component",
+    container="component",
+    fields=COMPONENT_FIELDS,
+    returns="Component",
+    created=True,
+)
 def create_component() -> Any:
     return _save(None), 201
 
 
-@routes.route(BASE + "/<int:component_id>", "GET", "Get a component")
+@routes.route(BASE + "/<int:component_id>", "GET", "Get a component", returns="Component")
 def get_component(component_id: int) -> Any:
     return shapes.component(catalogue.get_component(component_id))
 
 
 @routes.route(BASE + "/<int:component_id>", ("PATCH", "PUT"), "Update a component",
-              container="component", fields=COMPONENT_FIELDS)  # fmt: skip
+              container="component", fields=COMPONENT_FIELDS, returns="Component")  # fmt: skip
 def update_component(component_id: int) -> Any:
     return _save(catalogue.get_component(component_id))
 
 
-@routes.route(BASE + "/<int:component_id>", "DELETE", "Delete a component (refused: kept)")
+@routes.route(
+    BASE + "/<int:component_id>", "DELETE", "Delete a component (refused: kept)", returns=None
+)
 def delete_component(component_id: int) -> Any:
     access.require(Permission.MANAGE_CONFIGURATION)
     catalogue.get_component(component_id)
@@ -90,30 +100,34 @@ def _save(component: Component | None) -> Any:
     return shapes.component(saved)
 
 
-@routes.route(GROUPS, "GET", "List component groups", paginated=True)
+@routes.route(GROUPS, "GET", "List component groups", paginated=True, returns="ComponentGroup[]")
 def list_groups() -> Any:
     page, per_page = pagination()
     return [shapes.group(g) for g in lists.groups(page=page, per_page=per_page)]
 
 
 @routes.route(GROUPS, "POST", "Create a component group",
-              container="component_group", fields=GROUP_FIELDS)  # fmt: skip
+              container="component_group", fields=GROUP_FIELDS,
+              returns="ComponentGroup", created=True)  # fmt: skip
 def create_group() -> Any:
     return _save_group(None), 201
 
 
-@routes.route(GROUPS + "/<int:group_id>", "GET", "Get a component group")
+@routes.route(GROUPS + "/<int:group_id>", "GET", "Get a component group", returns="ComponentGroup")
 def get_group(group_id: int) -> Any:
     return shapes.group(catalogue.get_group(group_id))
 
 
 @routes.route(GROUPS + "/<int:group_id>", ("PATCH", "PUT"), "Update a component group",
-              container="component_group", fields=GROUP_FIELDS)  # fmt: skip
+              container="component_group", fields=GROUP_FIELDS,
+              returns="ComponentGroup")  # fmt: skip
 def update_group(group_id: int) -> Any:
     return _save_group(catalogue.get_group(group_id))
 
 
-@routes.route(GROUPS + "/<int:group_id>", "DELETE", "Delete a component group (refused: kept)")
+@routes.route(
+    GROUPS + "/<int:group_id>", "DELETE", "Delete a component group (refused: kept)", returns=None
+)
 def delete_group(group_id: int) -> Any:
     access.require(Permission.MANAGE_CONFIGURATION)
     catalogue.get_group(group_id)

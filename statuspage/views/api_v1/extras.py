@@ -24,19 +24,23 @@ POSTMORTEM = ONE + "/postmortem"
 
 
 @routes.route("/pages/<page_id>/incident_templates", "GET",
-              "List incident templates (each audience's message templates)", paginated=True)  # fmt: skip
+              "List incident templates (each audience's message templates)", paginated=True,
+              returns="IncidentTemplate[]")  # fmt: skip
 def list_templates() -> Any:
     page, per_page = pagination()
     return [shapes.template(t) for t in lists.templates(page=page, per_page=per_page)]
 
 
-@routes.route("/pages/<page_id>/audiences", "GET", "List the audiences (ours)")
+@routes.route(
+    "/pages/<page_id>/audiences", "GET", "List the audiences (ours)", returns="Audience[]"
+)
 def list_audiences_() -> Any:
     return [shapes.audience(a) for a in list_audiences()]
 
 
 @routes.route(ONE + "/notes", "POST", "Add a note to the incident's timeline (ours)",
-              container="note", fields=("text", "note_type"))  # fmt: skip
+              container="note", fields=("text", "note_type"),
+              returns="Note", created=True)  # fmt: skip
 def add_note(incident_id: int) -> Any:
     incident = lifecycle.get_incident(incident_id)
     body = Envelope("note", ("text", "note_type"))
@@ -65,14 +69,16 @@ def _postmortem(incident_id: int) -> dict[str, Any]:
     }
 
 
-@routes.route(POSTMORTEM, "GET", "Get the postmortem (or a draft from public data)")
+@routes.route(
+    POSTMORTEM, "GET", "Get the postmortem (or a draft from public data)", returns="Postmortem"
+)
 def get_postmortem(incident_id: int) -> Any:
     access.require(Permission.MANAGE_INCIDENTS)
     return _postmortem(incident_id)
 
 
 @routes.route(POSTMORTEM, "PUT", "Save the postmortem's text",
-              container="postmortem", fields=("body_draft",))  # fmt: skip
+              container="postmortem", fields=("body_draft",), returns="Postmortem")  # fmt: skip
 def save_postmortem(incident_id: int) -> Any:
     user = access.require(Permission.MANAGE_INCIDENTS)
     body = Envelope("postmortem", ("body_draft",))
@@ -83,7 +89,8 @@ def save_postmortem(incident_id: int) -> Any:
 
 
 @routes.route(POSTMORTEM + "/publish", "PUT", "Publish the postmortem (admins)",
-              container="postmortem", fields=("notify_subscribers", "notify_twitter", "custom_tweet"))  # fmt: skip
+              container="postmortem", fields=("notify_subscribers", "notify_twitter", "custom_tweet"),
+              returns="Postmortem")  # fmt: skip
 def publish_postmortem(incident_id: int) -> Any:
     user = access.require(Permission.PUBLISH_POSTMORTEMS)
     Envelope("postmortem", ("notify_subscribers", "notify_twitter", "custom_tweet"), required=False)
@@ -92,7 +99,12 @@ def publish_postmortem(incident_id: int) -> Any:
     return _postmortem(incident_id)
 
 
-@routes.route(POSTMORTEM + "/revert", "PUT", "Take the postmortem off the public page (admins)")
+@routes.route(
+    POSTMORTEM + "/revert",
+    "PUT",
+    "Take the postmortem off the public page (admins)",
+    returns="Postmortem",
+)
 def revert_postmortem(incident_id: int) -> Any:
     user = access.require(Permission.PUBLISH_POSTMORTEMS)
     writeup.unpublish_postmortem(lifecycle.get_incident(incident_id), by=user, now=utcnow())

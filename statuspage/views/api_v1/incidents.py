@@ -49,7 +49,7 @@ def _list(which: lists.Which) -> Any:
     if limit.isascii() and limit.isdigit() and "per_page" not in request.args:
         per_page = max(1, min(int(limit[:4]), 100))
     found = lists.incidents(which, q=request.args.get("q", "")[:200], page=page, per_page=per_page)
-    return [shapes.incident(i) for i in found]
+    return shapes.incidents(found)
 
 
 LISTS = [
@@ -70,11 +70,14 @@ def _lister(which: lists.Which) -> Callable[[], Any]:
 
 
 for path, which, summary in LISTS:
-    routes.route(BASE + path, "GET", summary, paginated=True, query=LIST_QUERY)(_lister(which))
+    routes.route(
+        BASE + path, "GET", summary, paginated=True, query=LIST_QUERY, returns="Incident[]"
+    )(_lister(which))
 
 
 @routes.route(BASE, "POST", "Create an incident or a scheduled maintenance",
-              container="incident", fields=INCIDENT_FIELDS)  # fmt: skip
+              container="incident", fields=INCIDENT_FIELDS,
+              returns="IncidentWritten", created=True)  # fmt: skip
 def create_incident() -> Any:
     user, body, now = access.caller(), Envelope("incident", INCIDENT_FIELDS), utcnow()
     status = body.choice(
@@ -90,7 +93,7 @@ def create_incident() -> Any:
             by=user, site=current_site(), now=now,
         )  # fmt: skip
         db.session.commit()
-        return shapes.incident(window), 201
+        return shapes.incident(window, in_review=[]), 201  # announced, never reviewed
     written = writing.declare(
         name=name, status=status or IncidentStatus.INVESTIGATING, body=text,
         impact=body.choice("impact_override", Impact), components=affected,
@@ -116,13 +119,13 @@ def _components(body: Envelope) -> dict[Component, ComponentStatus]:
     return {catalogue.get_component(i): status for i, status in chosen.items()}
 
 
-@routes.route(ONE, "GET", "Get an incident")
+@routes.route(ONE, "GET", "Get an incident", returns="Incident")
 def get_incident(incident_id: int) -> Any:
     return shapes.incident(lifecycle.get_incident(incident_id))
 
 
 @routes.route(ONE, ("PATCH", "PUT"), "Update an incident (a status or body is a new update)",
-              container="incident", fields=INCIDENT_FIELDS)  # fmt: skip
+              container="incident", fields=INCIDENT_FIELDS, returns="IncidentWritten")  # fmt: skip
 def update_incident(incident_id: int) -> Any:
     incident = lifecycle.get_incident(incident_id)
     body = Envelope("incident", INCIDENT_FIELDS)
@@ -143,7 +146,7 @@ def update_incident(incident_id: int) -> Any:
     return shapes.incident(written.incident, in_review=written.in_review)
 
 
-@routes.route(ONE, "DELETE", "Delete an incident (refused: incidents are the record)")
+@routes.route(ONE, "DELETE", "Delete an incident (refused: incidents are the record)", returns=None)
 def delete_incident(incident_id: int) -> Any:
     access.require(Permission.MANAGE_INCIDENTS)
     lifecycle.get_incident(incident_id)
@@ -152,7 +155,8 @@ def delete_incident(incident_id: int) -> Any:
 
 @routes.route(ONE + "/incident_updates/<int:update_id>", "PATCH",
               "Edit the text of an update already published (nobody is notified again)",
-              container="incident_update", fields=UPDATE_FIELDS)  # fmt: skip
+              container="incident_update", fields=UPDATE_FIELDS,
+              returns="IncidentUpdate")  # fmt: skip
 def update_incident_update(incident_id: int, update_id: int) -> Any:
     update = writing.update_of(incident_id, update_id)
     body = Envelope("incident_update", UPDATE_FIELDS)

@@ -8,13 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from statuspage.views.api_v1.routing import Operation
+from statuspage.views.api_v1.schemas import SCHEMAS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 REFUSALS = {
+    "400": "A value out of the range this site can store",
     "401": "No working key (missing, unknown, revoked, or its user deactivated)",
     "403": "A read-only key writing, or a role without the right",
     "404": "Another page's id, or no such record",
+    "409": "Something that cannot be done now: deleting what is kept, a duplicate name, a change "
+    "the record's state does not allow",
     "422": "An unknown field, a wrong enum or an invalid value",
     "429": "Too many requests with this key: wait Retry-After seconds",
 }
@@ -68,23 +72,28 @@ def _request_body(operation: Operation) -> dict[str, Any]:
     }
 
 
+def response_schema(returns: str) -> dict[str, Any]:
+    """The schema of an operation's answer: `Name` or `Name[]` (schemas.py)."""
+    name = returns.removesuffix("[]")
+    one = {"$ref": f"#/components/schemas/{name}"}
+    return {"type": "array", "items": one} if returns.endswith("[]") else one
+
+
 def _operation(operation: Operation, rule: str, suffix: str) -> dict[str, Any]:
-    created = operation.method == "POST"
+    responses: dict[str, Any] = {}
+    if operation.returns is not None:
+        responses["201" if operation.created else "200"] = {
+            "description": "Created" if operation.created else "OK",
+            "content": {"application/json": {"schema": response_schema(operation.returns)}},
+        }
+    for code, text in REFUSALS.items():
+        responses[code] = {"description": text, "content": {"application/json": {"schema": ERROR}}}
     document: dict[str, Any] = {
         "operationId": f"{operation.method.lower()}_{operation.endpoint}{suffix}",
         "summary": operation.summary,
         "tags": [operation.tag],
         "parameters": _parameters(operation, rule),
-        "responses": {
-            "201" if created else "200": {
-                "description": "Created" if created else "OK",
-                "content": {"application/json": {"schema": {}}},
-            },
-            **{
-                code: {"description": text, "content": {"application/json": {"schema": ERROR}}}
-                for code, text in REFUSALS.items()
-            },
-        },
+        "responses": responses,
     }
     if operation.container:
         document["requestBody"] = _request_body(operation)
@@ -118,12 +127,6 @@ def document(operations: Sequence[Operation]) -> dict[str, Any]:
                 },
                 "bearer": {"type": "http", "scheme": "bearer"},
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {"error": {"type": "string"}},
-                }
-            },
+            "schemas": SCHEMAS,
         },
     }

@@ -18,18 +18,18 @@ SETTINGS = {"name": "STATUSPAGE_PAGE_NAME", "url": "STATUSPAGE_BASE_URL",
             "time_zone": "STATUSPAGE_TIMEZONE"}  # fmt: skip
 
 
-@routes.route("/pages", "GET", "List the pages (there is one)")
+@routes.route("/pages", "GET", "List the pages (there is one)", returns="Page[]")
 def list_pages() -> Any:
     return [shapes.page()]
 
 
-@routes.route("/pages/<page_id>", "GET", "Get the page")
+@routes.route("/pages/<page_id>", "GET", "Get the page", returns="Page")
 def get_page() -> Any:
     return shapes.page()
 
 
 @routes.route("/pages/<page_id>", "PATCH", "Update the page (restating its settings)",
-              container="page", fields=PAGE_FIELDS)  # fmt: skip
+              container="page", fields=PAGE_FIELDS, returns="Page")  # fmt: skip
 def update_page() -> Any:
     access.require(Permission.MANAGE_CONFIGURATION)
     body = Envelope("page", PAGE_FIELDS)

@@ -22,7 +22,7 @@ def register(blueprint: Blueprint, operations: Sequence[Operation]) -> None:
     def reference() -> str:
         return render_template(
             "api/reference.html", document=described, operations=operations,
-            path_of=openapi.openapi_path,
+            path_of=openapi.openapi_path, refusals=openapi.REFUSALS,
         )  # fmt: skip
 
     blueprint.add_url_rule("/openapi.json", "openapi", openapi_document, methods=["GET"])

@@ -22,7 +22,8 @@ UPDATE = ONE + "/incident_updates/<int:update_id>"
 
 
 @routes.route(UPDATE + "/publish", "POST",
-              "Publish an update waiting for review (a second person approves it)")  # fmt: skip
+              "Publish an update waiting for review (a second person approves it)",
+              returns="IncidentUpdate")  # fmt: skip
 def publish_waiting_update(incident_id: int, update_id: int) -> Any:
     user = access.require(Permission.WRITE_UPDATES)
     update = writing.approve(writing.update_of(incident_id, update_id), by=user, now=utcnow())
@@ -31,7 +32,7 @@ def publish_waiting_update(incident_id: int, update_id: int) -> Any:
 
 
 @routes.route(UPDATE + "/send_back", "POST", "Send an update waiting for review back to its author",
-              container="review", fields=("comment",))  # fmt: skip
+              container="review", fields=("comment",), returns="IncidentUpdate")  # fmt: skip
 def send_back_update(incident_id: int, update_id: int) -> Any:
     user = access.require(Permission.APPROVE_UPDATES)
     comment = Envelope("review", ("comment",)).text("comment", required=True) or ""
@@ -45,7 +46,12 @@ def _seconds(span: timedelta | None) -> int | None:
     return None if span is None else int(span.total_seconds())
 
 
-@routes.route(ONE + "/cadence", "GET", "Promises kept and missed on the incident, per audience")
+@routes.route(
+    ONE + "/cadence",
+    "GET",
+    "Promises kept and missed on the incident, per audience",
+    returns="CadenceFigures[]",
+)
 def incident_cadence(incident_id: int) -> Any:
     incident = lifecycle.get_incident(incident_id)
     return [

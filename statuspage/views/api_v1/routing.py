@@ -26,6 +26,10 @@ class Operation:
     writes: bool = False
     paginated: bool = False
     query: tuple[str, ...] = field(default=())
+    # The schema of a successful answer's body (schemas.py), `Name[]` for a list of them; None
+    # for an operation that is always refused.
+    returns: str | None = None
+    created: bool = False  # answers 201, not 200
 
 
 class ApiRoutes:
@@ -46,6 +50,8 @@ class ApiRoutes:
         fields: Sequence[str] = (),
         paginated: bool = False,
         query: Sequence[str] = (),
+        returns: str | None,
+        created: bool = False,
     ) -> Callable[[View], View]:
         def record(view: View) -> View:
             for method in [methods] if isinstance(methods, str) else methods:
@@ -60,6 +66,8 @@ class ApiRoutes:
                     writes=method != "GET",
                     paginated=paginated,
                     query=tuple(query),
+                    returns=returns,
+                    created=created,
                 )
                 self.operations.append((operation, view))
             return view

@@ -4,6 +4,7 @@ the page's zone), with our additions as extra keys: each audience's updates and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from statuspage.core.site import current_site
@@ -15,6 +16,7 @@ from statuspage.models import (
     ComponentStatus,
     Incident,
     MessageTemplate,
+    Promise,
     Subscriber,
     Update,
     UpdateState,
@@ -112,10 +114,45 @@ def incident_update(update: Update) -> Document:
     }
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What incident documents show beyond the incidents' rows, loaded for many at once."""
+
+    updates: dict[int, list[Update]]  # published, newest first
+    promises: dict[int, list[Promise]]  # open, soonest first
+    statuses: dict[int, ComponentStatus]  # of every component they hold
+
+
+def _facts(items: list[Incident]) -> _Facts:
+    ids = [item.id for item in items]
+    held = {link.component_id for item in items for link in item.components}
+    return _Facts(
+        updates=publishing.published_updates_by_incident(ids),
+        promises=promises.open_promises_by_incident(ids),
+        statuses=impacts.effective_statuses(held, public=False),
+    )
+
+
+def incidents(items: list[Incident]) -> list[Document]:
+    """A list's documents, in the same few queries however long the list."""
+    facts = _facts(items)
+    return [_incident(item, facts) for item in items]
+
+
 def incident(item: Incident, *, in_review: list[Update] | None = None) -> Document:
-    updates = publishing.published_updates(item)
-    statuses = impacts.effective_statuses([c.component_id for c in item.components], public=False)
-    document: Document = {
+    document = _incident(item, _facts([item]))
+    if in_review is not None:
+        document["awaiting_review"] = [
+            {"audience": u.audience.slug, "update_id": str(u.id)}
+            for u in in_review
+            if u.state is UpdateState.IN_REVIEW
+        ]
+    return document
+
+
+def _incident(item: Incident, facts: _Facts) -> Document:
+    updates = facts.updates[item.id]
+    return {
         "id": str(item.id),
         "page_id": the_page_id(),
         "name": item.public_name,
@@ -134,18 +171,11 @@ def incident(item: Incident, *, in_review: list[Update] | None = None) -> Docume
         "scheduled_auto_in_progress": item.is_maintenance,
         "scheduled_auto_completed": item.is_maintenance,
         "metadata": {},
-        "components": [component(link.component, statuses) for link in item.components],
+        "components": [component(link.component, facts.statuses) for link in item.components],
         "incident_updates": [incident_update(u) for u in updates if u.audience.is_public],
         **_postmortem(item),
-        **_ours(item, updates),
+        **_ours(item, updates, facts.promises[item.id]),
     }
-    if in_review is not None:
-        document["awaiting_review"] = [
-            {"audience": u.audience.slug, "update_id": str(u.id)}
-            for u in in_review
-            if u.state is UpdateState.IN_REVIEW
-        ]
-    return document
 
 
 def _postmortem(item: Incident) -> Document:
@@ -157,9 +187,8 @@ def _postmortem(item: Incident) -> Document:
     }
 
 
-def _ours(item: Incident, updates: list[Update]) -> Document:
+def _ours(item: Incident, updates: list[Update], waiting: list[Promise]) -> Document:
     """The working title and severity, every audience's updates, the open promises."""
-    waiting = promises.open_promises(item)
     public_due = [p.due_at for p in waiting if p.audience.is_public]
     return {
         "title": item.title,

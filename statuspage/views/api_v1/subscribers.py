@@ -26,7 +26,7 @@ SUBSCRIBER_FIELDS = ("email", "endpoint", "component_ids", "skip_confirmation_no
                      "page_access_user", "audience_id")  # fmt: skip
 
 
-@routes.route(BASE, "GET", "List subscribers", paginated=True)
+@routes.route(BASE, "GET", "List subscribers", paginated=True, returns="Subscriber[]")
 def list_subscribers() -> Any:
     access.require(Permission.MANAGE_SUBSCRIBERS)
     page, per_page = pagination()
@@ -34,7 +34,8 @@ def list_subscribers() -> Any:
 
 
 @routes.route(BASE, "POST", "Create a subscriber (email or webhook endpoint)",
-              container="subscriber", fields=SUBSCRIBER_FIELDS)  # fmt: skip
+              container="subscriber", fields=SUBSCRIBER_FIELDS,
+              returns="Subscriber", created=True)  # fmt: skip
 def create_subscriber() -> Any:
     user = access.require(Permission.MANAGE_SUBSCRIBERS)
     body = Envelope("subscriber", SUBSCRIBER_FIELDS)
@@ -58,13 +59,15 @@ def create_subscriber() -> Any:
     return shapes.subscriber(subscriber), 201
 
 
-@routes.route(BASE + "/<int:subscriber_id>", "GET", "Get a subscriber")
+@routes.route(BASE + "/<int:subscriber_id>", "GET", "Get a subscriber", returns="Subscriber")
 def get_subscriber(subscriber_id: int) -> Any:
     access.require(Permission.MANAGE_SUBSCRIBERS)
     return shapes.subscriber(subscriptions.get_subscriber(subscriber_id))
 
 
-@routes.route(BASE + "/<int:subscriber_id>", "DELETE", "Unsubscribe a subscriber")
+@routes.route(
+    BASE + "/<int:subscriber_id>", "DELETE", "Unsubscribe a subscriber", returns="Subscriber"
+)
 def delete_subscriber(subscriber_id: int) -> Any:
     user = access.require(Permission.MANAGE_SUBSCRIBERS)
     subscriber = subscriptions.get_subscriber(subscriber_id)
