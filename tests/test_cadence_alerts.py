@@ -28,6 +28,7 @@ from statuspage.services.incidents import lifecycle as incidents
 from statuspage.services.public.version import current_version
 from tests.databases import postgres_base_url
 from tests.factories import NOW, audience, make_incident, make_published, make_user
+from tests.helpers import statements_run
 
 REMINDER, OVERDUE, ESCALATION, STALE = (
     CadenceAlertKind.REMINDER,
@@ -143,6 +144,21 @@ def test_the_due_time_passing_marks_the_promise_overdue_and_tells_the_liaison(in
         f"The update to Customers due by {format_time(CUSTOMERS_DUE, SITE.zone)} is late; "
         "told Priya (customer liaison)."
     )
+
+
+def _statements_of_a_tick_marking(incidents: int, team) -> int:
+    for _ in range(incidents):
+        make_incident(severity=Severity.SEV3, roster=team["roster"], now=NOW)
+    db.session.commit()
+    with statements_run(db.engine) as statements:
+        tick(CUSTOMERS_DUE)
+    assert raised().count(OVERDUE) >= incidents
+    return len(statements)
+
+
+def test_a_burst_of_overdue_promises_costs_the_same_queries_however_many(team):
+    _statements_of_a_tick_marking(1, team)  # the first tick also loads what every tick shares
+    assert _statements_of_a_tick_marking(2, team) == _statements_of_a_tick_marking(6, team)
 
 
 def test_a_public_promise_going_overdue_moves_the_publication_version(incident):

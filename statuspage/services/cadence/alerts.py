@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from statuspage.core.dbtypes import UTCDateTime
 from statuspage.core.site import Site
@@ -27,6 +28,7 @@ from statuspage.models import (
     CadenceAlert,
     CadenceAlertKind,
     Incident,
+    IncidentComponent,
     IncidentKind,
     IncidentStatus,
     Promise,
@@ -202,8 +204,17 @@ def _keep_late_notices(promise_ids: list[int], *, site: Site) -> None:
     promise: surfaces read the kept text and never render what an admin wrote."""
     if not promise_ids:
         return
+    # A burst marks thousands overdue at once: their incidents and components load in batches.
     promises = db.session.scalars(
-        sa.select(Promise).where(Promise.id.in_(promise_ids)).order_by(Promise.id)
+        sa.select(Promise)
+        .where(Promise.id.in_(promise_ids))
+        .options(
+            selectinload(Promise.audience),
+            selectinload(Promise.incident)
+            .selectinload(Incident.components)
+            .selectinload(IncidentComponent.component),
+        )
+        .order_by(Promise.id)
     ).all()
     notices = render_late_notices(promises, site=site)
     for promise in promises:
