@@ -136,6 +136,20 @@ def test_an_incident_list_costs_the_same_queries_however_long(app, api):
     assert _list_statements(app, api, 10, named="After") == short
 
 
+def test_the_page_is_renamed_and_the_public_page_shows_the_new_name(api, client):
+    answer = api.send("PATCH", "", {"page": {"name": "Acme Status"}})
+    assert answer.status_code == 200 and answer.get_json()["name"] == "Acme Status"
+    assert api.get("").get_json()["name"] == "Acme Status"
+    assert "Acme Status" in client.get("/").get_data(as_text=True)
+
+
+def test_a_page_whose_address_would_change_is_refused_whole(api):
+    before = api.get("").get_json()["name"]
+    answer = api.send("PATCH", "", {"page": {"name": "Other", "url": "https://elsewhere.example"}})
+    assert answer.status_code == 422 and "STATUSPAGE_BASE_URL" in answer.get_json()["error"]
+    assert api.get("").get_json()["name"] == before
+
+
 def test_components_and_groups_are_made_and_changed(api):
     made = api.send("POST", "/components", {"component": {"name": "Edge", "description": "CDN"}})
     component = made.get_json()

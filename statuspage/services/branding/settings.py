@@ -23,6 +23,8 @@ from statuspage.services.validation import clean_optional_text
 
 URL_LENGTH = 500
 LINK_FIELDS = ("home_url", "privacy_url", "support_url")
+# What renaming the page alone keeps of the saved branding (its files are kept by saving none).
+KEPT_ON_RENAME = ("accent_light", "accent_dark", *LINK_FIELDS, "powered_by")
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,14 @@ def save_branding(choice: BrandingChoice, *, by: User, now: datetime) -> SiteSet
     bump_publication(now=now)
     db.session.flush()
     return settings
+
+
+def rename_page(name: str, *, by: User, now: datetime) -> SiteSettings:
+    """Choose the page's name and keep the rest of the branding as it is (a blank name goes back
+    to the configured one)."""
+    saved = site_settings()
+    kept = {field: getattr(saved, field) for field in KEPT_ON_RENAME} if saved else {}
+    return save_branding(BrandingChoice(page_name=name, **kept), by=by, now=now)
 
 
 def clean_url(value: str | None, *, field: str) -> str | None:
