@@ -352,3 +352,64 @@ def test_the_cadence_figures_of_an_incident(api, component_id):
 def test_an_address_the_api_does_not_have_answers_in_its_error_shape(api, client):
     answer = client.get("/api/v1/nothing/here", headers=api.headers())
     assert answer.status_code == 404 and answer.get_json()["error"]
+
+
+def _messages(api: Api, incident_id: str, message: dict):
+    return api.send("POST", f"/incidents/{incident_id}/messages", {"message": message})
+
+
+def test_each_audience_gets_its_own_text(api, client, component_id):
+    incident = _declare(api, component_id)
+    answer = _messages(api, incident["id"], {"status": "identified", "audiences": {
+        "customers": {"body": "We found the cause; a fix is rolling out."},
+        "staff": {"body": "Bad deploy of payments-api 4.2; rolling back.", "title": "Payments"}}})  # fmt: skip
+    written = answer.get_json()
+    assert answer.status_code == 201 and written["in_review"] == written["saved"] == []
+    bodies = {u["audience"]: u["body"] for u in written["published"]}
+    assert bodies == {"customers": "We found the cause; a fix is rolling out.",
+                      "staff": "Bad deploy of payments-api 4.2; rolling back."}  # fmt: skip
+    page = client.get("/api/v2/incidents/unresolved.json").get_json()["incidents"][0]
+    assert page["status"] == "identified"
+    assert page["incident_updates"][0]["body"] == "We found the cause; a fix is rolling out."
+    assert "payments-api" not in client.get("/").get_data(as_text=True)
+
+
+def test_drafts_are_saved_listed_and_sent_for_review(api, component_id):
+    incident = _declare(api, component_id)
+    saved = _messages(api, incident["id"], {"action": "save",
+                      "audiences": {"executives": {"body": "Revenue impact under review."}}})  # fmt: skip
+    draft = saved.get_json()["saved"][0]
+    assert saved.status_code == 201 and draft["state"] == "draft"
+    assert [d["id"] for d in api.get(f"/incidents/{incident['id']}/drafts").get_json()] == [
+        draft["id"]
+    ]
+    path = f"/incidents/{incident['id']}/incident_updates/{draft['id']}/submit"
+    assert api.send("POST", path).get_json()["state"] == "in_review"
+
+
+def test_messages_by_form_read_like_json(api, client, component_id):
+    incident = _declare(api, component_id)
+    answer = client.post(
+        api.url(f"/incidents/{incident['id']}/messages"),
+        headers=api.headers(),
+        data={"message[audiences][customers][body]": "Still looking.", "message[action]": "save"},
+    )
+    assert answer.status_code == 201 and answer.get_json()["saved"][0]["body"] == "Still looking."
+
+
+@pytest.mark.parametrize(
+    ("message", "wanted"),
+    [
+        ({"audiences": {"nobody": {"body": "x"}}}, "no audience 'nobody'"),
+        ({"audiences": {"customers": {"body": "x", "colour": "red"}}},
+         "Unknown field message[audiences][customers][colour]"),
+        ({"audiences": {"customers": {}}}, "message[audiences][customers][body] is required"),
+        ({"audiences": {}}, "needs one audience's text"),
+        ({"audiences": {"customers": {"body": "x"}}, "action": "discard"}, "message[action]"),
+        ({"audiences": {"customers": "x"}}, "must be an object"),
+    ],
+)  # fmt: skip
+def test_bad_messages_are_refused_by_name(api, component_id, message, wanted):
+    incident = _declare(api, component_id)
+    answer = _messages(api, incident["id"], message)
+    assert answer.status_code == 422 and wanted in answer.get_json()["error"]

@@ -9,7 +9,7 @@ in_review`). Statuspage's impact is our severity, one for one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -210,6 +210,61 @@ def tell_everyone(
     return Written(incident, outcome.published, outcome.in_review)
 
 
+@dataclass(frozen=True)
+class AudienceMessage:
+    """One audience's own text, as the API names it (by the audience's slug)."""
+
+    slug: str
+    body: str
+    title: str | None = None
+    next_update_due_at: datetime | None = None
+
+
+def write_messages(
+    incident: Incident,
+    *,
+    status: IncidentStatus,
+    messages: Sequence[AudienceMessage],
+    changes: Mapping[Component, ComponentStatus],
+    action: compose.Action,
+    deliver: bool,
+    by: User,
+    now: datetime,
+) -> compose.Outcome:
+    """Each audience its own text, as the console's compose sends it when every text is written
+    out: published (or left for review where policy wants it), saved as drafts, or sent for
+    review, together."""
+    audiences = {audience.slug: audience for audience in list_audiences()}
+    for message in messages:
+        if message.slug not in audiences:
+            raise ValidationError(f"There is no audience {message.slug!r}.", field="audiences")
+    return compose.submit(
+        incident,
+        version=incident.version,
+        loaded_at=now,
+        status=status,
+        messages=[
+            compose.Message(
+                audiences[m.slug],
+                m.title or incident.public_name,
+                m.body,
+                m.next_update_due_at,
+                deliver_notifications=deliver,
+            )
+            for m in messages
+        ],
+        component_changes=changes,
+        action=action,
+        by=by,
+        now=now,
+    )
+
+
+def submit_draft(update: Update, *, by: User, now: datetime) -> Update:
+    """Send a saved draft for a second person's review, its text unchanged."""
+    return _act_unchanged(update, compose.Action.SUBMIT, by=by, now=now)
+
+
 def schedule(
     *,
     name: str,
@@ -274,8 +329,11 @@ def approve(update: Update, *, by: User, now: datetime) -> Update:
     draft, its text unchanged): refused unless `by` may approve it."""
     if update.is_published:
         raise InvalidTransition("This update is already published.")
+    return _act_unchanged(update, compose.Action.PUBLISH, by=by, now=now)
+
+
+def _act_unchanged(update: Update, action: compose.Action, *, by: User, now: datetime) -> Update:
     return compose.act_on_draft(
         update, version=update.version, title=update.title, body=update.body,
-        next_update_due_at=update.next_update_due_at, action=compose.Action.PUBLISH,
-        by=by, now=now,
+        next_update_due_at=update.next_update_due_at, action=action, by=by, now=now,
     ) or update  # fmt: skip

@@ -22,6 +22,7 @@ from statuspage.views.api_v1 import (
     components,
     extras,
     incidents,
+    messages,
     pages,
     reference,
     review,
@@ -29,7 +30,7 @@ from statuspage.views.api_v1 import (
     subscribers,
 )
 
-AREAS = (pages, components, incidents, subscribers, extras, review)
+AREAS = (pages, components, incidents, subscribers, extras, review, messages)
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 for area in AREAS:
     area.routes.register(bp)

@@ -102,9 +102,12 @@ class Envelope:
         unknown = set(body) - {container, *also}
         if unknown:
             raise ValidationError(f"Unknown field {min(unknown)[:60]!r}.", field="body")
-        fields = body.get(container, {})
         if required and container not in body:
             raise ValidationError(f"The body needs a {container!r} object.", field=container)
+        self._take(container, body.get(container, {}), allowed)
+        self.top = body
+
+    def _take(self, container: str, fields: object, allowed: Iterable[str]) -> None:
         if not isinstance(fields, dict):
             raise ValidationError(f"{container!r} must be an object.", field=container)
         unknown = set(fields) - set(allowed)
@@ -112,8 +115,22 @@ class Envelope:
             name = min(unknown)[:60]
             raise ValidationError(f"Unknown field {container}[{name}].", field=name)
         self.container = container
-        self.fields = fields
-        self.top = body
+        self.fields: dict[str, Any] = fields
+
+    def each(self, name: str, allowed: Iterable[str]) -> dict[str, Envelope]:
+        """`message[audiences][customers][body]`: each key's object, read as an envelope."""
+        value = self.fields.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or len(value) > 100:
+            raise ValidationError(f"{self.container}[{name}] must be an object.", field=name)
+        inner = {}
+        for key, fields in value.items():
+            envelope = Envelope.__new__(Envelope)
+            envelope._take(f"{self.container}[{name}][{str(key)[:40]}]", fields, allowed)
+            envelope.top = self.top
+            inner[str(key)] = envelope
+        return inner
 
     def __contains__(self, name: str) -> bool:
         return name in self.fields

@@ -85,7 +85,7 @@ def create_incident() -> Any:
     )
     name = body.text("name", required=True, max_length=lifecycle.TITLE_LENGTH) or ""
     text = body.text("body", max_length=publishing.BODY_LENGTH) or ""
-    affected = _components(body)
+    affected = affected_components(body)
     if status is IncidentStatus.SCHEDULED or "scheduled_for" in body:
         window = writing.schedule(
             name=name, body=text, scheduled_for=_required_time(body, "scheduled_for"),
@@ -112,7 +112,7 @@ def _required_time(body: Envelope, name: str) -> Any:
     return moment
 
 
-def _components(body: Envelope) -> dict[Component, ComponentStatus]:
+def affected_components(body: Envelope) -> dict[Component, ComponentStatus]:
     """`component_ids` (their status unchanged) and `components` (id -> status)."""
     statuses = body.statuses("components", ComponentStatus)
     chosen = dict.fromkeys(body.ids("component_ids"), ComponentStatus.OPERATIONAL) | statuses
@@ -136,7 +136,7 @@ def update_incident(incident_id: int) -> Any:
         status=body.choice("status", IncidentStatus, allowed=allowed),
         body=body.text("body", max_length=publishing.BODY_LENGTH),
         impact=body.choice("impact_override", Impact),
-        components=_components(body),
+        components=affected_components(body),
         deliver_notifications=body.flag("deliver_notifications", True),
         by=access.caller(),
         site=current_site(),

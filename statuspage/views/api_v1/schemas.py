@@ -158,6 +158,8 @@ INCIDENT_WRITTEN = _object(
     **INCIDENT["properties"],
     awaiting_review={"type": "array", "items": _object(audience=TEXT, update_id=ID)},
 )
+UPDATES: Schema = {"type": "array", "items": _ref("IncidentUpdate")}
+MESSAGES_WRITTEN = _object(published=UPDATES, in_review=UPDATES, saved=UPDATES)
 SUBSCRIBER = _object(
     id=ID,
     mode={"enum": ["email", "webhook"]},
@@ -227,6 +229,7 @@ SCHEMAS: dict[str, Schema] = {
     "IncidentUpdate": INCIDENT_UPDATE,
     "Incident": INCIDENT,
     "IncidentWritten": INCIDENT_WRITTEN,
+    "MessagesWritten": MESSAGES_WRITTEN,
     "Subscriber": SUBSCRIBER,
     "IncidentTemplate": TEMPLATE,
     "Audience": AUDIENCE,
