@@ -231,6 +231,16 @@ def test_a_note_goes_on_the_timeline(app, api, component_id):
         assert "Rolled back 4.2" in notes
 
 
+def test_the_timeline_reads_oldest_first_with_the_note_and_its_author(api, component_id):
+    incident = _declare(api, component_id)
+    note = api.send(
+        "POST", f"/incidents/{incident['id']}/notes", {"note": {"text": "Rolled back 4.2"}}
+    ).get_json()
+    timeline = api.get(f"/incidents/{incident['id']}/timeline").get_json()
+    assert timeline[0]["kind"] == "declared"
+    assert timeline[-1] == note and note["actor"] == "Admin Bot"
+
+
 def test_audiences_are_listed(api):
     slugs = [a["slug"] for a in api.get("/audiences").get_json()]
     assert slugs[0] == "customers" and "staff" in slugs

@@ -1,6 +1,6 @@
 """Incident templates (each audience's message templates, read only), postmortems (read, write,
-publish, revert), and what Statuspage lacks, in the same style: the audiences, and a note on an
-incident's timeline."""
+publish, revert), and what Statuspage lacks, in the same style: the audiences, and an incident's
+timeline (read it, add a note)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def list_audiences_() -> Any:
 
 @routes.route(ONE + "/notes", "POST", "Add a note to the incident's timeline (ours)",
               container="note", fields=("text", "note_type"),
-              returns="Note", created=True)  # fmt: skip
+              returns="TimelineEvent", created=True)  # fmt: skip
 def add_note(incident_id: int) -> Any:
     incident = lifecycle.get_incident(incident_id)
     body = Envelope("note", ("text", "note_type"))
@@ -52,7 +52,13 @@ def add_note(incident_id: int) -> Any:
         now=utcnow(),
     )
     db.session.commit()
-    return {"id": str(event.id), "incident_id": str(incident.id), "text": event.message}, 201
+    return shapes.timeline_event(event), 201
+
+
+@routes.route(ONE + "/timeline", "GET", "The incident's timeline, oldest first (ours)",
+              returns="TimelineEvent[]")  # fmt: skip
+def get_timeline(incident_id: int) -> Any:
+    return [shapes.timeline_event(e) for e in edits.timeline(lifecycle.get_incident(incident_id))]
 
 
 def _postmortem(incident_id: int) -> dict[str, Any]:

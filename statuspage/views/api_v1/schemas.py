@@ -13,6 +13,7 @@ from statuspage.models import (
     IncidentStatus,
     RosterRole,
     Severity,
+    TimelineKind,
     UpdateState,
     Visibility,
 )
@@ -199,7 +200,14 @@ AUDIENCE = _object(
     liaison_role=_choice(RosterRole),
     position={"type": "integer"},
 )
-NOTE = _object(id=ID, incident_id=ID, text=TEXT)
+TIMELINE_EVENT = _object(
+    id=ID,
+    incident_id=ID,
+    kind=_choice(TimelineKind),
+    occurred_at=TIME,
+    text=TEXT,
+    actor=MAYBE_TEXT,
+)
 POSTMORTEM = _object(
     body=MAYBE_TEXT,
     body_draft=TEXT,
@@ -233,7 +241,7 @@ SCHEMAS: dict[str, Schema] = {
     "Subscriber": SUBSCRIBER,
     "IncidentTemplate": TEMPLATE,
     "Audience": AUDIENCE,
-    "Note": NOTE,
+    "TimelineEvent": TIMELINE_EVENT,
     "Postmortem": POSTMORTEM,
     "CadenceFigures": CADENCE,
     "Error": ERROR,

@@ -18,6 +18,7 @@ from statuspage.models import (
     MessageTemplate,
     Promise,
     Subscriber,
+    TimelineEvent,
     Update,
     UpdateState,
 )
@@ -248,4 +249,15 @@ def audience(item: Audience) -> Document:
         "public": item.is_public,
         "liaison_role": str(item.liaison_role),
         "position": item.position,
+    }
+
+
+def timeline_event(event: TimelineEvent) -> Document:
+    return {
+        "id": str(event.id),
+        "incident_id": str(event.incident_id),
+        "kind": str(event.kind),
+        "occurred_at": _time(event.occurred_at),
+        "text": event.message,
+        "actor": event.actor.name if event.actor else None,
     }
