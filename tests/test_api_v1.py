@@ -241,6 +241,16 @@ def test_the_timeline_reads_oldest_first_with_the_note_and_its_author(api, compo
     assert timeline[-1] == note and note["actor"] == "Admin Bot"
 
 
+def test_a_template_is_changed_only_to_what_renders(api, client, component_id):
+    template = api.get("/incident_templates?per_page=100").get_json()[0]
+    path = f"/incident_templates/{template['id']}"
+    broken = api.send("PATCH", path, {"template": {"body": "{% if %}"}})
+    assert broken.status_code == 422 and api.get(path).get_json() == template
+    changed = api.send("PATCH", path, {"template": {"body": "Now: {{ facts }}"}})
+    assert changed.status_code == 200 and changed.get_json()["body"] == "Now: {{ facts }}"
+    assert changed.get_json()["title"] == template["title"]
+
+
 def test_audiences_are_listed(api):
     slugs = [a["slug"] for a in api.get("/audiences").get_json()]
     assert slugs[0] == "customers" and "staff" in slugs

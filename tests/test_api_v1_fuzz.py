@@ -80,6 +80,7 @@ def _world(app, client, keys) -> dict[str, list[str]]:
         "group_id": [group["id"], "999999"],
         "subscriber_id": [subscriber.get_json()["id"], "999999"],
         "update_id": [u["id"] for u in incident["updates"]] + ["999999"],
+        "template_id": [api.get("/incident_templates").get_json()[0]["id"], "999999"],
     }
 
 

@@ -1,6 +1,6 @@
-"""Incident templates (each audience's message templates, read only), postmortems (read, write,
-publish, revert), and what Statuspage lacks, in the same style: the audiences, and an incident's
-timeline (read it, add a note)."""
+"""Incident templates (each audience's message template for a status: read, and change its
+title and body), postmortems (read, write, publish, revert), and what Statuspage lacks, in the
+same style: the audiences, and an incident's timeline (read it, add a note)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from statuspage.core.site import current_site
 from statuspage.extensions import db
 from statuspage.models import NoteType
 from statuspage.permissions import Permission
+from statuspage.services import configuration
 from statuspage.services.api import lists
 from statuspage.services.configuration import list_audiences
-from statuspage.services.incidents import edits, lifecycle, writeup
+from statuspage.services.incidents import edits, lifecycle, publishing, writeup
 from statuspage.views.api_v1 import access, shapes
 from statuspage.views.api_v1.bodies import Envelope, pagination
 from statuspage.views.api_v1.routing import ApiRoutes
@@ -21,6 +22,7 @@ from statuspage.views.api_v1.routing import ApiRoutes
 routes = ApiRoutes("More")
 ONE = "/pages/<page_id>/incidents/<int:incident_id>"
 POSTMORTEM = ONE + "/postmortem"
+TEMPLATE = "/pages/<page_id>/incident_templates/<int:template_id>"
 
 
 @routes.route("/pages/<page_id>/incident_templates", "GET",
@@ -29,6 +31,30 @@ POSTMORTEM = ONE + "/postmortem"
 def list_templates() -> Any:
     page, per_page = pagination()
     return [shapes.template(t) for t in lists.templates(page=page, per_page=per_page)]
+
+
+@routes.route(TEMPLATE, "GET", "Get an incident template", returns="IncidentTemplate")
+def get_template(template_id: int) -> Any:
+    return shapes.template(configuration.get_template(template_id))
+
+
+@routes.route(TEMPLATE, ("PATCH", "PUT"),
+              "Change a template's title and body (refused unless they render)",
+              container="template", fields=("title", "body"), returns="IncidentTemplate")  # fmt: skip
+def update_template(template_id: int) -> Any:
+    user = access.require(Permission.MANAGE_CONFIGURATION)
+    template = configuration.get_template(template_id)
+    body = Envelope("template", ("title", "body"))
+    configuration.save_template(
+        template,
+        title=body.text("title", max_length=publishing.TITLE_LENGTH) or template.title,
+        body=body.text("body", max_length=publishing.BODY_LENGTH) or template.body,
+        site=current_site(),
+        by=user,
+        now=utcnow(),
+    )
+    db.session.commit()
+    return shapes.template(template)
 
 
 @routes.route(
