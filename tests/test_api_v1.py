@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.core.clock import utcnow
+from statuspage.core.clock import pinned, utcnow
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, ComponentStatus, Delivery, Incident, TimelineEvent
 from statuspage.services.api import keys as api_keys
@@ -405,6 +405,25 @@ def test_drafts_are_saved_listed_and_sent_for_review(api, component_id):
     ]
     path = f"/incidents/{incident['id']}/incident_updates/{draft['id']}/submit"
     assert api.send("POST", path).get_json()["state"] == "in_review"
+
+
+def test_submitting_twice_asks_the_reviewers_once(app, api, component_id):
+    incident = _declare(api, component_id)
+    saved = _messages(api, incident["id"], {"action": "save",
+                      "audiences": {"executives": {"body": "Revenue impact under review."}}})  # fmt: skip
+    path = (
+        f"/incidents/{incident['id']}/incident_updates/{saved.get_json()['saved'][0]['id']}/submit"
+    )
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
+    api.send("POST", path)
+    with app.app_context():
+        once = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
+    with pinned(utcnow() + timedelta(minutes=2)):  # a script retrying later
+        assert api.send("POST", path).get_json()["state"] == "in_review"
+    with app.app_context():
+        assert once > before
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == once
 
 
 def test_messages_by_form_read_like_json(api, client, component_id):
