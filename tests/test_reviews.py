@@ -3,11 +3,22 @@ reviewer can send it back to its author with what to change."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from statuspage.core.clock import pinned, utcnow
 from statuspage.extensions import db
-from statuspage.models import Role, RosterRole, Severity, TimelineEvent, Update, UpdateState
+from statuspage.models import (
+    Delivery,
+    Role,
+    RosterRole,
+    Severity,
+    TimelineEvent,
+    Update,
+    UpdateState,
+)
 from tests.console import act_as, csrf_token
 from tests.factories import audience, make_incident, make_user
 from tests.mail import text_part
@@ -64,6 +75,38 @@ def test_the_incident_commander_is_emailed_when_an_update_waits_for_review(app, 
     assert asked_to_review(mail_sink, "lia@example.com") == []  # never the author
     # The incident's own commander is asked first.
     assert asked_to_review(mail_sink, "ben@example.com") == []
+
+
+def _send_for_review_again(app, client, review, body: str):
+    with app.app_context():
+        version = db.session.get(Update, review["update"]).version
+    with pinned(utcnow() + timedelta(minutes=3)):
+        answer = client.post(
+            f"/admin/updates/{review['update']}",
+            data={"csrf_token": csrf_token(client), "version": version, "action": "submit",
+                  "title": "Checkout failing", "body": body},
+        )  # fmt: skip
+    assert answer.status_code == 302
+
+
+def review_requests_to(app, address: str) -> int:
+    """Review emails queued for this address (sent or not yet)."""
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Delivery)
+            .where(Delivery.recipient == address, Delivery.dedupe_key.contains("review:"))
+        )
+
+
+def test_sending_it_for_review_again_unchanged_asks_nobody_twice(app, client, review):
+    _send_for_review_again(app, client, review, "We found the cause.")
+    assert review_requests_to(app, "cora@example.com") == 1
+
+
+def test_sending_it_again_changed_asks_the_reviewers_again(app, client, review):
+    _send_for_review_again(app, client, review, "We found the cause: a bad deploy.")
+    assert review_requests_to(app, "cora@example.com") == 2
 
 
 def test_without_a_lead_who_may_approve_everyone_who_may_is_asked(app, mail_sink):

@@ -25,7 +25,6 @@ from statuspage.models import (
     Severity,
     TimelineKind,
     Update,
-    UpdateState,
     User,
 )
 from statuspage.models.enums import INCIDENT_STATUSES
@@ -262,10 +261,8 @@ def write_messages(
 
 
 def submit_draft(update: Update, *, by: User, now: datetime) -> Update:
-    """Send a saved draft for a second person's review, its text unchanged. Asking again for one
-    already waiting changes nothing: a retried request must not email the reviewers again."""
-    if update.state is UpdateState.IN_REVIEW:
-        return update
+    """Send a saved draft for a second person's review, its text unchanged (one already waiting
+    stays as it is: compose.act_on_draft)."""
     return _act_unchanged(update, compose.Action.SUBMIT, by=by, now=now)
 
 

@@ -340,9 +340,14 @@ def act_on_draft(
         record_audit(by, "update.discard", "update", update.id, now=now)
         db.session.delete(update)
         return None
+    waiting = update.state is UpdateState.IN_REVIEW
+    before = (update.title, update.body, update.next_update_due_at)
     took_over = _edit(
         update, title=title, body=body, next_update_due_at=next_update_due_at, by=by, now=now
     )
+    unchanged = before == (update.title, update.body, update.next_update_due_at)
+    if action is Action.SUBMIT and waiting and unchanged:
+        return update  # already waiting with this text: asking again would email them twice
     if action is Action.PUBLISH and took_over and publishing.requires_review(update):
         # The reviewer rewrote it: it is now their text, which someone else must approve.
         action = Action.SUBMIT
