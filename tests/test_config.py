@@ -117,3 +117,20 @@ def test_a_local_settings_line_that_is_not_a_setting_is_refused_with_its_place(t
     path.write_text(f"# ok\n{line}\n")
     with pytest.raises(ConfigurationError, match="local.env, line 2: expected STATUSPAGE_NAME"):
         read_local_settings(path)
+
+
+@pytest.mark.parametrize("name", ["WEB_CONCURRENCY", "WEB_THREADS"])
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", "100000"])
+def test_a_worker_or_thread_count_that_is_not_a_count_is_refused_by_name(
+    monkeypatch, database_url, name, value
+):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=f"{name} must be a whole number"):
+        create_app(settings_for(database_url))
+
+
+def test_worker_and_thread_counts_come_from_the_environment(monkeypatch, database_url):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("WEB_THREADS", " 2 ")
+    app = create_app(settings_for(database_url))
+    assert (app.config["WEB_CONCURRENCY"], app.config["WEB_THREADS"]) == (3, 2)

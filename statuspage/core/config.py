@@ -179,10 +179,8 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     # prometheus-client reads this variable itself; it is recorded here so the app can see it too.
     app.config.setdefault("METRICS_MULTIPROC_DIR", os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-    app.config.setdefault(
-        "WEB_CONCURRENCY", int(os.environ.get("WEB_CONCURRENCY", str(default_web_workers())))
-    )
-    app.config.setdefault("WEB_THREADS", int(os.environ.get("WEB_THREADS", "1")))
+    app.config.setdefault("WEB_CONCURRENCY", _count("WEB_CONCURRENCY", default_web_workers()))
+    app.config.setdefault("WEB_THREADS", _count("WEB_THREADS", 1))
     _derive(app)
     _check(app.config)
 
@@ -211,6 +209,16 @@ def _loaded(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _count(name: str, default: int) -> int:
+    """A count of processes or threads from the environment: a whole number from 1 to 256."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 256):
+        raise ConfigurationError(f"{name} must be a whole number from 1 to 256, not {text[:20]!r}")
+    return int(text)
 
 
 def default_web_workers() -> int:
