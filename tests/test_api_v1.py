@@ -446,9 +446,28 @@ def test_messages_by_form_read_like_json(api, client, component_id):
         ({"audiences": {}}, "needs one audience's text"),
         ({"audiences": {"customers": {"body": "x"}}, "action": "discard"}, "message[action]"),
         ({"audiences": {"customers": "x"}}, "must be an object"),
+        ({"audiences": {"x" * 100_000: {"body": "x"}}}, "no audience 'xxxx"),
+        ({"audiences": {"customers\u0000": {"body": "x"}}}, "control character"),
+        ({"audiences": {"customers": {"body": ""}}}, "Body is required"),
     ],
 )  # fmt: skip
 def test_bad_messages_are_refused_by_name(api, component_id, message, wanted):
     incident = _declare(api, component_id)
     answer = _messages(api, incident["id"], message)
     assert answer.status_code == 422 and wanted in answer.get_json()["error"]
+    assert len(answer.get_json()["error"]) < 300
+
+
+def test_a_liaison_writes_only_to_the_audiences_they_hold(api, client, keys, component_id):
+    incident = _declare(api, component_id)
+    liaison = Api(client, keys.page, keys.liaison)
+    answer = _messages(liaison, incident["id"], {"audiences": {"executives": {"body": "Hi."}}})
+    assert answer.status_code == 403
+    assert api.get(f"/incidents/{incident['id']}/drafts").get_json() == []
+
+
+def test_another_incidents_update_is_not_found_here(api, component_id):
+    first, second = _declare(api, component_id), _declare(api, component_id, name="Other")
+    update = first["updates"][0]["id"]
+    answer = api.send("POST", f"/incidents/{second['id']}/incident_updates/{update}/submit")
+    assert answer.status_code == 404

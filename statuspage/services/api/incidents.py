@@ -237,7 +237,7 @@ def write_messages(
     audiences = {audience.slug: audience for audience in list_audiences()}
     for message in messages:
         if message.slug not in audiences:
-            raise ValidationError(f"There is no audience {message.slug!r}.", field="audiences")
+            raise ValidationError(f"There is no audience {message.slug[:40]!r}.", field="audiences")
     return compose.submit(
         incident,
         version=incident.version,
