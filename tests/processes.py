@@ -197,10 +197,17 @@ SHIPPED_NGINX_CONF = ROOT / "deploy" / "nginx" / "statuspage.conf"
 
 
 def nginx_conf(
-    folder: Path, *, port: int, root: Path, app_url: str | None = None, workers: int | str = 1
+    folder: Path,
+    *,
+    port: int,
+    root: Path,
+    app_url: str | None = None,
+    workers: int | str = 1,
+    server_block: Path = SHIPPED_NGINX_CONF,
 ) -> Path:
-    """A whole nginx configuration in `folder` around the shipped server block, or (app_url None)
-    nginx tuned for static files serving `root`: the ceiling the benchmark compares with."""
+    """A whole nginx configuration in `folder` around the shipped server block (or another one in
+    its shape), or (app_url None) nginx tuned for static files serving `root`: the ceiling the
+    benchmark compares with."""
     if app_url is None:
         server = f"""server {{
     listen 127.0.0.1:{port};
@@ -214,7 +221,7 @@ def nginx_conf(
 """
     else:
         server = (
-            SHIPPED_NGINX_CONF.read_text()
+            server_block.read_text()
             .replace("server 127.0.0.1:8000;", f"server {app_url.removeprefix('http://')};")
             .replace("listen 80;", f"listen 127.0.0.1:{port};")
             .replace("root /var/lib/statuspage/snapshot/current;", f"root {root};")
